@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import { CHAINS } from '../domain/asset.js';
+import { parseDuration, parseTime } from '../domain/time.js';
+
+/** What a vault manager writes: which assets, which strategy, which limits, which breakers, where to journal. */
+
+const fraction = z.number().min(0).max(1);
+const duration = z.string().refine((s) => { try { parseDuration(s); return true; } catch { return false; } }, 'a duration such as "30m", "36h" or "7d"');
+const isoTime = z.string().refine((s) => { try { parseTime(s); return true; } catch { return false; } }, 'an ISO-8601 UTC time such as "2024-06-01T00:00:00Z"');
+const baseUnits = z.string().regex(/^\d+$/, 'an integer amount in base units (wei, lamports) as a string');
+
+export const BREAKER_ACTIONS = ['halt', 'derisk', 'exclude'] as const;
+export type BreakerAction = (typeof BREAKER_ACTIONS)[number];
+const breakerAction = z.enum(BREAKER_ACTIONS);
+
+export const LimitsSchema = z.strictObject({
+  /** No single asset above this weight of NAV. */
+  maxWeightPerAsset: fraction.default(1),
+  /** Concentration caps per group kind (see the registry's `groups`). */
+  maxWeightPerGroup: z
+    .strictObject({
+      protocol: fraction.default(1),
+      restaking: fraction.default(1),
+      operators: fraction.default(1),
+      underlying: fraction.default(1),
+    })
+    .prefault({}),
+  /** Tighter caps on named groups, e.g. { eigenlayer: 0.3 }. */
+  groupCaps: z.record(z.string(), fraction).default({}),
+  /** Caps per asset kind, e.g. { lrt: 0.4 }. */
+  maxWeightPerKind: z.partialRecord(z.enum(['native', 'lst', 'lrt', 'vrt', 'lending']), fraction).default({}),
+  /** At least this weight must be exitable within `liquidWithin` (instant DEX exit or a short queue). */
+  minLiquidWeight: fraction.default(0),
+  liquidWithin: duration.default('1d'),
+  /** Portfolio expected annual loss (Σ weight × asset expected loss) may not exceed this fraction. */
+  maxExpectedLoss: fraction.default(1),
+  /** Asset eligibility: annual probability of any slash or loss event in its stack. */
+  maxLossProbability: fraction.default(1),
+  /** Asset eligibility for new money: market discount to the fair rate. */
+  maxDepeg: fraction.default(0.02),
+  /** Asset eligibility: cost (fraction) to exit the position at its target size through the cheapest instant route. */
+  maxExitCost: fraction.default(0.01),
+  /** Asset eligibility: longest redemption path accepted when no instant route is cheap enough. */
+  maxRedemptionDelay: duration.default('30d'),
+  /** Asset eligibility: minimum recorded TVL in whole base units (0 = not checked). */
+  minTvlBase: z.number().nonnegative().default(0),
+});
+
+export const BreakersSchema = z.strictObject({
+  staleData: z.strictObject({ maxAge: duration.default('36h'), action: breakerAction.default('exclude') }).prefault({}),
+  depeg: z.strictObject({ maxDiscount: fraction.default(0.02), action: breakerAction.default('derisk') }).prefault({}),
+  fairRateDrop: z.strictObject({ tolerance: fraction.default(0.0005), action: breakerAction.default('derisk') }).prefault({}),
+  missingData: z.strictObject({ action: breakerAction.default('halt') }).prefault({}),
+  drawdown: z.strictObject({ maxDrawdown: fraction.default(0.05), action: breakerAction.default('derisk') }).prefault({}),
+});
+
+export const PlannerSchema = z.strictObject({
+  /** Do not trade an asset whose weight is within this of its target. */
+  deadBand: fraction.default(0.01),
+  /** Smallest trade worth its gas, in base units. */
+  minTradeBase: baseUnits.default('0'),
+  /** Refuse a DEX leg whose estimated slippage (impact + fee) exceeds this. */
+  maxSlippage: fraction.default(0.01),
+  /** Horizon over which entry and exit costs are amortized when comparing routes and scores. */
+  horizon: duration.default('90d'),
+});
+
+export const ScheduleSchema = z.strictObject({
+  /** Live / wall-clock paper mode: when cycles run. */
+  cron: z.string().default('0 */6 * * *'),
+  /** Paper mode over recorded history: decision interval in recorded time. */
+  step: duration.default('1d'),
+  from: isoTime.optional(),
+  to: isoTime.optional(),
+});
+
+export const StrategyRefSchema = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'a strategy name (file name in strategies/, lower-case with dashes)'),
+  params: z.record(z.string(), z.unknown()).default({}),
+});
+
+export const VaultSchema = z
+  .strictObject({
+    name: z.string().min(1),
+    chain: z.enum(CHAINS),
+    baseAsset: z.string().min(1),
+    /** Path of the asset registry, relative to this file. */
+    registry: z.string().min(1),
+    /** Path of the recorded history (CSV) the paper and backtest modes replay, relative to this file. */
+    history: z.string().min(1).optional(),
+    /** Path of the journal, relative to this file. */
+    journal: z.string().min(1),
+    mode: z.enum(['paper']).default('paper'),
+    /** Starting holdings in base units, by asset id. */
+    initialHoldings: z.record(z.string(), baseUnits),
+    /** Asset ids the vault may hold; the base asset is always included. */
+    universe: z.array(z.string().min(1)).min(1),
+    strategy: StrategyRefSchema,
+    limits: LimitsSchema.prefault({}),
+    breakers: BreakersSchema.prefault({}),
+    planner: PlannerSchema.prefault({}),
+    schedule: ScheduleSchema.prefault({}),
+    /** Trailing window used to turn fair-rate history into an APY. */
+    apyWindow: duration.default('7d'),
+  })
+  .superRefine((v, ctx) => {
+    if (v.schedule.from && v.schedule.to && parseTime(v.schedule.from) >= parseTime(v.schedule.to)) {
+      ctx.addIssue({ code: 'custom', path: ['schedule', 'to'], message: `must be after schedule.from (${v.schedule.from})` });
+    }
+    for (const [k, cap] of Object.entries(v.limits.groupCaps)) {
+      if (cap === 0 && k === v.baseAsset) ctx.addIssue({ code: 'custom', path: ['limits', 'groupCaps', k], message: 'the base asset group cannot be capped at 0' });
+    }
+  });
+
+export type VaultConfig = z.infer<typeof VaultSchema>;
+export type Limits = z.infer<typeof LimitsSchema>;
+export type Breakers = z.infer<typeof BreakersSchema>;
+export type PlannerConfig = z.infer<typeof PlannerSchema>;

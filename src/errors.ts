@@ -1,0 +1,51 @@
+/**
+ * Typed errors. Each carries enough context to say what was wrong and where, so the CLI can print it
+ * without a stack trace and a test can assert on the fields rather than on prose.
+ */
+export class KeeperError extends Error {
+  constructor(message: string, readonly context: Record<string, unknown> = {}) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+export interface Issue {
+  /** Where: a dotted config path, or "file:row:column". */
+  readonly where: string;
+  readonly value: unknown;
+  readonly expected: string;
+}
+
+function describe(v: unknown): string {
+  if (typeof v === 'bigint') return `${v}n`;
+  if (v === undefined) return '(missing)';
+  const s = JSON.stringify(v);
+  return s === undefined ? String(v) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+export function formatIssue(i: Issue): string {
+  return `${i.where}: got ${describe(i.value)}, expected ${i.expected}`;
+}
+
+/** A config file failed validation. All issues are collected, never just the first. */
+export class ConfigError extends KeeperError {
+  constructor(readonly file: string, readonly issues: readonly Issue[]) {
+    super(`${file}: ${issues.length} problem${issues.length === 1 ? '' : 's'}\n${issues.map((i) => `  - ${formatIssue(i)}`).join('\n')}`, { file });
+  }
+}
+
+/** A recorded-history file or a live reading failed validation. */
+export class DataError extends KeeperError {
+  constructor(readonly file: string, readonly issues: readonly Issue[]) {
+    super(`${file}: ${issues.length} bad value${issues.length === 1 ? '' : 's'}\n${issues.slice(0, 20).map((i) => `  - ${formatIssue(i)}`).join('\n')}${issues.length > 20 ? `\n  … and ${issues.length - 20} more` : ''}`, { file });
+  }
+}
+
+/** The optimizer could not find a feasible allocation under the hard limits. */
+export class InfeasibleError extends KeeperError {}
+
+/** A journal operation failed or found the journal in a state it cannot continue from. */
+export class JournalError extends KeeperError {}
+
+/** A strategy broke its contract (weights not summing to 1, unknown assets, a limit exceeded). */
+export class StrategyError extends KeeperError {}
