@@ -114,7 +114,7 @@ export const ChainCostsSchema = z.strictObject({
 export const RegistrySchema = z
   .strictObject({
     version: z.literal(1),
-    chains: z.record(z.enum(CHAINS), ChainCostsSchema),
+    chains: z.partialRecord(z.enum(CHAINS), ChainCostsSchema),
     layers: z.record(id, LayerSchema),
     assets: z.record(id, AssetSchema),
   })

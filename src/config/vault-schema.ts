@@ -59,6 +59,8 @@ export const PlannerSchema = z.strictObject({
   deadBand: fraction.default(0.01),
   /** Smallest trade worth its gas, in base units. */
   minTradeBase: baseUnits.default('0'),
+  /** Base asset always kept back for gas, in base units: entries never spend it. */
+  gasReserveBase: baseUnits.default('0'),
   /** Refuse a DEX leg whose estimated slippage (impact + fee) exceeds this. */
   maxSlippage: fraction.default(0.01),
   /** Horizon over which entry and exit costs are amortized when comparing routes and scores. */
@@ -102,6 +104,12 @@ export const VaultSchema = z
     schedule: ScheduleSchema.prefault({}),
     /** Trailing window used to turn fair-rate history into an APY. */
     apyWindow: duration.default('7d'),
+    scoring: z
+      .strictObject({
+        /** Reward tokens are not the base asset and are often points: count only this fraction of their APY. */
+        incentiveHaircut: fraction.default(0.5),
+      })
+      .prefault({}),
   })
   .superRefine((v, ctx) => {
     if (v.schedule.from && v.schedule.to && parseTime(v.schedule.from) >= parseTime(v.schedule.to)) {

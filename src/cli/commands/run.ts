@@ -1,0 +1,108 @@
+import cron from 'node-cron';
+import { formatTime } from '../../domain/time.js';
+import { PaperExecutor } from '../../executor/paper-executor.js';
+import { formatCycleLine, type CycleReport } from '../../keeper/cycle-report.js';
+import { Keeper, initialPortfolio } from '../../keeper/keeper.js';
+import { OverlapGuard } from '../../keeper/overlap-guard.js';
+import { formatSummary, summarize } from '../../keeper/run-summary.js';
+import { valuePortfolio } from '../../market/valuation.js';
+import { MarketState } from '../../market/market-state.js';
+import { openVaultJournal, prepare, replaySource, replayWindow, type CommonOptions } from '../prepare.js';
+
+export interface RunOptions extends CommonOptions {
+  cron?: string;
+  quiet?: boolean;
+  maxCycles?: number;
+  /** Run one cycle only (the `once` command). */
+  once?: boolean;
+  at?: string;
+}
+
+/**
+ * Paper mode over recorded history. Without --cron it steps through recorded time as fast as it can;
+ * with --cron each tick of the schedule advances one step, and a tick that lands while a cycle is still
+ * running is skipped and journaled.
+ */
+export async function runCommand(o: RunOptions, out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
+  const p = await prepare(o);
+  const source = replaySource(p.vault);
+  const window = replayWindow(p.vault, source, o);
+  const journal = openVaultJournal(p.journalPath);
+  const vaultName = p.vault.config.name;
+  const lastDecision = journal.lastDecisionTime(vaultName);
+  const atOverride = o.at ? Date.parse(o.at) : undefined;
+  let t = atOverride ?? (lastDecision === undefined ? window.from : lastDecision + window.step);
+  if (lastDecision !== undefined && t <= lastDecision) {
+    out(`the journal already has a decision at ${formatTime(lastDecision)}; decisions move forward in time (choose a later --at or another --journal)`);
+    journal.close();
+    return 2;
+  }
+  if (t > window.to) {
+    out(`nothing to do: the journal ${p.journalPath} already reaches ${formatTime(lastDecision ?? t)}, the end of the period (${formatTime(window.to)}). Use --journal <new file> for a fresh run.`);
+    journal.close();
+    return 0;
+  }
+  let clockNow = t;
+  const keeper = Keeper.start(
+    { vault: p.vault, strategy: p.strategy, params: p.params, solver: p.solver, source, executor: new PaperExecutor(), journal, mode: 'paper', log: p.log, clock: () => clockNow },
+    t,
+  );
+  const base = p.vault.universe;
+  const startNav = valuePortfolio(base, new MarketState(1).view(t), initialPortfolio(p.vault)).nav;
+  const reports: CycleReport[] = [];
+  const line = (r: CycleReport) => {
+    if (!o.quiet) out(formatCycleLine(r, base.baseAsset, base.baseDecimals));
+  };
+  if (!o.quiet) out(`restake-keeper paper run: vault ${vaultName}, strategy ${p.strategy.name}, ${formatTime(t)} → ${formatTime(o.once ? t : window.to)} every ${p.vault.config.schedule.step}, journal ${p.journalPath}`);
+
+  let stop = false;
+  const onSignal = () => {
+    stop = true;
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const step = async () => {
+    clockNow = t;
+    const r = await keeper.runCycle(t);
+    reports.push(r);
+    line(r);
+    t += window.step;
+  };
+  try {
+    if (o.cron) {
+      await new Promise<void>((resolve, reject) => {
+        const guard = new OverlapGuard();
+        const task = cron.schedule(o.cron as string, () => {
+          void guard
+            .run(
+              async () => {
+                if (stop || t > window.to || (o.maxCycles !== undefined && reports.length >= o.maxCycles)) {
+                  await task.stop();
+                  resolve();
+                  return;
+                }
+                await step();
+              },
+              () => {
+                p.log.warn('tick skipped: previous cycle still running');
+                journal.recordEvent({ at: Date.now(), kind: 'tick-skipped', severity: 'warn', message: 'a scheduled tick arrived while the previous cycle was still running; skipped' });
+              },
+            )
+            .catch(reject);
+        });
+      });
+    } else {
+      while (!stop && t <= window.to) {
+        await step();
+        if (o.once || (o.maxCycles !== undefined && reports.length >= o.maxCycles)) break;
+      }
+    }
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    journal.close();
+  }
+  const summary = summarize(reports, lastDecision === undefined ? startNav : (reports[0]?.navBase ?? startNav));
+  if (summary && !o.once) out(formatSummary(summary, base.baseAsset, base.baseDecimals, p.journalPath));
+  return 0;
+}

@@ -1,0 +1,25 @@
+import { loadVault } from '../../config/load-vault.js';
+import { ConfigError, formatIssue, KeeperError } from '../../errors.js';
+import { loadStrategy, parseStrategyParams } from '../../strategy/load-strategy.js';
+
+/** Checks a vault config, its registry and its strategy params; prints every problem. Exit 0 only when all is valid. */
+export async function validateConfigCommand(file: string, out: (l: string) => void): Promise<number> {
+  try {
+    const v = loadVault(file);
+    const s = await loadStrategy(v.config.strategy.name);
+    parseStrategyParams(s, v.config.strategy.params, v.file);
+    out(`${v.file}: valid (vault ${v.config.name}, ${v.universe.assets.length} assets, strategy ${s.name}, registry ${v.paths.registry})`);
+    return 0;
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      out(`${e.file}: ${e.issues.length} problem${e.issues.length === 1 ? '' : 's'}`);
+      for (const i of e.issues) out(`  - ${formatIssue(i)}`);
+      return 1;
+    }
+    if (e instanceof KeeperError) {
+      out(`${file}: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}

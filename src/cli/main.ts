@@ -1,0 +1,128 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError } from 'commander';
+import { ConfigError, formatIssue, KeeperError } from '../errors.js';
+import { loadVault } from '../config/load-vault.js';
+import { listStrategies, loadStrategy } from '../strategy/load-strategy.js';
+import { assetsCommand } from './commands/assets.js';
+import { configSchemaCommand } from './commands/config-schema.js';
+import { journalCyclesCommand, journalEventsCommand, journalExportCommand, journalShowCommand } from './commands/journal.js';
+import { runCommand } from './commands/run.js';
+import { validateConfigCommand } from './commands/validate-config.js';
+import { defaultVaultPath } from './paths.js';
+
+const out = (l: string) => process.stdout.write(`${l}\n`);
+const collect = (v: string, prev: string[]) => [...prev, v];
+const int = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
+};
+
+function journalPathFor(config: string, journal?: string): { path: string; decimals: number } {
+  const v = loadVault(config);
+  return { path: journal ?? v.paths.journal, decimals: v.universe.baseDecimals };
+}
+
+const program = new Command()
+  .name('restake-keeper')
+  .description('Keeper for a liquid-restaking vault: reads yields, scores them against risk limits, rebalances, journals every step.')
+  .showHelpAfterError();
+
+const withCommon = (c: Command) =>
+  c
+    .option('-c, --config <file>', 'vault config (YAML)', defaultVaultPath())
+    .option('-s, --strategy <name>', 'strategy from strategies/ (default: the config\'s)')
+    .option('-p, --param <key=value>', 'override a strategy parameter (repeatable)', collect, [])
+    .option('-j, --journal <file>', 'journal path (default: the config\'s)')
+    .option('--from <time>', 'start of the replay window (ISO-8601)')
+    .option('--to <time>', 'end of the replay window (ISO-8601)')
+    .option('--log-level <level>', 'pino log level on stderr', process.env.RESTAKE_KEEPER_LOG ?? 'warn');
+
+withCommon(program.command('run').description('paper mode over recorded history: step through recorded time as fast as possible, or one step per --cron tick'))
+  .option('--cron <expr>', 'run on a node-cron schedule, one recorded step per tick (overlap-guarded)')
+  .option('--max-cycles <n>', 'stop after n cycles', int)
+  .option('-q, --quiet', 'no per-cycle lines')
+  .action(async (o) => {
+    process.exitCode = await runCommand({ ...o, param: o.param, maxCycles: o.maxCycles }, out);
+  });
+
+withCommon(program.command('once').description('run one cycle: the next step after the journal\'s last decision (or --at)'))
+  .option('--at <time>', 'decision time (ISO-8601)')
+  .action(async (o) => {
+    process.exitCode = await runCommand({ ...o, once: true }, out);
+  });
+
+program
+  .command('validate-config')
+  .argument('<file>', 'vault config to check')
+  .description('check a vault config, its registry and its strategy params; print every problem')
+  .action(async (file: string) => {
+    process.exitCode = await validateConfigCommand(file, out);
+  });
+
+program
+  .command('config-schema')
+  .description('print the JSON Schema of the vault config (or the registry) for editors')
+  .option('--registry', 'the asset registry schema instead of the vault schema')
+  .option('-o, --out <file>', 'write to a file')
+  .action((o: { registry?: boolean; out?: string }) => {
+    process.exitCode = configSchemaCommand({ kind: o.registry ? 'registry' : 'vault', out: o.out }, out);
+  });
+
+withCommon(program.command('assets').description('the scored universe at a point in recorded time: yields, expected loss by layer, exit cost and delay, eligibility and why'))
+  .option('--at <time>', 'point in recorded time (default: start of the window)')
+  .option('--json', 'machine-readable output')
+  .action(async (o) => {
+    process.exitCode = await assetsCommand(o, out);
+  });
+
+program
+  .command('strategies')
+  .description('list the strategies in strategies/ with their descriptions')
+  .action(async () => {
+    for (const name of listStrategies()) {
+      const s = await loadStrategy(name);
+      out(`${name}\t${s.description}`);
+    }
+  });
+
+const journal = program.command('journal').description('read the journal: cycles, one cycle in full, events, CSV export');
+const jopts = (c: Command) => c.option('-c, --config <file>', 'vault config (for the journal path)', defaultVaultPath()).option('-j, --journal <file>', 'journal path');
+jopts(journal.command('cycles').description('list cycles, newest first'))
+  .option('--limit <n>', 'rows', int, 50)
+  .option('--offset <n>', 'skip rows', int, 0)
+  .action((o) => {
+    const j = journalPathFor(o.config, o.journal);
+    process.exitCode = journalCyclesCommand(j.path, { limit: o.limit, offset: o.offset, decimals: j.decimals }, out);
+  });
+jopts(journal.command('show').argument('<cycle>', 'cycle id', int).description('one cycle: observations, scores with breakdown, decision, actions with status history, events'))
+  .action((cycle: number, o) => {
+    const j = journalPathFor(o.config, o.journal);
+    process.exitCode = journalShowCommand(j.path, cycle, { decimals: j.decimals }, out);
+  });
+jopts(journal.command('events').description('events, newest first'))
+  .option('--kind <kind>', 'exact kind, e.g. breaker:depeg')
+  .option('--severity <s>', 'info | warn | critical')
+  .option('--limit <n>', 'rows', int, 200)
+  .action((o) => {
+    const j = journalPathFor(o.config, o.journal);
+    process.exitCode = journalEventsCommand(j.path, o, out);
+  });
+jopts(journal.command('export').argument('<table>', 'table name').description('export a journal table as CSV'))
+  .option('-o, --out <file>', 'output file (default stdout)')
+  .action(async (table: string, o) => {
+    const j = journalPathFor(o.config, o.journal);
+    process.exitCode = await journalExportCommand(j.path, table, { out: o.out }, out);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof ConfigError) {
+    process.stderr.write(`invalid configuration — ${e.file}: ${e.issues.length} problem(s)\n${e.issues.map((i) => `  - ${formatIssue(i)}`).join('\n')}\n`);
+    process.exitCode = 2;
+  } else if (e instanceof KeeperError) {
+    process.stderr.write(`${e.name}: ${e.message}\n`);
+    process.exitCode = 2;
+  } else throw e;
+}

@@ -1,0 +1,85 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Logger } from 'pino';
+import { loadVault, type LoadedVault } from '../config/load-vault.js';
+import { ConfigError } from '../errors.js';
+import { parseDuration, parseTime } from '../domain/time.js';
+import { openJournal } from '../journal/open-journal.js';
+import type { Journal } from '../journal/journal.js';
+import { ReplaySource } from '../sources/recorded/replay-source.js';
+import { loadHighsSolver } from '../strategy/highs-solver.js';
+import { loadStrategy, parseStrategyParams } from '../strategy/load-strategy.js';
+import type { LpSolver } from '../strategy/lp-solver.js';
+import type { Strategy } from '../strategy/strategy.js';
+import { makeLogger } from './logger.js';
+
+export interface CommonOptions {
+  config: string;
+  strategy?: string;
+  param?: string[];
+  journal?: string;
+  from?: string;
+  to?: string;
+  logLevel?: string;
+}
+
+/** `k=v` overrides: the value is read as JSON when it parses (numbers, booleans), else as a string. */
+export function parseParamOverrides(pairs: readonly string[] | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const p of pairs ?? []) {
+    const eq = p.indexOf('=');
+    if (eq <= 0) throw new ConfigError('--param', [{ where: '--param', value: p, expected: 'key=value' }]);
+    const k = p.slice(0, eq);
+    const raw = p.slice(eq + 1);
+    try {
+      out[k] = JSON.parse(raw);
+    } catch {
+      out[k] = raw;
+    }
+  }
+  return out;
+}
+
+export interface Prepared {
+  readonly vault: LoadedVault;
+  readonly strategy: Strategy<unknown>;
+  readonly params: unknown;
+  readonly solver: LpSolver;
+  readonly log: Logger;
+  readonly journalPath: string;
+}
+
+/** Loads and validates everything a command needs before anything runs; throws ConfigError on any problem. */
+export async function prepare(o: CommonOptions): Promise<Prepared> {
+  const vault = loadVault(o.config);
+  const name = o.strategy ?? vault.config.strategy.name;
+  const strategy = await loadStrategy(name);
+  const rawParams = o.strategy && o.strategy !== vault.config.strategy.name ? {} : vault.config.strategy.params;
+  const params = parseStrategyParams(strategy, { ...rawParams, ...parseParamOverrides(o.param) }, vault.file);
+  const solver = await loadHighsSolver();
+  return { vault, strategy, params, solver, log: makeLogger(o.logLevel), journalPath: o.journal ?? vault.paths.journal };
+}
+
+export function openVaultJournal(path: string): Journal {
+  mkdirSync(dirname(path), { recursive: true });
+  return openJournal(path);
+}
+
+export function replaySource(vault: LoadedVault): ReplaySource {
+  if (!vault.paths.history) throw new ConfigError(vault.file, [{ where: `${vault.file} history`, value: undefined, expected: 'a recorded-history file for paper mode (live sources are not configured)' }]);
+  return ReplaySource.fromFile(vault.paths.history);
+}
+
+/** The recorded-time window a paper run steps through: config/CLI bounds, else the history's span after the APY warm-up. */
+export function replayWindow(vault: LoadedVault, source: ReplaySource, o: { from?: string | undefined; to?: string | undefined }): { from: number; to: number; step: number } {
+  const step = parseDuration(vault.config.schedule.step);
+  const warm = parseDuration(vault.config.apyWindow);
+  const first = source.firstTime ?? 0;
+  const last = source.lastTime ?? 0;
+  const fromText = o.from ?? vault.config.schedule.from;
+  const toText = o.to ?? vault.config.schedule.to;
+  const from = fromText ? parseTime(fromText) : Math.ceil((first + warm) / step) * step;
+  const to = toText ? parseTime(toText) : last;
+  if (from > to) throw new ConfigError(vault.file, [{ where: 'schedule', value: { from: fromText, to: toText }, expected: `from before to, within the history (${new Date(first).toISOString()} → ${new Date(last).toISOString()})` }]);
+  return { from, to, step };
+}

@@ -1,0 +1,19 @@
+export type { CycleEndStatus, JournalPort, LatestPortfolio, UnfinishedCycle } from './journal-port.js';
+export { Journal } from './journal.js';
+export { openJournal, openJournalDb, type OpenJournalOptions } from './open-journal.js';
+export { LATEST_SCHEMA_VERSION, MIGRATIONS, migrate, schemaVersion, type Migration } from './migrations.js';
+export { CYCLE_END_STATUSES, JOURNAL_TABLES, isJournalTable, type JournalTable } from './tables.js';
+export { TERMINAL_STATUSES, allowedNext, canFill, canTransition, isTerminal } from './transitions.js';
+export { bigintReplacer } from './codec.js';
+export {
+  cycleDetail,
+  listCycles,
+  listEvents,
+  type ActionRecord,
+  type CycleDetail,
+  type CycleSummary,
+  type EventRecord,
+  type ScoreBreakdown,
+  type ScoreRecord,
+} from './queries.js';
+export { csvField, csvRecord, exportTableCsv } from './export-csv.js';

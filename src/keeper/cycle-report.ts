@@ -1,0 +1,36 @@
+import type { AssetId } from '../domain/asset.js';
+import { formatUnits } from '../domain/amount.js';
+import { formatTime } from '../domain/time.js';
+import type { BreakerFiring } from '../risk/breakers.js';
+
+/** What one cycle did, for the one-line console summary and the run's final summary. */
+export interface CycleReport {
+  readonly cycleId: number;
+  readonly time: number;
+  readonly status: 'completed' | 'halted' | 'failed';
+  readonly navBase: bigint;
+  readonly current: Readonly<Record<AssetId, number>>;
+  readonly targets: Readonly<Record<AssetId, number>> | undefined;
+  readonly planned: number;
+  readonly filled: number;
+  readonly failed: number;
+  readonly costBase: bigint;
+  readonly firings: readonly BreakerFiring[];
+  readonly note: string | undefined;
+}
+
+function weights(w: Readonly<Record<AssetId, number>>): string {
+  const parts = Object.entries(w)
+    .filter(([, x]) => x >= 0.0005)
+    .sort((a, b) => b[1] - a[1])
+    .map(([id, x]) => `${id} ${(x * 100).toFixed(1)}%`);
+  return parts.length ? parts.join(' ') : '-';
+}
+
+export function formatCycleLine(r: CycleReport, baseSymbol: string, baseDecimals: number): string {
+  const nav = Number(formatUnits(r.navBase, baseDecimals)).toFixed(4);
+  const acting = r.firings.filter((f) => f.held || f.action === 'halt');
+  const br = acting.length ? acting.map((f) => `${f.breaker}${f.asset ? `:${f.asset}` : ''}→${f.action}`).join(',') : 'none';
+  const target = r.targets ? weights(r.targets) : `(${r.status}: ${r.note ?? ''})`;
+  return `${formatTime(r.time)} #${r.cycleId} NAV ${nav} ${baseSymbol} | target ${target} | now ${weights(r.current)} | actions ${r.planned} (${r.filled} filled${r.failed ? `, ${r.failed} failed` : ''}) | breakers ${br}`;
+}

@@ -1,0 +1,115 @@
+import type { AssetId } from '../domain/asset.js';
+import type { Portfolio } from '../domain/portfolio.js';
+import type { AssetScore } from '../domain/score.js';
+import type { Breakers, Limits, PlannerConfig } from '../config/vault-schema.js';
+import type { Universe } from '../config/universe.js';
+import { KeeperError } from '../errors.js';
+import type { Snapshot } from '../market/asset-view.js';
+import { currentWeights, valuePortfolio, type Valuation } from '../market/valuation.js';
+import { planRebalance, type Plan } from '../planner/plan-rebalance.js';
+import { buildBounds, checkLimits, type AllocationBounds, type LimitBreach } from '../risk/allocation-bounds.js';
+import { breakerEffect, evaluateBreakers, type BreakerEffect, type BreakerFiring } from '../risk/breakers.js';
+import { horizonYears, scoreUniverse } from '../risk/score-asset.js';
+import type { LpSolver } from '../strategy/lp-solver.js';
+import type { Strategy, StrategyDecision } from '../strategy/strategy.js';
+
+/** The settings of a vault that shape decisions (no paths, no I/O). */
+export interface DecisionSettings {
+  readonly universe: Universe;
+  readonly limits: Limits;
+  readonly breakers: Breakers;
+  readonly planner: PlannerConfig;
+  readonly incentiveHaircut: number;
+}
+
+export interface DecisionInput {
+  readonly settings: DecisionSettings;
+  readonly strategy: Strategy<unknown>;
+  readonly params: unknown;
+  readonly solver: LpSolver;
+  readonly snapshot: Snapshot;
+  /** Holdings after accrual up to `now`. */
+  readonly portfolio: Portfolio;
+  readonly peakNav: bigint;
+  readonly now: number;
+}
+
+export interface CycleDecision {
+  readonly valuation: Valuation;
+  readonly current: Readonly<Record<AssetId, number>>;
+  readonly firings: readonly BreakerFiring[];
+  readonly effect: BreakerEffect;
+  readonly scores: readonly AssetScore[];
+  readonly bounds: AllocationBounds | undefined;
+  readonly decision: StrategyDecision | undefined;
+  readonly breaches: readonly LimitBreach[];
+  /** Why no plan was made, when none was. */
+  readonly halt: string | undefined;
+  readonly plan: Plan;
+}
+
+const NO_PLAN: Plan = { actions: [], skipped: [] };
+
+/**
+ * One decision, start to finish, with no I/O: value → breakers → score → strategy → limit check →
+ * plan. Paper, live and backtest all call exactly this; only what feeds it and what executes its plan
+ * differ.
+ */
+export function decideCycle(i: DecisionInput): CycleDecision {
+  const { settings: s, snapshot, portfolio, now } = i;
+  const u = s.universe;
+  const valuation = valuePortfolio(u, snapshot, portfolio);
+  const current = currentWeights(u, valuation);
+  const held = new Set([...portfolio.holdings.keys(), ...portfolio.pending.map((r) => r.asset)].filter((id) => id !== u.baseAsset));
+  const firings = evaluateBreakers({ universe: u, snapshot, valuation, held, peakNav: i.peakNav, config: s.breakers, now });
+  const effect = breakerEffect(u, firings);
+  const navBase = Number(valuation.nav) / 10 ** u.baseDecimals;
+  const H = horizonYears(s.planner.horizon);
+  const scores = scoreUniverse({
+    universe: u,
+    snapshot,
+    limits: s.limits,
+    sizeBase: navBase * s.limits.maxWeightPerAsset,
+    horizonYears: H,
+    incentiveHaircut: s.incentiveHaircut,
+    maxSlippage: s.planner.maxSlippage,
+    excluded: effect.excluded,
+  });
+  const base = { valuation, current, firings, effect, scores };
+  if (effect.halt) {
+    const why = firings.filter((f) => f.action === 'halt').map((f) => f.message).join('; ');
+    return { ...base, bounds: undefined, decision: undefined, breaches: [], halt: `halted by breaker: ${why}`, plan: NO_PLAN };
+  }
+  if (valuation.unpriced.length > 0) {
+    return { ...base, bounds: undefined, decision: undefined, breaches: [], halt: `cannot value ${valuation.unpriced.join(', ')}`, plan: NO_PLAN };
+  }
+  const scoreMap = new Map(scores.map((x) => [x.asset, x]));
+  const bounds = buildBounds({ universe: u, snapshot, scores: scoreMap, current, limits: s.limits, effect, navBase, maxSlippage: s.planner.maxSlippage });
+  let decision: StrategyDecision;
+  try {
+    decision = i.strategy.decide(
+      { now, universe: u, snapshot, scores: scoreMap, bounds, current, navBase, horizonYears: H, maxSlippage: s.planner.maxSlippage, solver: i.solver },
+      i.params,
+    );
+  } catch (e) {
+    const msg = e instanceof KeeperError || e instanceof Error ? e.message : String(e);
+    return { ...base, bounds, decision: undefined, breaches: [], halt: `strategy ${i.strategy.name} failed: ${msg}`, plan: NO_PLAN };
+  }
+  const breaches = checkLimits(decision.weights, bounds);
+  if (breaches.length > 0) {
+    return { ...base, bounds, decision, breaches, halt: `decision rejected: ${breaches.map((b) => `${b.limit} (${b.value.toFixed(6)} vs ${b.bound})`).join('; ')}`, plan: NO_PLAN };
+  }
+  const plan = planRebalance({
+    universe: u,
+    snapshot,
+    portfolio,
+    valuation,
+    targets: decision.weights,
+    config: s.planner,
+    maxRedemptionDelay: s.limits.maxRedemptionDelay,
+    scores: scoreMap,
+    forceExit: effect.forceExit,
+    now,
+  });
+  return { ...base, bounds, decision, breaches, halt: undefined, plan };
+}

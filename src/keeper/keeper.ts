@@ -1,0 +1,196 @@
+import type { Logger } from 'pino';
+import type { AssetId } from '../domain/asset.js';
+import type { Observation } from '../domain/observation.js';
+import { portfolioFromJson, type Portfolio } from '../domain/portfolio.js';
+import type { LoadedVault } from '../config/load-vault.js';
+import type { Executor } from '../executor/executor.js';
+import type { JournalPort } from '../journal/journal-port.js';
+import { accrueRebasing } from '../market/accrual.js';
+import { MarketState } from '../market/market-state.js';
+import { currentWeights, valuePortfolio } from '../market/valuation.js';
+import { parseDuration } from '../domain/time.js';
+import type { LpSolver } from '../strategy/lp-solver.js';
+import type { Strategy } from '../strategy/strategy.js';
+import type { YieldSource } from '../sources/yield-source.js';
+import type { CycleReport } from './cycle-report.js';
+import { decideCycle, type DecisionSettings } from './decide-cycle.js';
+import { recoverUnfinished } from './recover.js';
+
+export interface KeeperOptions {
+  readonly vault: LoadedVault;
+  readonly strategy: Strategy<unknown>;
+  readonly params: unknown;
+  readonly solver: LpSolver;
+  readonly source: YieldSource;
+  readonly executor: Executor;
+  readonly journal: JournalPort;
+  readonly mode: string;
+  readonly log: Logger;
+  /** Wall-clock time for journal timestamps; in replays, the decision time itself. */
+  readonly clock?: (() => number) | undefined;
+}
+
+/** Starting holdings from the config, in base units. */
+export function initialPortfolio(v: LoadedVault): Portfolio {
+  return portfolioFromJson({ holdings: { ...v.config.initialHoldings }, pending: [], indexSeen: {} });
+}
+
+/**
+ * The I/O shell around decideCycle: reads the source, journals every step, executes the plan through
+ * the executor, and carries the portfolio from one cycle to the next. Paper, live and dry-run differ
+ * only in the source and executor handed in.
+ */
+export class Keeper {
+  private portfolio: Portfolio;
+  private peakNav: bigint;
+  private lastObserved: number;
+  private readonly market: MarketState;
+  private readonly settings: DecisionSettings;
+  private running = false;
+
+  private constructor(
+    private readonly o: KeeperOptions,
+    readonly runId: number,
+    start: { portfolio: Portfolio; peakNav: bigint; lastObserved: number },
+  ) {
+    this.portfolio = start.portfolio;
+    this.peakNav = start.peakNav;
+    this.lastObserved = start.lastObserved;
+    const window = parseDuration(o.vault.config.apyWindow);
+    this.market = new MarketState(window, Math.max(window, parseDuration(o.vault.config.breakers.staleData.maxAge)));
+    const c = o.vault.config;
+    this.settings = { universe: o.vault.universe, limits: c.limits, breakers: c.breakers, planner: c.planner, incentiveHaircut: c.scoring.incentiveHaircut };
+  }
+
+  /**
+   * Opens a run: reconciles whatever the last process left unfinished before any new work, then
+   * resumes from the journal's latest portfolio (or the config's initial holdings).
+   */
+  static start(o: KeeperOptions, at: number): Keeper {
+    const j = o.journal;
+    const runId = j.startRun({ at, mode: o.mode, vault: o.vault.config.name, configHash: o.vault.hash, configJson: JSON.stringify(o.vault.config) });
+    const recovered = recoverUnfinished(j, o.executor.mode, at);
+    for (const line of recovered) o.log.warn({ runId }, line);
+    const latest = j.latestPortfolio(o.vault.config.name);
+    const portfolio = latest?.portfolio ?? initialPortfolio(o.vault);
+    const lastDecision = j.lastDecisionTime(o.vault.config.name);
+    const peakNav = j.peakNav?.(o.vault.config.name) ?? latest?.navBase ?? 0n;
+    return new Keeper(o, runId, { portfolio, peakNav, lastObserved: lastDecision ?? -Infinity });
+  }
+
+  get currentPortfolio(): Portfolio {
+    return this.portfolio;
+  }
+
+  get isRunning(): boolean {
+    return this.running;
+  }
+
+  /** One cycle at decision time `now`. Never throws for bad data: it fails closed and says why. */
+  async runCycle(now: number): Promise<CycleReport> {
+    if (this.running) throw new Error('a cycle is already running');
+    this.running = true;
+    try {
+      return await this.cycle(now);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private at(now: number): number {
+    return this.o.clock ? this.o.clock() : now;
+  }
+
+  private async cycle(now: number): Promise<CycleReport> {
+    const { journal: j, vault } = this.o;
+    const u = vault.universe;
+    const cycleId = j.beginCycle({ runId: this.runId, decisionTime: now, at: this.at(now) });
+    const report = (status: CycleReport['status'], extra: Partial<CycleReport>): CycleReport => ({
+      cycleId, time: now, status, navBase: 0n, current: {}, targets: undefined, planned: 0, filled: 0, failed: 0, costBase: 0n, firings: [], note: undefined, ...extra,
+    });
+
+    // read → validate (the source validates) → journal what is new this cycle
+    let observations: readonly Observation[];
+    let failures;
+    try {
+      const read = await this.o.source.read(now);
+      observations = read.observations;
+      failures = read.failures;
+    } catch (e) {
+      failures = [{ source: this.o.source.name, assets: [], message: (e as Error).message }];
+      observations = [];
+    }
+    try {
+      this.market.ingestAll(observations);
+    } catch (e) {
+      failures = [...failures, { source: this.o.source.name, assets: [], message: (e as Error).message }];
+    }
+    const fresh = observations.filter((o) => o.time > this.lastObserved);
+    j.recordObservations(cycleId, fresh);
+    if (observations.length) this.lastObserved = Math.max(this.lastObserved, (observations[observations.length - 1] as Observation).time);
+    j.recordStage(cycleId, 'observed', this.at(now));
+
+    const held = new Set<AssetId>([...this.portfolio.holdings.keys(), ...this.portfolio.pending.map((r) => r.asset)]);
+    const blocking = failures.filter((f) => f.assets.length === 0 || f.assets.some((a) => held.has(a)));
+    for (const f of failures) {
+      j.recordEvent({ cycleId, at: this.at(now), kind: 'source-failed', severity: blocking.includes(f) ? 'critical' : 'warn', message: `${f.source}: ${f.message}`, data: { assets: f.assets } });
+    }
+    const snapshot = this.market.view(now);
+    this.portfolio = accrueRebasing(u, snapshot, this.portfolio);
+    if (blocking.length > 0) {
+      const v = valuePortfolio(u, snapshot, this.portfolio);
+      j.recordDecision(cycleId, { strategy: this.o.strategy.name, weights: currentWeights(u, v), rationale: ['no plan: a source covering a held asset failed (fail closed)'], halted: true });
+      j.endCycle(cycleId, this.at(now), 'failed', { reason: 'source failure', sources: blocking.map((f) => f.source) });
+      return report('failed', { navBase: v.nav, current: currentWeights(u, v), note: `source failed: ${blocking.map((f) => f.source).join(', ')}` });
+    }
+
+    const d = decideCycle({ settings: this.settings, strategy: this.o.strategy, params: this.o.params, solver: this.o.solver, snapshot, portfolio: this.portfolio, peakNav: this.peakNav, now });
+    j.recordPortfolio({ cycleId, at: this.at(now), navBase: d.valuation.nav, portfolio: this.portfolio, marks: d.valuation.marks });
+    if (d.valuation.nav > this.peakNav) this.peakNav = d.valuation.nav;
+    for (const f of d.firings) {
+      const severity = f.action === 'halt' || (f.held && f.action === 'derisk') ? 'critical' : f.held ? 'warn' : 'info';
+      j.recordEvent({ cycleId, at: this.at(now), kind: `breaker:${f.breaker}`, severity, asset: f.asset, message: `${f.message} → ${f.action}`, data: { ...f.data, action: f.action, held: f.held } });
+    }
+    j.recordScores(cycleId, d.scores);
+    j.recordStage(cycleId, 'scored', this.at(now));
+
+    if (d.halt !== undefined || !d.decision) {
+      j.recordDecision(cycleId, { strategy: this.o.strategy.name, weights: { ...d.current }, rationale: [d.halt ?? 'no decision', ...(d.decision?.rationale ?? [])], halted: true });
+      j.recordEvent({ cycleId, at: this.at(now), kind: d.breaches.length ? 'decision-rejected' : 'halted', severity: 'critical', message: d.halt ?? 'no decision' });
+      j.endCycle(cycleId, this.at(now), 'halted', { reason: d.halt, nav: d.valuation.nav.toString() });
+      return report('halted', { navBase: d.valuation.nav, current: d.current, firings: d.firings, note: d.halt });
+    }
+    j.recordDecision(cycleId, { strategy: this.o.strategy.name, weights: { ...d.decision.weights }, rationale: [...d.decision.rationale, ...d.plan.skipped.map((s) => `skipped: ${s}`)], halted: false });
+    const ids = j.recordActions(cycleId, d.plan.actions, this.at(now));
+    j.recordStage(cycleId, 'planned', this.at(now));
+
+    let filled = 0;
+    let failed = 0;
+    let cost = 0n;
+    for (const [k, action] of d.plan.actions.entries()) {
+      const id = ids[k] as number;
+      j.recordActionStatus(id, 'intent', this.at(now));
+      const r = await this.o.executor.execute(action, this.portfolio, {
+        universe: u,
+        snapshot,
+        now,
+        onStatus: (status, detail) => j.recordActionStatus(id, status, this.at(now), detail),
+      });
+      if (r.fill) j.recordFill(id, r.fill);
+      j.recordActionStatus(id, r.status, this.at(now), r.detail);
+      if (r.status === 'confirmed') {
+        filled++;
+        cost += r.fill?.costBase ?? 0n;
+        this.portfolio = r.portfolio;
+      } else if (r.status === 'failed') {
+        failed++;
+        j.recordEvent({ cycleId, at: this.at(now), kind: 'action-failed', severity: 'warn', asset: action.from, message: `${action.kind} ${action.from}→${action.to} failed: ${String(r.detail.reason ?? 'unknown')}`, data: r.detail });
+      }
+    }
+    const after = valuePortfolio(u, snapshot, this.portfolio);
+    const current = currentWeights(u, after);
+    j.recordPortfolio({ cycleId, at: this.at(now), navBase: after.nav, portfolio: this.portfolio, marks: after.marks });
+    j.endCycle(cycleId, this.at(now), 'completed', { nav: after.nav.toString(), peakNav: this.peakNav.toString(), actions: d.plan.actions.length, filled, failed, costBase: cost.toString() });
+    return report('completed', { navBase: after.nav, current, targets: d.decision.weights, planned: d.plan.actions.length, filled, failed, costBase: cost, firings: d.firings });
+  }
+}

@@ -1,0 +1,151 @@
+import type { AssetId } from '../domain/asset.js';
+import { APY_FIELDS, OBSERVATION_FIELDS, type Observation, type ObservationField } from '../domain/observation.js';
+import { YEAR, type EpochMs } from '../domain/time.js';
+import type { AssetView, FieldReading, Snapshot } from './asset-view.js';
+
+interface AssetTrack {
+  fields: Partial<Record<ObservationField, FieldReading>>;
+  /** Fair-rate history, oldest first; entries before `start` are dead and compacted now and then. */
+  times: number[];
+  rates: number[];
+  start: number;
+  lastTime: number;
+  /** Reported APY readings per field, oldest first, pruned to the APY window. */
+  apys: Partial<Record<ApyField, { times: number[]; values: number[]; start: number }>>;
+}
+
+type ApyField = (typeof APY_FIELDS)[number];
+
+/**
+ * Folds observations, in time order, into the latest view of each asset. The same fold serves live
+ * mode (readings as they arrive), paper mode and backtests (recorded rows), so a decision sees exactly
+ * what it would have seen then. Not pure in the strict sense (it accumulates), but deterministic and
+ * free of I/O: the same observations in the same order give the same views.
+ */
+export class MarketState {
+  private readonly tracks = new Map<AssetId, AssetTrack>();
+  private lastIngested = -Infinity;
+
+  /**
+   * @param apyWindowMs trailing window over which fair-rate growth becomes an APY
+   * @param peakWindowMs trailing window over which a fall from the peak fair rate is measured
+   */
+  constructor(
+    readonly apyWindowMs: number,
+    readonly peakWindowMs: number = apyWindowMs,
+  ) {}
+
+  /** Readings must arrive in time order; an older one is a bug upstream and is refused. */
+  ingest(o: Observation): void {
+    if (o.time < this.lastIngested) {
+      throw new RangeError(`observation for ${o.asset} at ${new Date(o.time).toISOString()} arrived after one at ${new Date(this.lastIngested).toISOString()}`);
+    }
+    this.lastIngested = o.time;
+    let t = this.tracks.get(o.asset);
+    if (!t) {
+      t = { fields: {}, times: [], rates: [], start: 0, lastTime: o.time, apys: {} };
+      this.tracks.set(o.asset, t);
+    }
+    t.lastTime = o.time;
+    for (const f of OBSERVATION_FIELDS) {
+      const v = o[f];
+      if (v !== undefined) t.fields[f] = { value: v, time: o.time, source: o.source };
+    }
+    for (const f of APY_FIELDS) {
+      const v = o[f];
+      if (v === undefined) continue;
+      const series = (t.apys[f] ??= { times: [], values: [], start: 0 });
+      series.times.push(o.time);
+      series.values.push(v);
+      while (series.start < series.times.length - 1 && (series.times[series.start] as number) <= o.time - this.apyWindowMs) series.start++;
+      if (series.start > 4096) {
+        series.times = series.times.slice(series.start);
+        series.values = series.values.slice(series.start);
+        series.start = 0;
+      }
+    }
+    if (o.fairRate !== undefined) {
+      t.times.push(o.time);
+      t.rates.push(o.fairRate);
+      this.prune(t, o.time);
+    }
+  }
+
+  ingestAll(obs: Iterable<Observation>): void {
+    for (const o of obs) this.ingest(o);
+  }
+
+  private prune(t: AssetTrack, now: number): void {
+    // Keep one point older than the longest window so the window's start can be anchored.
+    const horizon = now - Math.max(this.apyWindowMs, this.peakWindowMs);
+    while (t.start + 1 < t.times.length && (t.times[t.start + 1] as number) <= horizon) t.start++;
+    if (t.start > 4096) {
+      t.times = t.times.slice(t.start);
+      t.rates = t.rates.slice(t.start);
+      t.start = 0;
+    }
+  }
+
+  view(now: EpochMs): Snapshot {
+    const assets = new Map<AssetId, AssetView>();
+    for (const [asset, t] of this.tracks) assets.set(asset, this.viewOf(asset, t, now));
+    return { time: now, assets };
+  }
+
+  private viewOf(asset: AssetId, t: AssetTrack, now: EpochMs): AssetView {
+    return {
+      asset,
+      fields: { ...t.fields },
+      rateGrowthApy: growthApy(t, now, this.apyWindowMs),
+      fairRatePeak: peak(t, now, this.peakWindowMs),
+      apyAverage: averages(t, now, this.apyWindowMs),
+      lastTime: t.lastTime,
+    };
+  }
+}
+
+/**
+ * Annualised, compounded growth of the fair rate between the newest point and the newest point at
+ * least `window` older (or the oldest kept, if it spans at least half the window).
+ */
+function growthApy(t: AssetTrack, now: number, window: number): number | null {
+  const n = t.times.length;
+  if (n - t.start < 2) return null;
+  const tEnd = t.times[n - 1] as number;
+  const rEnd = t.rates[n - 1] as number;
+  let i = n - 2;
+  while (i > t.start && (t.times[i] as number) > tEnd - window) i--;
+  const t0 = t.times[i] as number;
+  const r0 = t.rates[i] as number;
+  const dt = tEnd - t0;
+  if (dt < window / 2 || dt <= 0 || tEnd > now) return null;
+  return Math.pow(rEnd / r0, YEAR / dt) - 1;
+}
+
+function peak(t: AssetTrack, now: number, window: number): number | null {
+  let best: number | null = null;
+  for (let i = t.times.length - 1; i >= t.start; i--) {
+    if ((t.times[i] as number) < now - window) break;
+    const r = t.rates[i] as number;
+    if (best === null || r > best) best = r;
+  }
+  return best;
+}
+
+/** Mean of each reported APY over the readings inside the window (readings are roughly evenly spaced). */
+function averages(t: AssetTrack, now: number, window: number): Partial<Record<ApyField, number>> {
+  const out: Partial<Record<ApyField, number>> = {};
+  for (const f of APY_FIELDS) {
+    const s = t.apys[f];
+    if (!s) continue;
+    let sum = 0;
+    let n = 0;
+    for (let i = s.times.length - 1; i >= s.start; i--) {
+      if ((s.times[i] as number) < now - window) break;
+      sum += s.values[i] as number;
+      n++;
+    }
+    if (n > 0) out[f] = sum / n;
+  }
+  return out;
+}
