@@ -321,6 +321,12 @@ describe('bad input is refused with file, line, column and value', () => {
     });
   }
 
+  it('refuses a time one second earlier than the previous row, accepts an equal one', () => {
+    const err = parseError(file(row({ time: '2024-08-06T00:00:01Z' }), row({ time: '2024-08-06T00:00:00Z' })));
+    expect(err.issues.map((i) => i.where)).toEqual(['bad.csv:3:time']);
+    expect(parseHistory(file(row(), row({ asset: 'wstETH' })), 'ok.csv')).toHaveLength(2);
+  });
+
   it('keeps a comment line in the line count', () => {
     const err = parseError(`# units\n${HISTORY_HEADER}\n# note\n${row({ apy_mev: '7' })}\n`);
     expect(err.issues.map((i) => i.where)).toEqual(['bad.csv:4:apy_mev']);

@@ -155,6 +155,13 @@ describe('opening and migrations', () => {
     expect(db.pragma('busy_timeout', { simple: true })).toBe(5000);
   });
 
+  it('also opens in memory (for other tests)', () => {
+    const j = openJournal(':memory:');
+    opened.push(j);
+    populate(j);
+    expect(j.unfinishedCycles()).toEqual([]);
+  });
+
   it('read-only open does not create a file', () => {
     expect(() => openJournal(join(dir, 'missing.sqlite'), { readonly: true })).toThrow(JournalError);
     open().close();
@@ -369,6 +376,15 @@ describe('recovery reads', () => {
     j.recordPortfolio({ cycleId: null, at: 50, navBase: 5n, portfolio: portfolio(5n), marks: {} });
     expect(j.latestPortfolio('v1')).toMatchObject({ at: 50, navBase: 5n });
     expect(j.currentRunId).toBe(r3);
+    // peak NAV compares as numbers, not as text ('9' > '10' as strings)
+    expect(j.peakNav('v1')).toBe(5n);
+    j.recordPortfolio({ cycleId: null, at: 60, navBase: 10n, portfolio: portfolio(10n), marks: {} });
+    j.recordPortfolio({ cycleId: null, at: 70, navBase: 9n, portfolio: portfolio(9n), marks: {} });
+    expect(j.peakNav('v1')).toBe(10n);
+    j.recordPortfolio({ cycleId: null, at: 80, navBase: BIG, portfolio: portfolio(BIG), marks: {} });
+    expect(j.peakNav('v1')).toBe(BIG);
+    expect(j.peakNav('v2')).toBe(9n);
+    expect(j.peakNav('nope')).toBeUndefined();
     // a snapshot cannot claim a cycle of another run
     expect(() => j.db.prepare("INSERT INTO portfolio_snapshots (run_id, cycle_id, at, nav_base, portfolio_json, marks_json) VALUES (?, ?, 0, '0', '{}', '{}')").run(other, c1)).toThrow(
       /run_id does not match/,
@@ -426,6 +442,7 @@ describe('CSV export', () => {
     const rows = parse(text, { columns: true }) as Array<Record<string, string>>;
     expect(rows).toHaveLength(3);
     expect(rows[2]!.asset).toBe('two\nlines');
+    expect(text).toContain(',"two\nlines",plain,\r\n'); // a bare LF is quoted too, not only CRLF
     expect(Object.keys(rows[0]!)).toEqual(['id', 'run_id', 'cycle_id', 'at', 'kind', 'severity', 'asset', 'message', 'data_json']);
     expect(rows[1]!.message).toBe(nasty);
     expect(JSON.parse(rows[1]!.data_json!)).toEqual({ text: nasty, list: [1, 2] });
@@ -483,6 +500,7 @@ describe('crash safety', () => {
     const child = spawn(process.execPath, [FIXTURE, file, String(cycleId), String(actionId)], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
     const report = await new Promise<{ walAfterCommit: number; walInTransaction: number; inTransaction: boolean }>((resolve, reject) => {
       let out = '';
       const timer = setTimeout(() => reject(new Error(`child never reached the open transaction; stderr: ${stderr}`)), 30_000);
@@ -498,9 +516,7 @@ describe('crash safety', () => {
         clearTimeout(timer);
         reject(new Error(`child exited early with ${code}; stderr: ${stderr}`));
       });
-    });
-    const exited = new Promise<NodeJS.Signals | null>((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
-    child.kill('SIGKILL');
+    }).finally(() => child.kill('SIGKILL'));
     expect(await exited).toBe('SIGKILL');
     expect(report.inTransaction).toBe(true);
     // the uncommitted transaction really reached the WAL file before the kill

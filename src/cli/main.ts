@@ -42,6 +42,7 @@ withCommon(program.command('run').description('paper mode over recorded history:
   .option('--cron <expr>', 'run on a node-cron schedule, one recorded step per tick (overlap-guarded)')
   .option('--max-cycles <n>', 'stop after n cycles', int)
   .option('-q, --quiet', 'no per-cycle lines')
+  .option('--fresh', 'start over from the initial holdings (an existing journal is renamed aside, never deleted)')
   .action(async (o) => {
     process.exitCode = await runCommand({ ...o, param: o.param, maxCycles: o.maxCycles }, out);
   });

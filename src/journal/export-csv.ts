@@ -11,7 +11,7 @@ import { isJournalTable, JOURNAL_TABLES } from './tables.js';
  * exactly; JSON cells are exported as their text.
  */
 
-const NEEDS_QUOTES = /[",]|^\s|\s$/;
+const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
 
 /** One CSV field. NULL is an empty field; text with a comma, quote, CR/LF or edge whitespace is quoted, quotes doubled. */
 export function csvField(value: unknown): string {

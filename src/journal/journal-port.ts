@@ -96,5 +96,7 @@ export interface JournalPort {
   latestPortfolio(vault: string): LatestPortfolio | undefined;
   /** The latest decision time of any cycle begun for this vault (finished or not). */
   lastDecisionTime(vault: string): number | undefined;
+  /** The highest NAV of any snapshot of this vault (for drawdown breakers), compared exactly as bigints. */
+  peakNav?(vault: string): bigint | undefined;
   close(): void;
 }

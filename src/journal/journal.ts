@@ -87,6 +87,11 @@ function prepareStatements(db: Database.Database) {
        WHERE r.vault = ?
        ORDER BY p.id DESC LIMIT 1`,
     ),
+    // nav_base is canonical decimal text (no leading zeros), so longer-then-lexicographic is numeric order.
+    peakNav: db.prepare<[string], { nav_base: string }>(
+      `SELECT p.nav_base FROM portfolio_snapshots p JOIN runs r ON r.id = p.run_id
+       WHERE r.vault = ? ORDER BY length(p.nav_base) DESC, p.nav_base DESC LIMIT 1`,
+    ),
     lastDecisionTime: db.prepare<[string], { t: number | null }>(
       'SELECT MAX(c.decision_time) AS t FROM cycles c JOIN runs r ON r.id = c.run_id WHERE r.vault = ?',
     ),
@@ -413,6 +418,13 @@ export class Journal implements JournalPort {
 
   lastDecisionTime(vault: string): number | undefined {
     return guard('lastDecisionTime', { vault }, () => this.#s.lastDecisionTime.get(vault)?.t ?? undefined);
+  }
+
+  peakNav(vault: string): bigint | undefined {
+    return guard('peakNav', { vault }, () => {
+      const row = this.#s.peakNav.get(vault);
+      return row ? textToUint('nav_base', row.nav_base) : undefined;
+    });
   }
 
   close(): void {

@@ -1,3 +1,4 @@
+import { existsSync, renameSync } from 'node:fs';
 import cron from 'node-cron';
 import { formatTime } from '../../domain/time.js';
 import { PaperExecutor } from '../../executor/paper-executor.js';
@@ -16,6 +17,8 @@ export interface RunOptions extends CommonOptions {
   /** Run one cycle only (the `once` command). */
   once?: boolean;
   at?: string;
+  /** Start over from the initial holdings: an existing journal is kept, renamed aside, never deleted. */
+  fresh?: boolean;
 }
 
 /**
@@ -27,6 +30,11 @@ export async function runCommand(o: RunOptions, out: (line: string) => void = (l
   const p = await prepare(o);
   const source = replaySource(p.vault);
   const window = replayWindow(p.vault, source, o);
+  if (o.fresh && existsSync(p.journalPath)) {
+    const aside = `${p.journalPath}.${new Date().toISOString().replace(/[:.]/g, '-')}.bak`;
+    for (const ext of ['', '-wal', '-shm']) if (existsSync(p.journalPath + ext)) renameSync(p.journalPath + ext, aside + ext);
+    out(`kept the previous journal as ${aside}`);
+  }
   const journal = openVaultJournal(p.journalPath);
   const vaultName = p.vault.config.name;
   const lastDecision = journal.lastDecisionTime(vaultName);

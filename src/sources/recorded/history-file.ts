@@ -315,20 +315,35 @@ export function parseHistory(text: string, fileLabel: string): Observation[] {
     report(HISTORY_COLUMNS[col] as string, text.slice(fs[col] as number, fe[col] as number), expected);
   };
 
-  // Interned asset/source strings: a row with a known name allocates nothing for it.
-  const interned: string[] = [];
-  const intern = (a: number, b: number): string | undefined => {
+  // Interned asset (column 1) and source (column 2) strings: a row with a known name allocates nothing
+  // for it, and every observation shares one copy. Copies are flat (not slices of `text`, which would
+  // keep the whole file alive for as long as any observation lives).
+  const interned: [string[], string[]] = [[], []];
+  const lastHit = [0, 0];
+  const matches = (s: string, a: number, len: number): boolean => {
+    if (s.length !== len) return false;
+    for (let j = 0; j < len; j++) if (s.charCodeAt(j) !== text.charCodeAt(a + j)) return false;
+    return true;
+  };
+  const intern = (which: 0 | 1, a: number, b: number): string | undefined => {
+    const list = interned[which];
     const len = b - a;
-    outer: for (let i = 0; i < interned.length; i++) {
-      const s = interned[i] as string;
-      if (s.length !== len) continue;
-      for (let j = 0; j < len; j++) if (s.charCodeAt(j) !== text.charCodeAt(a + j)) continue outer;
-      return s;
+    const last = list[lastHit[which] as number];
+    if (last !== undefined && matches(last, a, len)) return last;
+    for (let i = 0; i < list.length; i++) {
+      const s = list[i] as string;
+      if (matches(s, a, len)) {
+        lastHit[which] = i;
+        return s;
+      }
     }
     const s = text.slice(a, b);
     if (!isCleanText(s)) return undefined;
-    if (interned.length < 256) interned.push(s);
-    return s;
+    if (list.length >= 256) return s;
+    const flat = Buffer.from(s, 'utf8').toString('utf8');
+    lastHit[which] = list.length;
+    list.push(flat);
+    return flat;
   };
 
   let headerSeen = false;
@@ -423,13 +438,13 @@ export function parseHistory(text: string, fileLabel: string): Observation[] {
     let source = '';
     if (fe[1] === fs[1]) reportCol(1, 'an asset id (empty)');
     else {
-      const s = intern(fs[1] as number, fe[1] as number);
+      const s = intern(0, fs[1] as number, fe[1] as number);
       if (s === undefined) reportCol(1, `an asset id: ${TEXT_EXPECTED}`);
       else asset = s;
     }
     if (fe[2] === fs[2]) reportCol(2, 'a source name (empty)');
     else {
-      const s = intern(fs[2] as number, fe[2] as number);
+      const s = intern(1, fs[2] as number, fe[2] as number);
       if (s === undefined) reportCol(2, `a source name: ${TEXT_EXPECTED}`);
       else source = s;
     }
