@@ -54,6 +54,24 @@ withCommon(program.command('once').description('run one cycle: the next step aft
   });
 
 program
+  .command('backtest')
+  .description('replay recorded history through the keeper\'s decision path: strategies side by side with the chase-APY baseline, the buy-and-hold benchmark and the hindsight ceiling; writes an HTML report and the series')
+  .option('-c, --config <file>', 'vault config (YAML)', defaultVaultPath())
+  .option('-s, --strategy <name>', 'strategy to run (repeat to compare; the first is primary)', collect, [])
+  .option('-p, --param <key=value>', 'override a parameter of the first strategy (repeatable)', collect, [])
+  .option('--from <time>', 'start (ISO-8601)')
+  .option('--to <time>', 'end (ISO-8601)')
+  .option('-o, --out <dir>', 'output directory (default var/backtests/<vault>-<time>)')
+  .option('--lookahead <n>', 'lookahead-check cut-offs per strategy (0 = off)', int, 3)
+  .option('--no-baselines', 'do not add the chase-apy baseline')
+  .option('--log-level <level>', 'pino log level on stderr', 'warn')
+  .action(async (o) => {
+    // Loaded on demand: the report and sweep machinery is not needed by the keeper's own commands.
+    const { backtestCommand } = await import('./commands/backtest.js');
+    process.exitCode = await backtestCommand({ ...o, strategies: o.strategy }, out);
+  });
+
+program
   .command('validate-config')
   .argument('<file>', 'vault config to check')
   .description('check a vault config, its registry and its strategy params; print every problem')

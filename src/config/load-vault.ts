@@ -62,6 +62,7 @@ function crossCheck(file: string, v: VaultConfig, r: Registry): Issue[] {
     else if (a.chain !== v.chain) issues.push({ where: at(`universe.${i}`), value: id, expected: `an asset on ${v.chain} (it is on ${a.chain})` });
     else if (a.valuedIn !== v.baseAsset) issues.push({ where: at(`universe.${i}`), value: id, expected: `an asset valued in ${v.baseAsset} (it is valued in ${a.valuedIn})` });
   });
+  if (v.benchmark && !r.assets[v.benchmark]) issues.push({ where: at('benchmark'), value: v.benchmark, expected: 'an asset in the registry' });
   for (const id of Object.keys(v.initialHoldings)) {
     if (id !== v.baseAsset && !v.universe.includes(id)) issues.push({ where: at(`initialHoldings.${id}`), value: id, expected: 'an asset in the universe' });
   }

@@ -95,6 +95,8 @@ export const VaultSchema = z
     mode: z.enum(['paper']).default('paper'),
     /** Starting holdings in base units, by asset id. */
     initialHoldings: z.record(z.string(), baseUnits),
+    /** The LST the buy-and-hold benchmark holds in backtests (e.g. wstETH, JitoSOL). */
+    benchmark: z.string().min(1).optional(),
     /** Asset ids the vault may hold; the base asset is always included. */
     universe: z.array(z.string().min(1)).min(1),
     strategy: StrategyRefSchema,

@@ -12,6 +12,7 @@ import { breakerEffect, evaluateBreakers, type BreakerEffect, type BreakerFiring
 import { horizonYears, scoreUniverse } from '../risk/score-asset.js';
 import type { LpSolver } from '../strategy/lp-solver.js';
 import type { Strategy, StrategyDecision } from '../strategy/strategy.js';
+import { EMPTY_HISTORY, type HistoryView } from '../strategy/history-view.js';
 
 /** The settings of a vault that shape decisions (no paths, no I/O). */
 export interface DecisionSettings {
@@ -32,6 +33,8 @@ export interface DecisionInput {
   readonly portfolio: Portfolio;
   readonly peakNav: bigint;
   readonly now: number;
+  /** Readings strategies may look back over (see HistoryView); none by default. */
+  readonly history?: HistoryView | undefined;
 }
 
 export interface CycleDecision {
@@ -88,7 +91,7 @@ export function decideCycle(i: DecisionInput): CycleDecision {
   let decision: StrategyDecision;
   try {
     decision = i.strategy.decide(
-      { now, universe: u, snapshot, scores: scoreMap, bounds, current, navBase, horizonYears: H, maxSlippage: s.planner.maxSlippage, solver: i.solver },
+      { now, universe: u, snapshot, scores: scoreMap, bounds, current, navBase, horizonYears: H, maxSlippage: s.planner.maxSlippage, solver: i.solver, history: i.history ?? EMPTY_HISTORY },
       i.params,
     );
   } catch (e) {

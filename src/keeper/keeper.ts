@@ -47,6 +47,8 @@ export class Keeper {
   private readonly market: MarketState;
   private readonly settings: DecisionSettings;
   private running = false;
+  /** Readings seen so far, for strategies that look back (bounded so a long live run cannot grow without end). */
+  private seen: Observation[] = [];
 
   private constructor(
     private readonly o: KeeperOptions,
@@ -122,6 +124,8 @@ export class Keeper {
     }
     try {
       this.market.ingestAll(observations);
+      this.seen.push(...observations);
+      if (this.seen.length > 500_000) this.seen = this.seen.slice(-250_000);
     } catch (e) {
       failures = [...failures, { source: this.o.source.name, assets: [], message: (e as Error).message }];
     }
@@ -144,7 +148,7 @@ export class Keeper {
       return report('failed', { navBase: v.nav, current: currentWeights(u, v), note: `source failed: ${blocking.map((f) => f.source).join(', ')}` });
     }
 
-    const d = decideCycle({ settings: this.settings, strategy: this.o.strategy, params: this.o.params, solver: this.o.solver, snapshot, portfolio: this.portfolio, peakNav: this.peakNav, now });
+    const d = decideCycle({ settings: this.settings, strategy: this.o.strategy, params: this.o.params, solver: this.o.solver, snapshot, portfolio: this.portfolio, peakNav: this.peakNav, now, history: { rows: this.seen } });
     j.recordPortfolio({ cycleId, at: this.at(now), navBase: d.valuation.nav, portfolio: this.portfolio, marks: d.valuation.marks });
     if (d.valuation.nav > this.peakNav) this.peakNav = d.valuation.nav;
     for (const f of d.firings) {

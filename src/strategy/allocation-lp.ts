@@ -96,19 +96,31 @@ export function solveAllocation(input: StrategyInput, obj: AllocationObjective):
   for (const id of b.assets) {
     const i = idx.get(id) as number;
     const hi = b.hi[id] ?? 0;
+    const cur = b.current[id] ?? 0;
     const value = obj.minimizeTurnover ? 0 : obj.value(id);
     const terms: Array<[string, number]> = [];
-    const slices = id === b.baseAsset || !obj.chargeCosts ? 1 : K;
-    for (let k = 0; k < slices; k++) {
-      const name = `t${i}_${k}`;
-      const mid = ((k + 0.5) * hi) / slices;
-      const m = obj.chargeCosts && id !== b.baseAsset ? marginalExit(input, id, mid * nav) : 0;
-      vars.push({ name, lo: 0, hi: hi / slices, obj: value - m / H });
-      terms.push([name, 1]);
+    // An asset that can hold nothing and holds nothing needs no variables at all.
+    if (hi <= 0 && cur <= 0 && id !== b.baseAsset) {
+      wTerms.set(id, terms);
+      continue;
     }
+    // Slices only where the marginal exit cost changes with size; equal neighbours merge into one.
+    const slices: Array<{ width: number; cost: number }> = [];
+    const n = id === b.baseAsset || !obj.chargeCosts ? 1 : K;
+    for (let k = 0; k < n; k++) {
+      const mid = ((k + 0.5) * hi) / n;
+      const m = obj.chargeCosts && id !== b.baseAsset ? marginalExit(input, id, mid * nav) : 0;
+      const last = slices[slices.length - 1];
+      if (last && Math.abs(last.cost - m) < 1e-9) last.width += hi / n;
+      else slices.push({ width: hi / n, cost: m });
+    }
+    slices.forEach((sl, k) => {
+      const name = `t${i}_${k}`;
+      vars.push({ name, lo: 0, hi: sl.width, obj: value - sl.cost / H });
+      terms.push([name, 1]);
+    });
     wTerms.set(id, terms);
     if (id === b.baseAsset) continue;
-    const cur = b.current[id] ?? 0;
     const buyCost = obj.chargeCosts ? entryFraction(input, id, Math.max(0, hi - cur) * nav * 0.5) / H : 0;
     const sellCost = obj.chargeCosts ? marginalExit(input, id, cur * nav * 0.5) / H : 0;
     const turnover = obj.minimizeTurnover ? 1 : (obj.turnoverPenalty ?? 0) / H;
@@ -118,7 +130,12 @@ export function solveAllocation(input: StrategyInput, obj: AllocationObjective):
   }
   const all = (ids: readonly AssetId[]) => ids.flatMap((id) => wTerms.get(id) ?? []);
   cons.push({ name: 'budget', terms: all(b.assets), lo: 1, hi: 1 });
-  b.groups.forEach((g, gi) => cons.push({ name: `grp${gi}`, terms: all(g.members), hi: g.cap }));
+  b.groups.forEach((g, gi) => {
+    // A group whose members together cannot exceed its cap is not a constraint worth a row.
+    const reach = g.members.reduce((s, id) => s + Math.max(b.hi[id] ?? 0, 0), 0);
+    const terms = all(g.members);
+    if (terms.length > 0 && reach > g.cap) cons.push({ name: `grp${gi}`, terms, hi: g.cap });
+  });
   if (b.minLiquid > 0) cons.push({ name: 'liquid', terms: all(b.liquid), lo: b.minLiquid });
   if (b.maxExpectedLoss < 1) {
     cons.push({ name: 'el', terms: b.assets.flatMap((id) => (wTerms.get(id) ?? []).map(([n]) => [n, b.expectedLoss[id] ?? 0] as [string, number])), hi: b.maxExpectedLoss });

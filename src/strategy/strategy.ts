@@ -4,6 +4,7 @@ import type { AssetScore } from '../domain/score.js';
 import type { Universe } from '../config/universe.js';
 import type { Snapshot } from '../market/asset-view.js';
 import type { AllocationBounds } from '../risk/allocation-bounds.js';
+import type { HistoryView } from './history-view.js';
 import type { LpSolver } from './lp-solver.js';
 
 /**
@@ -24,6 +25,8 @@ export interface StrategyInput {
   readonly horizonYears: number;
   readonly maxSlippage: number;
   readonly solver: LpSolver;
+  /** Readings to look back over; use visibleRows(history, now) — rows after now are off limits. */
+  readonly history: HistoryView;
 }
 
 export interface StrategyDecision {
