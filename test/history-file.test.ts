@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { aaveAprToApy, percentToFraction } from '../scripts/convert-recorded.js';
 import { checkObservation } from '../src/domain/observation-check.js';
 import type { Observation } from '../src/domain/observation.js';
 import { DataError } from '../src/errors.js';
@@ -415,5 +416,29 @@ describe('all problems are collected before throwing', () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe('converter unit conversions', () => {
+  it('turns percent strings into the nearest fraction, not a float-noise neighbour', () => {
+    expect(percentToFraction('1.80', 't')).toBe(0.018); // 1.8 / 100 would be 0.018000000000000002
+    expect(percentToFraction('3.49', 't')).toBe(0.0349);
+    expect(percentToFraction('12.5', 't')).toBe(0.125);
+    expect(percentToFraction('0.05', 't')).toBe(0.0005);
+    expect(percentToFraction('-0.3', 't')).toBe(-0.003);
+    expect(() => percentToFraction('3.49%', 't')).toThrow(/percent/);
+  });
+
+  it('compounds an Aave APR per second', () => {
+    expect(aaveAprToApy(0)).toBe(0);
+    const n = 31_536_000;
+    const r = 0.0175708783840463;
+    const apy = aaveAprToApy(r);
+    // the naive (1 + r/n)^n − 1 agrees to its own rounding error (1 + r/n loses ~7 digits of r/n)
+    expect(Math.abs(apy - ((1 + r / n) ** n - 1))).toBeLessThan(1e-8);
+    // per-second compounding sits just below continuous compounding, by ≈ e^r · r²/(2n)
+    const gap = Math.expm1(r) - apy;
+    expect(gap).toBeGreaterThan(0);
+    expect(Math.abs(gap - Math.exp(r) * (r * r) / (2 * n))).toBeLessThan(1e-14);
   });
 });

@@ -12,8 +12,9 @@ import type { EpochMs } from '../../domain/time.js';
  * non-decreasing time order and (time, asset, source) is unique.
  *
  * The parser is hand-written because it is the hot path of backtests: no csv library, no regex per
- * field, no per-row allocation beyond the Observation itself (and its `ref` string); asset and source
- * strings are interned.
+ * field, and per row nothing is allocated but the Observation itself and its `ref` string (asset and
+ * source strings are interned; numbers are read from the text in place, except those with more
+ * significant digits than a double holds exactly, which go through Number()).
  */
 
 export const HISTORY_FORMAT_VERSION = 1;
