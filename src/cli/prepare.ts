@@ -7,7 +7,7 @@ import { parseDuration, parseTime } from '../domain/time.js';
 import { openJournal } from '../journal/open-journal.js';
 import type { Journal } from '../journal/journal.js';
 import { ReplaySource } from '../sources/recorded/replay-source.js';
-import { loadHighsSolver } from '../strategy/highs-solver.js';
+import { loadSolver } from '../strategy/load-solver.js';
 import { loadStrategy, parseStrategyParams } from '../strategy/load-strategy.js';
 import type { LpSolver } from '../strategy/lp-solver.js';
 import type { Strategy } from '../strategy/strategy.js';
@@ -56,7 +56,7 @@ export async function prepare(o: CommonOptions): Promise<Prepared> {
   const strategy = await loadStrategy(name);
   const rawParams = o.strategy && o.strategy !== vault.config.strategy.name ? {} : vault.config.strategy.params;
   const params = parseStrategyParams(strategy, { ...rawParams, ...parseParamOverrides(o.param) }, vault.file);
-  const solver = await loadHighsSolver();
+  const solver = await loadSolver(vault.config.optimizer.solver);
   return { vault, strategy, params, solver, log: makeLogger(o.logLevel), journalPath: o.journal ?? vault.paths.journal };
 }
 

@@ -106,6 +106,12 @@ export const VaultSchema = z
     schedule: ScheduleSchema.prefault({}),
     /** Trailing window used to turn fair-rate history into an APY. */
     apyWindow: duration.default('7d'),
+    optimizer: z
+      .strictObject({
+        /** LP solver for strategies: yalps (small-LP simplex, fast) or highs (HiGHS, the reference). */
+        solver: z.enum(['yalps', 'highs']).default('yalps'),
+      })
+      .prefault({}),
     scoring: z
       .strictObject({
         /** Reward tokens are not the base asset and are often points: count only this fraction of their APY. */

@@ -72,7 +72,9 @@ export function executePaper(a: PlannedAction, p: Portfolio, ctx: ExecutionConte
     return { status: 'confirmed', portfolio: next, fill: { amountIn, amountOut: out, costBase: (inValue > out ? inValue - out : 0n) + gas, at: ctx.now, detail: { pending: id, claimableAt: ctx.now + q.delaySeconds * 1000 } }, detail: { venue: q.venue } };
   }
   next = addHolding(next, a.to, out);
-  if (to.rebasing && !next.indexSeen.has(to.id)) {
+  if (to.rebasing) {
+    // New money earns from now: the index is reset on every entry (any balance already held was
+    // accrued to this same index at the start of the cycle), never left at a stale one from an old position.
     const idx = ctx.snapshot.assets.get(to.id)?.fields.supplyIndex?.value;
     if (idx !== undefined) next = { ...next, indexSeen: new Map(next.indexSeen).set(to.id, idx) };
   }

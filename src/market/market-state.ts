@@ -4,9 +4,12 @@ import { YEAR, type EpochMs } from '../domain/time.js';
 import type { AssetView, FieldReading, Snapshot } from './asset-view.js';
 
 interface AssetTrack {
-  fields: Partial<Record<ObservationField, FieldReading>>;
+  /** Latest value, time and source per field, in OBSERVATION_FIELDS order (NaN = never seen). */
+  values: Float64Array;
+  times: Float64Array;
+  sources: string[];
   /** Fair-rate history, oldest first; entries before `start` are dead and compacted now and then. */
-  times: number[];
+  rateTimes: number[];
   rates: number[];
   start: number;
   lastTime: number;
@@ -15,6 +18,8 @@ interface AssetTrack {
 }
 
 type ApyField = (typeof APY_FIELDS)[number];
+
+const NF = OBSERVATION_FIELDS.length;
 
 /**
  * Folds observations, in time order, into the latest view of each asset. The same fold serves live
@@ -43,13 +48,16 @@ export class MarketState {
     this.lastIngested = o.time;
     let t = this.tracks.get(o.asset);
     if (!t) {
-      t = { fields: {}, times: [], rates: [], start: 0, lastTime: o.time, apys: {} };
+      t = { values: new Float64Array(NF).fill(NaN), times: new Float64Array(NF), sources: new Array<string>(NF).fill(''), rateTimes: [], rates: [], start: 0, lastTime: o.time, apys: {} };
       this.tracks.set(o.asset, t);
     }
     t.lastTime = o.time;
-    for (const f of OBSERVATION_FIELDS) {
-      const v = o[f];
-      if (v !== undefined) t.fields[f] = { value: v, time: o.time, source: o.source };
+    for (let k = 0; k < NF; k++) {
+      const v = o[OBSERVATION_FIELDS[k] as ObservationField];
+      if (v === undefined) continue;
+      t.values[k] = v;
+      t.times[k] = o.time;
+      t.sources[k] = o.source;
     }
     for (const f of APY_FIELDS) {
       const v = o[f];
@@ -65,7 +73,7 @@ export class MarketState {
       }
     }
     if (o.fairRate !== undefined) {
-      t.times.push(o.time);
+      t.rateTimes.push(o.time);
       t.rates.push(o.fairRate);
       this.prune(t, o.time);
     }
@@ -78,9 +86,9 @@ export class MarketState {
   private prune(t: AssetTrack, now: number): void {
     // Keep one point older than the longest window so the window's start can be anchored.
     const horizon = now - Math.max(this.apyWindowMs, this.peakWindowMs);
-    while (t.start + 1 < t.times.length && (t.times[t.start + 1] as number) <= horizon) t.start++;
+    while (t.start + 1 < t.rateTimes.length && (t.rateTimes[t.start + 1] as number) <= horizon) t.start++;
     if (t.start > 4096) {
-      t.times = t.times.slice(t.start);
+      t.rateTimes = t.rateTimes.slice(t.start);
       t.rates = t.rates.slice(t.start);
       t.start = 0;
     }
@@ -93,9 +101,14 @@ export class MarketState {
   }
 
   private viewOf(asset: AssetId, t: AssetTrack, now: EpochMs): AssetView {
+    const fields: Partial<Record<ObservationField, FieldReading>> = {};
+    for (let k = 0; k < NF; k++) {
+      const value = t.values[k] as number;
+      if (!Number.isNaN(value)) fields[OBSERVATION_FIELDS[k] as ObservationField] = { value, time: t.times[k] as number, source: t.sources[k] as string };
+    }
     return {
       asset,
-      fields: { ...t.fields },
+      fields,
       rateGrowthApy: growthApy(t, now, this.apyWindowMs),
       fairRatePeak: peak(t, now, this.peakWindowMs),
       apyAverage: averages(t, now, this.apyWindowMs),
@@ -109,13 +122,13 @@ export class MarketState {
  * least `window` older (or the oldest kept, if it spans at least half the window).
  */
 function growthApy(t: AssetTrack, now: number, window: number): number | null {
-  const n = t.times.length;
+  const n = t.rateTimes.length;
   if (n - t.start < 2) return null;
-  const tEnd = t.times[n - 1] as number;
+  const tEnd = t.rateTimes[n - 1] as number;
   const rEnd = t.rates[n - 1] as number;
   let i = n - 2;
-  while (i > t.start && (t.times[i] as number) > tEnd - window) i--;
-  const t0 = t.times[i] as number;
+  while (i > t.start && (t.rateTimes[i] as number) > tEnd - window) i--;
+  const t0 = t.rateTimes[i] as number;
   const r0 = t.rates[i] as number;
   const dt = tEnd - t0;
   if (dt < window / 2 || dt <= 0 || tEnd > now) return null;
@@ -124,8 +137,8 @@ function growthApy(t: AssetTrack, now: number, window: number): number | null {
 
 function peak(t: AssetTrack, now: number, window: number): number | null {
   let best: number | null = null;
-  for (let i = t.times.length - 1; i >= t.start; i--) {
-    if ((t.times[i] as number) < now - window) break;
+  for (let i = t.rateTimes.length - 1; i >= t.start; i--) {
+    if ((t.rateTimes[i] as number) < now - window) break;
     const r = t.rates[i] as number;
     if (best === null || r > best) best = r;
   }

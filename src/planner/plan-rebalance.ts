@@ -109,7 +109,8 @@ export function planRebalance(i: PlanInput): Plan {
     const a = u.registryAssets.get(id);
     if (!a) continue;
     const value = i.valuation.values.get(id) ?? 0n;
-    const target = i.targets[id] ?? 0;
+    // A breaker-forced asset is only ever exited, whatever a target says.
+    const target = i.forceExit.has(id) ? 0 : (i.targets[id] ?? 0);
     const targetValue = BigInt(Math.floor(target * navNum));
     const diff = targetValue - value;
     const drift = Math.abs(Number(diff)) / navNum;
@@ -159,10 +160,11 @@ export function planRebalance(i: PlanInput): Plan {
       const act = leg(u, seq++, q.kind, from, to, amount, q, fair, maxSlippage, `${why} (${a.id})`);
       actions.push(act);
       cash -= gasCost(u, q.gasUnits);
-      if (to.id === u.baseAsset && q.delaySeconds === 0) cash += act.expectedOut;
+      // A redemption request pays into the queue, not into cash, even with no delay: it is claimed later.
+      if (to.id === u.baseAsset && q.kind !== 'redeem-request') cash += act.expectedOut;
       from = to;
       amount = act.expectedOut;
-      if (q.delaySeconds > 0) break;
+      if (q.kind === 'redeem-request') break;
     }
   }
 
@@ -182,9 +184,15 @@ export function planRebalance(i: PlanInput): Plan {
       skipped.push(`${r.a.id}: entry of ${Number(spend) / baseScale} (wanted ${Number(r.want) / baseScale}) below the minimum trade or its gas`);
       continue;
     }
+    // Price the legs at the size actually spent, so each leg's expected output is what it will fill at.
+    const path = spend === r.want ? r.path : entryPath(u, i.snapshot, r.a, Number(spend) / baseScale, maxDelay, maxSlippage);
+    if (!path) {
+      skipped.push(`${r.a.id}: no entry route at ${Number(spend) / baseScale}`);
+      continue;
+    }
     let from = base;
     let amount = spend;
-    for (const q of r.path) {
+    for (const q of path) {
       const to = q.kind === 'supply' ? r.a : suppliedToken(u, r.a) ?? r.a;
       const fair = fairRate(u, i.snapshot, to.id) ?? q.price;
       const act = leg(u, seq++, q.kind, from, to, amount, q, from.id === u.baseAsset ? fair : (fairRate(u, i.snapshot, from.id) ?? 1), maxSlippage, `below target (${r.a.id})`);
