@@ -12,11 +12,14 @@ import { MarketState } from '../src/market/market-state.js';
 import { valuePortfolio } from '../src/market/valuation.js';
 import { planRebalance } from '../src/planner/plan-rebalance.js';
 import { checkLimits } from '../src/risk/allocation-bounds.js';
+import { loadVault } from '../src/config/load-vault.js';
 import { readHistoryFile } from '../src/sources/recorded/history-file.js';
+import { loadStrategy, parseStrategyParams } from '../src/strategy/load-strategy.js';
 import { ReplaySource } from '../src/sources/recorded/replay-source.js';
 import type { LpSolver } from '../src/strategy/lp-solver.js';
 import {
   ETH_HISTORY_FILE,
+  SOL_VAULT_FILE,
   STRATEGY_NAMES,
   buildPortfolio,
   ethVault,
@@ -265,5 +268,25 @@ describe('the whole pure path, cycle after cycle, over the recorded history', ()
         expect(f.portfolio.indexSeen.get(to.id)).toBe(snap.assets.get(to.id)?.fields.supplyIndex?.value);
       }
     });
+  });
+});
+
+describe('the Solana vault on its recorded history', () => {
+  it('every strategy decides within the limits, and with no market prices recorded never trades on a DEX', async () => {
+    const sol = loadVault(SOL_VAULT_FILE);
+    const solRows = readHistoryFile(sol.paths.history as string);
+    const now = parseTime('2024-06-01T00:00:00Z');
+    const snap = snapshotOf(solRows.filter((o) => o.time <= now), now, sol.config.apyWindow, sol.config.breakers.staleData.maxAge);
+    const p0 = buildPortfolio(sol.universe, snap, { values: { SOL: 4000, JitoSOL: 3000, mSOL: 3000 } }, now);
+    for (const name of STRATEGY_NAMES) {
+      const strategy = await loadStrategy(name);
+      const params = parseStrategyParams(strategy, name === sol.config.strategy.name ? sol.config.strategy.params : {}, sol.file);
+      const d = decideCycle({ settings: settingsOf(sol), strategy, params, solver, snapshot: snap, portfolio: p0, peakNav: valuePortfolio(sol.universe, snap, p0).nav, now });
+      expect(d.halt).toBeUndefined();
+      expect(checkLimits(d.decision?.weights ?? {}, d.bounds!)).toEqual([]);
+      expect(d.plan.actions.filter((a) => a.kind === 'buy' || a.kind === 'sell')).toEqual([]);
+      // no market price is recorded for any Solana token (a lending position over native SOL is at par)
+      for (const s of d.scores) if (sol.universe.byId.get(s.asset)?.lendingOf !== 'SOL') expect(s.depeg).toBeNull();
+    }
   });
 });

@@ -5,7 +5,7 @@ import { DAY, HOUR, YEAR } from '../src/domain/time.js';
 import { MarketState } from '../src/market/market-state.js';
 import { currentWeights, markOf, valuePortfolio } from '../src/market/valuation.js';
 import { entryQuotes, exitQuotes, priceImpact } from '../src/market/cost-model.js';
-import { NOW, WEI, eth, ethVault } from './support/core-fixtures.js';
+import { NOW, eth, ethVault } from './support/core-fixtures.js';
 
 const U = ethVault().universe;
 const rate = (time: number, fairRate: number, extra: Partial<Observation> = {}): Observation => ({ time, asset: 'wstETH', source: 't', fairRate, ...extra });

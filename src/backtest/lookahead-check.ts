@@ -1,28 +1,62 @@
 import { KeeperError } from '../errors.js';
 import { formatTime } from '../domain/time.js';
 import type { Observation } from '../domain/observation.js';
+import { visibleRows } from '../strategy/history-view.js';
+import type { Strategy } from '../strategy/strategy.js';
 import { simulate, type BacktestResult, type BacktestSpec } from './simulate.js';
 
 export class LookaheadError extends KeeperError {}
 
 export interface LookaheadReport {
   readonly checkpoints: readonly number[];
+  /** Decisions re-made with the future removed and found identical (shadow steps + cut-off re-runs). */
   readonly decisionsCompared: number;
 }
 
 /**
- * Proves decisions used no future data: for each checkpoint t, re-runs the backtest with every row
- * recorded after t physically removed and compares every decision up to t with the full run's. Any
- * difference means something (strategy or engine) read the future, and the backtest is void.
+ * Wraps a strategy so each decision is also made from only the rows visible at that time; the first
+ * difference is recorded (a throw would be swallowed by the keeper into a halted cycle).
+ */
+function shadowed(s: Strategy<unknown>, found: { diff?: string; at?: number; compared: number }): Strategy<unknown> {
+  return {
+    ...s,
+    decide(input, params) {
+      const full = s.decide(input, params);
+      const visible = s.decide({ ...input, history: { rows: visibleRows(input.history, input.now) } }, params);
+      found.compared++;
+      const diff = differs(visible.weights, full.weights);
+      if (diff && found.diff === undefined) {
+        found.diff = diff;
+        found.at = input.now;
+      }
+      return full;
+    },
+  };
+}
+
+/**
+ * Proves decisions used no future data, two ways. (1) Shadow: at every step the strategy decides again
+ * from only the rows recorded up to that time; any difference means it read rows from the future.
+ * (2) Cut-off: for each checkpoint t the whole backtest re-runs with every row after t physically
+ * removed and every decision up to t must match, which also catches an engine that leaks the future.
+ * Either failure voids the backtest. Strategies must be pure (the shadow calls them twice per step).
  */
 export function checkLookahead(spec: BacktestSpec, full: BacktestResult, count: number): LookaheadReport {
+  const found: { diff?: string; at?: number; compared: number } = { compared: 0 };
+  simulate({ ...spec, strategy: shadowed(spec.strategy, found), onStep: undefined, onSnapshot: undefined });
+  if (found.diff !== undefined) {
+    throw new LookaheadError(
+      `lookahead detected: strategy ${spec.strategy.name} decided differently at ${formatTime(found.at ?? 0)} once data after that time was removed (${found.diff}); it reads the future, so this backtest is void`,
+      { at: found.at, strategy: spec.strategy.name },
+    );
+  }
   const times = full.steps.map((s) => s.t);
   const picks: number[] = [];
   for (let k = 1; k <= count; k++) {
     const t = times[Math.floor((k * (times.length - 1)) / (count + 1))];
     if (t !== undefined && !picks.includes(t)) picks.push(t);
   }
-  let compared = 0;
+  let compared = found.compared;
   for (const t of picks) {
     let end = spec.rows.length;
     while (end > 0 && (spec.rows[end - 1] as Observation).time > t) end--;
