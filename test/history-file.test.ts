@@ -97,7 +97,7 @@ describe('format → parse round trip', () => {
     expect(() => formatHistoryRow({ ...ok, source: 'a "b"' })).toThrow(/source/);
     expect(() => formatHistoryRow({ ...ok, time: T0 + 1 })).toThrow(/whole seconds/);
     expect(() => formatHistoryRow({ ...ok, fairRate: Number.NaN })).toThrow(/fair_rate/);
-    expect(formatHistoryRow(ok)).toBe('2024-08-06T00:00:00Z,weETH,s,,,,,,,,,,,,');
+    expect(formatHistoryRow(ok)).toBe('2024-08-06T00:00:00Z,weETH,s,,,,,,,,,,,,,,');
   });
 });
 
@@ -149,7 +149,7 @@ describe('bundled history', () => {
   it('starts with a format/units comment that points to PROVENANCE.md', () => {
     for (const f of ['ethereum.csv', 'solana.csv']) {
       const head = readFileSync(join(HISTORY_DIR, f), 'utf8').split('\n', 5);
-      expect(head[0]).toMatch(/^# .*format version 1.*PROVENANCE\.md/);
+      expect(head[0]).toMatch(/^# .*format version 2.*PROVENANCE\.md/);
       expect(head.filter((l) => l.startsWith('#')).join(' ')).toMatch(/annual fractions/);
       expect(head.find((l) => !l.startsWith('#'))).toBe(HISTORY_HEADER);
     }
@@ -290,8 +290,8 @@ describe('bad input is refused with file, line, column and value', () => {
       message: /column 5 named "fair_rate"/,
     },
     { name: 'missing header', text: `# only a comment\n${row()}\n`, where: 'bad.csv:2:time', value: '2024-08-06T00:00:00Z', message: /header must be exactly/ },
-    { name: 'too few columns', text: file(row(), 'a,b,c'), where: 'bad.csv:3:ref', value: 'a,b,c', message: /15 comma-separated columns; the line has 3/ },
-    { name: 'too many columns', text: file(`${row()},1,2`), where: 'bad.csv:2:redemption_delay_s', value: `${row()},1,2`, message: /the line has 17/ },
+    { name: 'too few columns', text: file(row(), 'a,b,c'), where: 'bad.csv:3:ref', value: 'a,b,c', message: /17 comma-separated columns; the line has 3/ },
+    { name: 'too many columns', text: file(`${row()},1,2`), where: 'bad.csv:2:exit_size_base', value: `${row()},1,2`, message: /the line has 19/ },
     {
       name: 'truncated last line',
       text: `${HISTORY_HEADER}\n${row()}\n2024-08-06T01:00:00Z,weETH,etherfi-peg-hourly,,1.0`,
@@ -301,13 +301,31 @@ describe('bad input is refused with file, line, column and value', () => {
     },
     {
       name: 'last line cut inside its final field',
-      text: `${HISTORY_HEADER}\n${row({ redemption_delay_s: '86400' }).slice(0, -2)}`,
-      where: 'bad.csv:2:redemption_delay_s',
-      value: '864',
+      text: `${HISTORY_HEADER}\n${row({ exit_impact: '0.001', exit_size_base: '1000' }).slice(0, -2)}`,
+      where: 'bad.csv:2:exit_size_base',
+      value: '10',
       message: /truncated/,
     },
     { name: 'CRLF', text: file(row()).replace(/\n/g, '\r\n'), where: 'bad.csv:1:line-ending', value: '\r\n', message: /\\n only/ },
   ];
+
+  it('still reads a version-1 file (15 columns, no exit-quote columns)', () => {
+    const v1 = `${HISTORY_COLUMNS.slice(0, 15).join(',')}\n${row().split(',').slice(0, 15).join(',')}\n`;
+    const obs = parseHistory(v1, 'v1.csv');
+    expect(obs).toHaveLength(1);
+    expect(obs[0]?.fairRate).toBe(1.05);
+    expect(obs[0]?.exitImpact).toBeUndefined();
+  });
+
+  it('reads the exit-quote columns and insists they come as a pair', () => {
+    const ok = parseHistory(file(row({ exit_impact: '0.0021', exit_size_base: '1000' })), 'ok.csv');
+    expect(ok[0]?.exitImpact).toBe(0.0021);
+    expect(ok[0]?.exitSizeBase).toBe(1000);
+    const half = parseError(file(row({ exit_impact: '0.0021' })));
+    expect(half.issues[0]?.where).toBe('bad.csv:2:exit_size_base');
+    const pct = parseError(file(row({ exit_impact: '2.1', exit_size_base: '1000' })));
+    expect(pct.issues[0]?.expected).toMatch(/percent/);
+  });
 
   for (const c of cases) {
     it(c.name, () => {

@@ -135,8 +135,26 @@ describe('opening and migrations', () => {
     raw.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(LATEST_SCHEMA_VERSION + 1, 'from the future', 0);
     raw.close();
     expect(() => openJournal(file)).toThrow(JournalError);
-    expect(() => openJournal(file)).toThrow(/schema version 2, newer than this keeper knows \(1\)/);
+    expect(() => openJournal(file)).toThrow(new RegExp(`schema version ${LATEST_SCHEMA_VERSION + 1}, newer than this keeper knows \\(${LATEST_SCHEMA_VERSION}\\)`));
     expect(() => openJournal(file, { readonly: true })).toThrow(/newer than this keeper knows/);
+  });
+
+  it('upgrades a version-1 journal in place, keeping its rows, and the new columns round-trip', () => {
+    const raw = new Database(file);
+    raw.exec(readFileSync(new URL('./fixtures/journal-v1-schema.sql', import.meta.url), 'utf8'));
+    raw.close();
+    const j = open();
+    const runId = j.startRun({ at: 1, mode: 'paper', vault: 'v', configHash: 'h', configJson: '{}' });
+    const cycleId = j.beginCycle({ runId, decisionTime: 2, at: 2 });
+    j.recordObservations(cycleId, [{ time: 2, asset: 'JitoSOL', source: 'jupiter', exitImpact: 0.0004, exitSizeBase: 1000 }]);
+    j.close();
+    const db = new Database(file, { readonly: true });
+    const row = db.prepare('SELECT exit_impact, exit_size_base FROM observations').get() as { exit_impact: number; exit_size_base: number };
+    expect(row).toEqual({ exit_impact: 0.0004, exit_size_base: 1000 });
+    const strict = db.prepare("SELECT strict FROM pragma_table_list WHERE name = 'observations'").get() as { strict: number };
+    expect(strict.strict).toBe(1);
+    expect((db.prepare('SELECT MAX(version) AS v FROM schema_migrations').get() as { v: number }).v).toBe(LATEST_SCHEMA_VERSION);
+    db.close();
   });
 
   it('refuses a journal whose recorded migrations are not ours', () => {

@@ -46,6 +46,15 @@ export function checkObservation(o: Observation): ObservationProblem[] {
   if (o.supplyIndex !== undefined && Number.isFinite(o.supplyIndex) && !(o.supplyIndex > 0)) {
     problems.push({ field: 'supplyIndex', value: o.supplyIndex, expected: 'a positive index' });
   }
+  if (o.exitImpact !== undefined && Number.isFinite(o.exitImpact) && !(o.exitImpact >= 0 && o.exitImpact < 1)) {
+    problems.push({ field: 'exitImpact', value: o.exitImpact, expected: `a price impact fraction in [0, 1)${o.exitImpact >= 1 ? ` (${o.exitImpact} looks like a percent)` : ''}` });
+  }
+  if ((o.exitImpact === undefined) !== (o.exitSizeBase === undefined)) {
+    problems.push({ field: o.exitImpact === undefined ? 'exitImpact' : 'exitSizeBase', value: undefined, expected: 'exitImpact and exitSizeBase given together' });
+  }
+  if (o.exitSizeBase !== undefined && Number.isFinite(o.exitSizeBase) && !(o.exitSizeBase > 0)) {
+    problems.push({ field: 'exitSizeBase', value: o.exitSizeBase, expected: 'a positive size in whole base units' });
+  }
   for (const f of ['tvlBase', 'exitLiquidityBase', 'redemptionDelaySeconds'] as const) {
     const v = o[f];
     if (v !== undefined && Number.isFinite(v) && v < 0) problems.push({ field: f, value: v, expected: 'a non-negative number' });

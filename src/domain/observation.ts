@@ -8,7 +8,9 @@ import type { EpochMs } from './time.js';
  * - apy* are annual fractions (0.035 = 3.5 %), never percent;
  * - supplyIndex is a dimensionless cumulative index (a lending balance grows by its ratio);
  * - tvlBase and exitLiquidityBase are whole base-asset units (ETH, SOL);
- * - redemptionDelaySeconds is the protocol's queue delay observed now.
+ * - redemptionDelaySeconds is the protocol's queue delay observed now;
+ * - exitImpact is the price impact (fraction) of selling exitSizeBase whole base units of the token
+ *   into the base asset now (a live DEX quote at size).
  */
 export interface Observation {
   readonly time: EpochMs;
@@ -27,6 +29,8 @@ export interface Observation {
   readonly tvlBase?: number | undefined;
   readonly exitLiquidityBase?: number | undefined;
   readonly redemptionDelaySeconds?: number | undefined;
+  readonly exitImpact?: number | undefined;
+  readonly exitSizeBase?: number | undefined;
 }
 
 /** The observation fields that carry a value, in the order the recorded-history format lists them. */
@@ -42,6 +46,8 @@ export const OBSERVATION_FIELDS = [
   'tvlBase',
   'exitLiquidityBase',
   'redemptionDelaySeconds',
+  'exitImpact',
+  'exitSizeBase',
 ] as const;
 export type ObservationField = (typeof OBSERVATION_FIELDS)[number];
 

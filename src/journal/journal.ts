@@ -30,9 +30,9 @@ function prepareStatements(db: Database.Database) {
     insertStage: db.prepare('INSERT INTO cycle_stages (cycle_id, stage, at) VALUES (?, ?, ?)'),
     insertObservation: db.prepare(
       `INSERT INTO observations (cycle_id, asset, time, source, ref, fair_rate, market_rate, apy_base, apy_mev,
-         apy_restaking, apy_incentives, apy_lending, supply_index, tvl_base, exit_liquidity_base, redemption_delay_s)
+         apy_restaking, apy_incentives, apy_lending, supply_index, tvl_base, exit_liquidity_base, redemption_delay_s, exit_impact, exit_size_base)
        VALUES (@cycleId, @asset, @time, @source, @ref, @fairRate, @marketRate, @apyBase, @apyMev,
-         @apyRestaking, @apyIncentives, @apyLending, @supplyIndex, @tvlBase, @exitLiquidityBase, @redemptionDelaySeconds)`,
+         @apyRestaking, @apyIncentives, @apyLending, @supplyIndex, @tvlBase, @exitLiquidityBase, @redemptionDelaySeconds, @exitImpact, @exitSizeBase)`,
     ),
     insertScore: db.prepare(
       `INSERT INTO scores (cycle_id, asset, eligible, score, expected_yield, expected_loss, breakdown_json, reasons_json)
@@ -196,6 +196,8 @@ export class Journal implements JournalPort {
             tvlBase: o.tvlBase ?? null,
             exitLiquidityBase: o.exitLiquidityBase ?? null,
             redemptionDelaySeconds: o.redemptionDelaySeconds ?? null,
+            exitImpact: o.exitImpact ?? null,
+            exitSizeBase: o.exitSizeBase ?? null,
           });
         }
       }),

@@ -242,7 +242,16 @@ ${['portfolio_snapshots', 'events'].map(runMatchesCycle).join('')}
 ${V1_TABLES.map(appendOnly).join('')}
 `;
 
-export const MIGRATIONS: readonly Migration[] = [{ version: 1, name: 'initial schema', sql: V1 }];
+/** Live DEX quotes: the price impact of exiting at a size (ALTER TABLE ADD COLUMN keeps STRICT and the triggers). */
+const V2 = `
+ALTER TABLE observations ADD COLUMN exit_impact REAL;
+ALTER TABLE observations ADD COLUMN exit_size_base REAL;
+`;
+
+export const MIGRATIONS: readonly Migration[] = [
+  { version: 1, name: 'initial schema', sql: V1 },
+  { version: 2, name: 'observation exit quotes', sql: V2 },
+];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((v, m) => Math.max(v, m.version), 0);
 

@@ -157,6 +157,8 @@ interface ObservationRow {
   tvl_base: number | null;
   exit_liquidity_base: number | null;
   redemption_delay_s: number | null;
+  exit_impact: number | null;
+  exit_size_base: number | null;
 }
 
 const OBSERVATION_COLUMNS = [
@@ -172,6 +174,8 @@ const OBSERVATION_COLUMNS = [
   ['tvlBase', 'tvl_base'],
   ['exitLiquidityBase', 'exit_liquidity_base'],
   ['redemptionDelaySeconds', 'redemption_delay_s'],
+  ['exitImpact', 'exit_impact'],
+  ['exitSizeBase', 'exit_size_base'],
 ] as const;
 
 function toObservation(r: ObservationRow): Observation {

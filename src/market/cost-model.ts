@@ -29,6 +29,17 @@ export interface Quote {
   readonly why?: string | undefined;
 }
 
+/**
+ * The DEX depth to price a trade of `a` with: a recorded live exit quote (impact at a size) when one
+ * exists, else the registry's prior for the venue.
+ */
+function depth(snap: Snapshot, a: AssetInfo, prior: { impactAtRef: number; refSizeBase: number }): { impactAtRef: number; refSizeBase: number } {
+  const f = snap.assets.get(a.id)?.fields;
+  const impact = f?.exitImpact?.value;
+  const size = f?.exitSizeBase?.value;
+  return impact !== undefined && size !== undefined && size > 0 ? { impactAtRef: impact, refSizeBase: size } : prior;
+}
+
 /** Linear price impact in size, capped so a huge order reads as ruinous rather than negative. */
 export function priceImpact(impactAtRef: number, refSizeBase: number, sizeBase: number): number {
   return Math.min(0.99, (impactAtRef * Math.max(0, sizeBase)) / refSizeBase);
@@ -57,7 +68,8 @@ export function entryQuotes(u: Universe, snap: Snapshot, a: AssetInfo, sizeBase:
   const dex = a.entry.dex;
   const market = marketRate(u, snap, a.id);
   if (dex && market !== undefined && a.kind !== 'lending') {
-    const keep = 1 - dex.feeFraction - priceImpact(dex.impactAtRef, dex.refSizeBase, sizeBase);
+    const d = depth(snap, a, dex);
+    const keep = 1 - dex.feeFraction - priceImpact(d.impactAtRef, d.refSizeBase, sizeBase);
     // Buying at market below fair gains the discount; above fair pays the premium.
     quotes.push({ kind: 'buy', venue: dex.venue, price: market, keep, costFraction: 1 - (keep * fair) / market, gasUnits: dex.gasUnits, delaySeconds: 0, earnsWhileQueued: true, available: keep > 0 });
   }
@@ -105,7 +117,8 @@ export function exitQuotes(u: Universe, snap: Snapshot, a: AssetInfo, sizeBase: 
   const dex = a.exit.dex;
   const market = marketRate(u, snap, a.id);
   if (dex && market !== undefined && a.kind !== 'lending') {
-    const keep = 1 - dex.feeFraction - priceImpact(dex.impactAtRef, dex.refSizeBase, sizeBase);
+    const d = depth(snap, a, dex);
+    const keep = 1 - dex.feeFraction - priceImpact(d.impactAtRef, d.refSizeBase, sizeBase);
     quotes.push({ kind: 'sell', venue: dex.venue, price: market, keep, costFraction: 1 - (keep * market) / fair, gasUnits: dex.gasUnits, delaySeconds: 0, earnsWhileQueued: true, available: keep > 0 });
   }
   return quotes;

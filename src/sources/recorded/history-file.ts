@@ -17,7 +17,7 @@ import type { EpochMs } from '../../domain/time.js';
  * significant digits than a double holds exactly, which go through Number()).
  */
 
-export const HISTORY_FORMAT_VERSION = 1;
+export const HISTORY_FORMAT_VERSION = 2;
 
 export const HISTORY_COLUMNS = [
   'time',
@@ -35,10 +35,15 @@ export const HISTORY_COLUMNS = [
   'tvl_base',
   'exit_liquidity_base',
   'redemption_delay_s',
+  'exit_impact',
+  'exit_size_base',
 ] as const;
 export type HistoryColumn = (typeof HISTORY_COLUMNS)[number];
 
 export const HISTORY_HEADER = HISTORY_COLUMNS.join(',');
+/** Version 1 had the first 15 columns; such files still read (the two exit columns are simply absent). */
+const V1_COLUMNS = 15;
+const HISTORY_HEADER_V1 = HISTORY_COLUMNS.slice(0, V1_COLUMNS).join(',');
 
 /** Numeric columns (index 4..14) → Observation field, in column order. */
 const VALUE_FIELDS: readonly ObservationField[] = [
@@ -53,6 +58,8 @@ const VALUE_FIELDS: readonly ObservationField[] = [
   'tvlBase',
   'exitLiquidityBase',
   'redemptionDelaySeconds',
+  'exitImpact',
+  'exitSizeBase',
 ];
 const FIRST_VALUE_COLUMN = 4;
 const NCOL = HISTORY_COLUMNS.length;
@@ -70,6 +77,7 @@ const enum Screen {
   Positive,
   NonNegative,
   Finite,
+  Never,
 }
 function screenOf(f: ObservationField): Screen {
   switch (f) {
@@ -88,6 +96,10 @@ function screenOf(f: ObservationField): Screen {
     case 'exitLiquidityBase':
     case 'redemptionDelaySeconds':
       return Screen.NonNegative;
+    case 'exitImpact':
+    case 'exitSizeBase':
+      // Paired and bounded in checkObservation: always let it have the final word.
+      return Screen.Never;
     default:
       return Screen.Finite;
   }
@@ -103,6 +115,8 @@ function passesScreen(screen: Screen, v: number): boolean {
       return v > 0;
     case Screen.NonNegative:
       return v >= 0;
+    case Screen.Never:
+      return false;
     default:
       return true;
   }
@@ -301,6 +315,8 @@ export function parseHistory(text: string, fileLabel: string): Observation[] {
   const n = text.length;
 
   // Per-row scratch, reused: field start/end offsets (so problems can quote the raw text).
+  // Columns in this file: version 2 has NCOL, version 1 the first 15 (known once the header is read).
+  let ncol: number = NCOL;
   const fs = new Int32Array(NCOL);
   const fe = new Int32Array(NCOL);
   const vals = new Float64Array(NCOL);
@@ -386,7 +402,7 @@ export function parseHistory(text: string, fileLabel: string): Observation[] {
 
     if (!headerSeen) {
       headerSeen = true;
-      checkHeader(text.slice(start, end), report);
+      ncol = checkHeader(text.slice(start, end), report);
       continue;
     }
 
@@ -394,37 +410,37 @@ export function parseHistory(text: string, fileLabel: string): Observation[] {
     rowBad = 0;
     let p = start;
     let col = 0;
-    for (; col < NCOL - 1; col++) {
+    for (; col < ncol - 1; col++) {
       const c = text.indexOf(',', p);
       if (c === -1 || c >= end) break;
       fs[col] = p;
       fe[col] = c;
       p = c + 1;
     }
-    if (col < NCOL - 1) {
+    if (col < ncol - 1) {
       const got = col + 1;
       report(
         HISTORY_COLUMNS[got] as string,
         text.slice(start, end),
-        `${NCOL} comma-separated columns; the line has ${got} and ends before column ${got + 1} (${HISTORY_COLUMNS[got]})${hasNewline ? '' : ' (last line has no newline: file truncated?)'}`,
+        `${ncol} comma-separated columns; the line has ${got} and ends before column ${got + 1} (${HISTORY_COLUMNS[got]})${hasNewline ? '' : ' (last line has no newline: file truncated?)'}`,
       );
       continue;
     }
-    fs[NCOL - 1] = p;
-    fe[NCOL - 1] = end;
+    fs[ncol - 1] = p;
+    fe[ncol - 1] = end;
     {
       // The last column may not contain a comma.
       const extra = text.indexOf(',', p);
       if (extra !== -1 && extra < end) {
-        let count = NCOL;
+        let count = ncol;
         for (let i = extra; i < end; i++) if (text.charCodeAt(i) === 44) count++;
-        report(HISTORY_COLUMNS[NCOL - 1] as string, text.slice(start, end), `${NCOL} comma-separated columns; the line has ${count}`);
+        report(HISTORY_COLUMNS[ncol - 1] as string, text.slice(start, end), `${ncol} comma-separated columns; the line has ${count}`);
         continue;
       }
     }
     if (!hasNewline) {
       report(
-        HISTORY_COLUMNS[NCOL - 1] as string,
+        HISTORY_COLUMNS[ncol - 1] as string,
         text.slice(p, end),
         'every line to end with \\n (the last line has none: file truncated?)',
       );
@@ -461,7 +477,7 @@ export function parseHistory(text: string, fileLabel: string): Observation[] {
     // ---- numbers (into scratch first, so the object below is built with named stores only)
     let present = 0;
     let suspicious = rowBad !== 0;
-    for (let c = FIRST_VALUE_COLUMN; c < NCOL; c++) {
+    for (let c = FIRST_VALUE_COLUMN; c < ncol; c++) {
       const a = fs[c] as number;
       const b = fe[c] as number;
       if (a === b) continue;
@@ -488,6 +504,8 @@ export function parseHistory(text: string, fileLabel: string): Observation[] {
       if (present & (1 << 12)) o.tvlBase = vals[12];
       if (present & (1 << 13)) o.exitLiquidityBase = vals[13];
       if (present & (1 << 14)) o.redemptionDelaySeconds = vals[14];
+      if (present & (1 << 15)) o.exitImpact = vals[15];
+      if (present & (1 << 16)) o.exitSizeBase = vals[16];
     }
 
     // ---- range checks shared with every other source (columns already reported are not repeated)
@@ -564,15 +582,17 @@ export function parseHistory(text: string, fileLabel: string): Observation[] {
   return out;
 }
 
-function checkHeader(line: string, report: (column: string, value: unknown, expected: string) => void): void {
-  if (line === HISTORY_HEADER) return;
+function checkHeader(line: string, report: (column: string, value: unknown, expected: string) => void): number {
+  if (line === HISTORY_HEADER) return NCOL;
+  if (line === HISTORY_HEADER_V1) return V1_COLUMNS;
   const got = line.split(',');
-  const whole = `the header must be exactly: ${HISTORY_HEADER}`;
+  const whole = `the header must be exactly: ${HISTORY_HEADER} (or, for a version-1 file, its first ${V1_COLUMNS} columns)`;
   for (let i = 0; i < NCOL; i++) {
     if (got[i] !== HISTORY_COLUMNS[i]) {
       report(HISTORY_COLUMNS[i] as string, got[i], `column ${i + 1} named "${HISTORY_COLUMNS[i]}" (${whole})`);
-      return;
+      return got.length === V1_COLUMNS ? V1_COLUMNS : NCOL;
     }
   }
   report(got[NCOL] ?? 'header', got[NCOL], `no column after ${HISTORY_COLUMNS[NCOL - 1]} (${whole})`);
+  return NCOL;
 }
