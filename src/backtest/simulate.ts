@@ -84,7 +84,7 @@ export function simulate(spec: BacktestSpec): BacktestResult {
   const { vault } = spec;
   const u = vault.universe;
   const c = vault.config;
-  const settings: DecisionSettings = { universe: u, limits: c.limits, breakers: c.breakers, planner: c.planner, incentiveHaircut: c.scoring.incentiveHaircut };
+  const settings: DecisionSettings = { universe: u, limits: c.limits, breakers: c.breakers, planner: c.planner, incentiveHaircut: c.scoring.incentiveHaircut, trust: c.trust };
   const window = parseDuration(c.apyWindow);
   const market = new MarketState(window, Math.max(window, parseDuration(c.breakers.staleData.maxAge)));
   const history: HistoryView = { rows: spec.rows };

@@ -72,6 +72,23 @@ program
   });
 
 program
+  .command('sweep')
+  .description('sweep a strategy\'s parameters over a grid on every core and rank them walk-forward, on held-out windows')
+  .option('-c, --config <file>', 'vault config (YAML)', defaultVaultPath())
+  .option('-s, --strategy <name>', 'strategy (default: the config\'s)')
+  .requiredOption('-g, --grid <key=values>', 'an axis: key=a,b,c or key=start:stop:step (repeat for more axes)', collect, [])
+  .option('--folds <n>', 'walk-forward folds', int, 4)
+  .option('--workers <n>', 'worker threads (default: every core)', int)
+  .option('--step <duration>', 'decision step (default: the config\'s)')
+  .option('--from <time>', 'start (ISO-8601)')
+  .option('--to <time>', 'end (ISO-8601)')
+  .option('-o, --out <dir>', 'output directory (default var/sweeps/…)')
+  .action(async (o) => {
+    const { sweepCommand } = await import('./commands/sweep.js');
+    process.exitCode = await sweepCommand(o, out);
+  });
+
+program
   .command('validate-config')
   .argument('<file>', 'vault config to check')
   .description('check a vault config, its registry and its strategy params; print every problem')

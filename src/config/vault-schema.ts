@@ -54,6 +54,19 @@ export const BreakersSchema = z.strictObject({
   drawdown: z.strictObject({ maxDrawdown: fraction.default(0.05), action: breakerAction.default('derisk') }).prefault({}),
 });
 
+export const TrustSchema = z.strictObject({
+  /** Largest gap tolerated between a reported APY and the one the fair rate's growth implies (absolute fraction). */
+  apyTolerance: fraction.default(0.01),
+  /** A market price further than this from the fair rate is taken for a broken quote. */
+  maxMarketDeviation: fraction.default(0.1),
+  /** An APY above this is implausible for staking, restaking or lending supply. */
+  maxApy: fraction.default(0.5),
+  /** An accruing token's fair rate that has not moved for this long, although read, is a stale stored value. */
+  maxRateStillness: duration.default('3d'),
+  /** What a disagreement (APY, stuck rate) does: score with the lower yield, or keep new money out. */
+  onDisagreement: z.enum(['conservative', 'unreliable']).default('conservative'),
+});
+
 export const PlannerSchema = z.strictObject({
   /** Do not trade an asset whose weight is within this of its target. */
   deadBand: fraction.default(0.01),
@@ -102,6 +115,7 @@ export const VaultSchema = z
     strategy: StrategyRefSchema,
     limits: LimitsSchema.prefault({}),
     breakers: BreakersSchema.prefault({}),
+    trust: TrustSchema.prefault({}),
     planner: PlannerSchema.prefault({}),
     schedule: ScheduleSchema.prefault({}),
     /** Trailing window used to turn fair-rate history into an APY. */
@@ -132,3 +146,4 @@ export type VaultConfig = z.infer<typeof VaultSchema>;
 export type Limits = z.infer<typeof LimitsSchema>;
 export type Breakers = z.infer<typeof BreakersSchema>;
 export type PlannerConfig = z.infer<typeof PlannerSchema>;
+export type TrustConfig = z.infer<typeof TrustSchema>;

@@ -1,7 +1,8 @@
 import type { AssetId } from '../domain/asset.js';
 import type { Portfolio } from '../domain/portfolio.js';
 import type { AssetScore } from '../domain/score.js';
-import type { Breakers, Limits, PlannerConfig } from '../config/vault-schema.js';
+import { TrustSchema, type Breakers, type Limits, type PlannerConfig, type TrustConfig } from '../config/vault-schema.js';
+import { assessTrust, type TrustAssessment } from '../risk/trust.js';
 import type { Universe } from '../config/universe.js';
 import { KeeperError } from '../errors.js';
 import type { Snapshot } from '../market/asset-view.js';
@@ -21,7 +22,11 @@ export interface DecisionSettings {
   readonly breakers: Breakers;
   readonly planner: PlannerConfig;
   readonly incentiveHaircut: number;
+  /** Cross-checks of readings; the schema's defaults when absent. */
+  readonly trust?: TrustConfig | undefined;
 }
+
+const DEFAULT_TRUST = TrustSchema.parse({});
 
 export interface DecisionInput {
   readonly settings: DecisionSettings;
@@ -42,6 +47,7 @@ export interface CycleDecision {
   readonly current: Readonly<Record<AssetId, number>>;
   readonly firings: readonly BreakerFiring[];
   readonly effect: BreakerEffect;
+  readonly trust: TrustAssessment;
   readonly scores: readonly AssetScore[];
   readonly bounds: AllocationBounds | undefined;
   readonly decision: StrategyDecision | undefined;
@@ -65,7 +71,12 @@ export function decideCycle(i: DecisionInput): CycleDecision {
   const current = currentWeights(u, valuation);
   const held = new Set([...portfolio.holdings.keys(), ...portfolio.pending.map((r) => r.asset)].filter((id) => id !== u.baseAsset));
   const firings = evaluateBreakers({ universe: u, snapshot, valuation, held, peakNav: i.peakNav, config: s.breakers, now });
-  const effect = breakerEffect(u, firings);
+  const breakers = breakerEffect(u, firings);
+  const trust = assessTrust(u, snapshot, s.trust ?? DEFAULT_TRUST);
+  // Unreliable readings keep new money out exactly as a breaker's exclusion does.
+  const excluded = new Map(breakers.excluded);
+  for (const [id, why] of trust.unreliable) if (!excluded.has(id)) excluded.set(id, `unreliable reading: ${why}`);
+  const effect: BreakerEffect = { ...breakers, excluded };
   const navBase = Number(valuation.nav) / 10 ** u.baseDecimals;
   const H = horizonYears(s.planner.horizon);
   const scores = scoreUniverse({
@@ -77,8 +88,9 @@ export function decideCycle(i: DecisionInput): CycleDecision {
     incentiveHaircut: s.incentiveHaircut,
     maxSlippage: s.planner.maxSlippage,
     excluded: effect.excluded,
+    conservativeYield: trust.conservative,
   });
-  const base = { valuation, current, firings, effect, scores };
+  const base = { valuation, current, firings, effect, trust, scores };
   if (effect.halt) {
     const why = firings.filter((f) => f.action === 'halt').map((f) => f.message).join('; ');
     return { ...base, bounds: undefined, decision: undefined, breaches: [], halt: `halted by breaker: ${why}`, plan: NO_PLAN };

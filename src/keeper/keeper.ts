@@ -61,7 +61,7 @@ export class Keeper {
     const window = parseDuration(o.vault.config.apyWindow);
     this.market = new MarketState(window, Math.max(window, parseDuration(o.vault.config.breakers.staleData.maxAge)));
     const c = o.vault.config;
-    this.settings = { universe: o.vault.universe, limits: c.limits, breakers: c.breakers, planner: c.planner, incentiveHaircut: c.scoring.incentiveHaircut };
+    this.settings = { universe: o.vault.universe, limits: c.limits, breakers: c.breakers, planner: c.planner, incentiveHaircut: c.scoring.incentiveHaircut, trust: c.trust };
   }
 
   /**
@@ -154,6 +154,9 @@ export class Keeper {
     for (const f of d.firings) {
       const severity = f.action === 'halt' || (f.held && f.action === 'derisk') ? 'critical' : f.held ? 'warn' : 'info';
       j.recordEvent({ cycleId, at: this.at(now), kind: `breaker:${f.breaker}`, severity, asset: f.asset, message: `${f.message} → ${f.action}`, data: { ...f.data, action: f.action, held: f.held } });
+    }
+    for (const f of d.trust.flags) {
+      j.recordEvent({ cycleId, at: this.at(now), kind: `trust:${f.kind}`, severity: 'warn', asset: f.asset, message: f.message, data: f.data });
     }
     j.recordScores(cycleId, d.scores);
     j.recordStage(cycleId, 'scored', this.at(now));

@@ -20,6 +20,8 @@ export interface AssetView {
   /** Highest fair rate seen in the trailing window (a fall below it means a slash or a loss). */
   readonly fairRatePeak: number | null;
   readonly lastTime: EpochMs | null;
+  /** When the fair rate first took its current value (a stored rate that never moves is stale). */
+  readonly fairRateSince: EpochMs | null;
 }
 
 /** Every asset's view at one time. */

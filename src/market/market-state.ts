@@ -13,6 +13,8 @@ interface AssetTrack {
   rates: number[];
   start: number;
   lastTime: number;
+  /** When the fair rate took its current value. */
+  rateSince: number;
   /** Reported APY readings per field, oldest first, pruned to the APY window. */
   apys: Partial<Record<ApyField, { times: number[]; values: number[]; start: number }>>;
 }
@@ -48,7 +50,7 @@ export class MarketState {
     this.lastIngested = o.time;
     let t = this.tracks.get(o.asset);
     if (!t) {
-      t = { values: new Float64Array(NF).fill(NaN), times: new Float64Array(NF), sources: new Array<string>(NF).fill(''), rateTimes: [], rates: [], start: 0, lastTime: o.time, apys: {} };
+      t = { values: new Float64Array(NF).fill(NaN), times: new Float64Array(NF), sources: new Array<string>(NF).fill(''), rateTimes: [], rates: [], start: 0, lastTime: o.time, rateSince: o.time, apys: {} };
       this.tracks.set(o.asset, t);
     }
     t.lastTime = o.time;
@@ -73,6 +75,7 @@ export class MarketState {
       }
     }
     if (o.fairRate !== undefined) {
+      if (t.rates.length === 0 || t.rates[t.rates.length - 1] !== o.fairRate) t.rateSince = o.time;
       t.rateTimes.push(o.time);
       t.rates.push(o.fairRate);
       this.prune(t, o.time);
@@ -113,6 +116,7 @@ export class MarketState {
       fairRatePeak: peak(t, now, this.peakWindowMs),
       apyAverage: averages(t, now, this.apyWindowMs),
       lastTime: t.lastTime,
+      fairRateSince: t.rates.length ? t.rateSince : null,
     };
   }
 }

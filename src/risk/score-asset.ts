@@ -20,6 +20,8 @@ export interface ScoreContext {
   readonly maxSlippage: number;
   /** Assets a breaker excluded from new money this cycle, with the reason. */
   readonly excluded: ReadonlyMap<string, string>;
+  /** Assets whose readings disagree: score them on the lower of reported and rate-implied yield. */
+  readonly conservativeYield?: ReadonlySet<string> | undefined;
 }
 
 /**
@@ -27,7 +29,7 @@ export interface ScoreContext {
  * used only where no rate history exists. A lending position earns its supplied token's growth plus
  * the supply APY.
  */
-export function yieldOf(u: Universe, snap: Snapshot, a: AssetInfo, incentiveHaircut: number): YieldBreakdown {
+export function yieldOf(u: Universe, snap: Snapshot, a: AssetInfo, incentiveHaircut: number, conservative = false): YieldBreakdown {
   if (a.kind === 'native') {
     return { rateGrowth: null, base: null, mev: null, restaking: null, incentives: null, lending: null, total: 0, note: 'native asset: earns nothing idle' };
   }
@@ -46,9 +48,10 @@ export function yieldOf(u: Universe, snap: Snapshot, a: AssetInfo, incentiveHair
   const incentives = avg(src, 'apyIncentives');
   const lending = a.kind === 'lending' ? avg(view, 'apyLending') : null;
   const reported = base === null && mev === null && restaking === null ? null : (base ?? 0) + (mev ?? 0) + (restaking ?? 0);
-  const staking = rateGrowth ?? reported;
+  const staking = conservative && rateGrowth !== null && reported !== null ? Math.min(rateGrowth, reported) : rateGrowth ?? reported;
   const parts: string[] = [];
-  if (rateGrowth !== null) parts.push('staking from fair-rate growth');
+  if (conservative && rateGrowth !== null && reported !== null) parts.push('staking at the lower of reported and rate-implied APY (readings disagree)');
+  else if (rateGrowth !== null) parts.push('staking from fair-rate growth');
   else if (reported !== null) parts.push('staking from reported APY (no rate history)');
   else if (a.kind !== 'lending') parts.push('no staking yield data');
   if (incentives !== null) parts.push(`incentives at ${Math.round(incentiveHaircut * 100)} %`);
@@ -62,7 +65,7 @@ export function scoreAsset(ctx: ScoreContext, a: AssetInfo): AssetScore {
   const { universe: u, snapshot: snap, limits } = ctx;
   const reasons: string[] = [];
   const stack = stackLoss(u, a);
-  const y = yieldOf(u, snap, a, ctx.incentiveHaircut);
+  const y = yieldOf(u, snap, a, ctx.incentiveHaircut, ctx.conservativeYield?.has(a.id) ?? false);
   const view = snap.assets.get(a.id);
   const fair = fairRate(u, snap, a.id);
   const market = marketRate(u, snap, a.id);

@@ -22,7 +22,7 @@ export async function assetsCommand(o: CommonOptions & { at?: string; json?: boo
   const snapshot = market.view(at);
   const c = p.vault.config;
   const d = decideCycle({
-    settings: { universe: p.vault.universe, limits: c.limits, breakers: c.breakers, planner: c.planner, incentiveHaircut: c.scoring.incentiveHaircut },
+    settings: { universe: p.vault.universe, limits: c.limits, breakers: c.breakers, planner: c.planner, incentiveHaircut: c.scoring.incentiveHaircut, trust: c.trust },
     strategy: p.strategy,
     params: p.params,
     solver: p.solver,
