@@ -98,5 +98,10 @@ export interface JournalPort {
   lastDecisionTime(vault: string): number | undefined;
   /** The highest NAV of any snapshot of this vault (for drawdown breakers), compared exactly as bigints. */
   peakNav?(vault: string): bigint | undefined;
+  /**
+   * Readings journaled for this vault (any run, recorder included) at or after `since`, in time order,
+   * one per (time, asset, source): what a restarted live keeper primes its market view with.
+   */
+  recentObservations?(vault: string, since: number): Observation[];
   close(): void;
 }

@@ -1,4 +1,5 @@
 import type Database from 'better-sqlite3';
+import { observationsBetween } from './queries.js';
 import { ACTION_STATUSES, type ActionStatus, type Fill, type PlannedAction } from '../domain/action.js';
 import { SEVERITIES, type KeeperEvent } from '../domain/event.js';
 import type { Observation } from '../domain/observation.js';
@@ -93,7 +94,8 @@ function prepareStatements(db: Database.Database) {
        WHERE r.vault = ? ORDER BY length(p.nav_base) DESC, p.nav_base DESC LIMIT 1`,
     ),
     lastDecisionTime: db.prepare<[string], { t: number | null }>(
-      'SELECT MAX(c.decision_time) AS t FROM cycles c JOIN runs r ON r.id = c.run_id WHERE r.vault = ?',
+      // Recorder samples are not decisions: a paper run resumes after its own last decision only.
+      "SELECT MAX(c.decision_time) AS t FROM cycles c JOIN runs r ON r.id = c.run_id WHERE r.vault = ? AND r.mode <> 'record'",
     ),
   };
 }
@@ -427,6 +429,10 @@ export class Journal implements JournalPort {
       const row = this.#s.peakNav.get(vault);
       return row ? textToUint('nav_base', row.nav_base) : undefined;
     });
+  }
+
+  recentObservations(vault: string, since: number): Observation[] {
+    return guard('recentObservations', { vault, since }, () => observationsBetween(this.#db, { vault, from: since }));
   }
 
   close(): void {

@@ -184,6 +184,26 @@ function toObservation(r: ObservationRow): Observation {
   return o as unknown as Observation;
 }
 
+/**
+ * Journaled readings in time order, one per (time, asset, source) (the same reading journaled by two
+ * runs is one reading), optionally for one vault and a time range. Feeds the live keeper's warm start
+ * and `restake-keeper export`.
+ */
+export function observationsBetween(db: Database.Database, o: { vault?: string; from?: number; to?: number } = {}): Observation[] {
+  const rows = db
+    .prepare<[string | null, string | null, number, number], ObservationRow>(
+      // With MIN() in the select list SQLite takes the bare columns from the row holding the minimum:
+      // the first journaled copy of each reading.
+      `SELECT MIN(o.id) AS first_id, o.* FROM observations o
+       JOIN cycles c ON c.id = o.cycle_id JOIN runs r ON r.id = c.run_id
+       WHERE (? IS NULL OR r.vault = ?) AND o.time >= ? AND o.time <= ?
+       GROUP BY o.time, o.asset, o.source
+       ORDER BY o.time, o.asset, o.source`,
+    )
+    .all(o.vault ?? null, o.vault ?? null, o.from ?? -8.64e15, o.to ?? 8.64e15);
+  return rows.map(toObservation);
+}
+
 interface EventRow {
   id: number;
   run_id: number | null;

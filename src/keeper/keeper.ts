@@ -28,6 +28,12 @@ export interface KeeperOptions {
   readonly log: Logger;
   /** Wall-clock time for journal timestamps; in replays, the decision time itself. */
   readonly clock?: (() => number) | undefined;
+  /**
+   * Live sources return only today's readings: prime the market view with the journal's own earlier
+   * readings (recorder samples included) so rate-derived APYs and peaks are there from the first cycle.
+   * Never for a replay, whose source hands back its whole history itself.
+   */
+  readonly primeFromJournal?: boolean | undefined;
 }
 
 /** Starting holdings from the config, in base units. */
@@ -77,7 +83,20 @@ export class Keeper {
     const portfolio = latest?.portfolio ?? initialPortfolio(o.vault);
     const lastDecision = j.lastDecisionTime(o.vault.config.name);
     const peakNav = j.peakNav?.(o.vault.config.name) ?? latest?.navBase ?? 0n;
-    return new Keeper(o, runId, { portfolio, peakNav, lastObserved: lastDecision ?? -Infinity });
+    const keeper = new Keeper(o, runId, { portfolio, peakNav, lastObserved: lastDecision ?? -Infinity });
+    if (o.primeFromJournal) keeper.prime(at);
+    return keeper;
+  }
+
+  private prime(at: number): void {
+    const c = this.o.vault.config;
+    const lookback = Math.max(parseDuration(c.apyWindow), parseDuration(c.breakers.staleData.maxAge)) * 2;
+    const past = (this.o.journal.recentObservations?.(c.name, at - lookback) ?? []).filter((ob) => ob.time <= at);
+    this.market.ingestAll(past);
+    this.seen.push(...past);
+    const last = past[past.length - 1];
+    if (last) this.lastObserved = Math.max(this.lastObserved, last.time);
+    this.o.log.info({ readings: past.length, since: new Date(at - lookback).toISOString() }, 'primed the market view from the journal');
   }
 
   get currentPortfolio(): Portfolio {
