@@ -1,5 +1,6 @@
 /**
  * `npm run bench`: measures, in one run,
+ *  - live read concurrency (issue 4): a cycle's read of every HTTP source against the slowest one;
  *  - backtest speed (issue 3): the floor (load and scan the whole history once) against a full
  *    backtest of the default strategy over the same history: both times, their ratio, rows per second,
  *    peak memory; on the bundled history and on a larger input made by repeating it.
@@ -14,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { loadVault } from '../src/config/load-vault.js';
 import type { Observation } from '../src/domain/observation.js';
 import { formatHistoryRow, HISTORY_HEADER, readHistoryFile } from '../src/sources/recorded/history-file.js';
+import { benchReadConcurrency } from './read-concurrency.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
@@ -95,6 +97,7 @@ const historyFile = vault.paths.history as string;
 const from = vault.config.schedule.from as string;
 const to = vault.config.schedule.to as string;
 console.log(`restake-keeper bench — node ${process.version}, ${process.arch}`);
+await benchReadConcurrency(root);
 measure('bundled history (history/ethereum.csv)', historyFile, from, to);
 
 const copies = Number(process.env.BENCH_COPIES ?? 10);

@@ -89,6 +89,20 @@ program
   });
 
 program
+  .command('export')
+  .description('write the readings journaled for a vault (recorder samples, live cycles) in the recorded-history format')
+  .option('-c, --config <file>', 'vault config (for the journal path, vault name and units)', defaultVaultPath())
+  .option('-j, --journal <file>', 'journal path')
+  .option('--from <time>', 'first reading (ISO-8601)')
+  .option('--to <time>', 'last reading (ISO-8601)')
+  .requiredOption('-o, --out <file>', 'history CSV to write')
+  .action(async (o) => {
+    const v = loadVault(o.config);
+    const { exportHistoryCommand } = await import('./commands/export-history.js');
+    process.exitCode = exportHistoryCommand({ journal: o.journal ?? v.paths.journal, vault: v.config.name, chain: v.config.chain, baseAsset: v.config.baseAsset, from: o.from, to: o.to, out: o.out }, out);
+  });
+
+program
   .command('validate-config')
   .argument('<file>', 'vault config to check')
   .description('check a vault config, its registry and its strategy params; print every problem')
