@@ -18,6 +18,12 @@ const int = (v: string) => {
   return n;
 };
 
+/** The feed a run uses: --feed, else the vault's. */
+function feedOf(o: { feed?: string; config: string }): 'live' | 'recorded' {
+  if (o.feed !== undefined && o.feed !== 'live' && o.feed !== 'recorded') throw new InvalidArgumentError(`--feed must be live or recorded, got ${o.feed}`);
+  return (o.feed as 'live' | 'recorded' | undefined) ?? loadVault(o.config).config.feed;
+}
+
 function journalPathFor(config: string, journal?: string): { path: string; decimals: number } {
   const v = loadVault(config);
   return { path: journal ?? v.paths.journal, decimals: v.universe.baseDecimals };
@@ -43,14 +49,30 @@ withCommon(program.command('run').description('paper mode over recorded history:
   .option('--max-cycles <n>', 'stop after n cycles', int)
   .option('-q, --quiet', 'no per-cycle lines')
   .option('--fresh', 'start over from the initial holdings (an existing journal is renamed aside, never deleted)')
+  .option('--feed <feed>', 'recorded (replay the history) or live (read the configured sources); default: the config\'s')
   .action(async (o) => {
-    process.exitCode = await runCommand({ ...o, param: o.param, maxCycles: o.maxCycles }, out);
+    if (feedOf(o) === 'live') {
+      const { runLiveCommand } = await import('./commands/run-live.js');
+      process.exitCode = await runLiveCommand({ ...o, maxCycles: o.maxCycles }, out);
+    } else process.exitCode = await runCommand({ ...o, param: o.param, maxCycles: o.maxCycles }, out);
   });
 
 withCommon(program.command('once').description('run one cycle: the next step after the journal\'s last decision (or --at)'))
   .option('--at <time>', 'decision time (ISO-8601)')
+  .option('--feed <feed>', 'recorded or live; default: the config\'s')
   .action(async (o) => {
-    process.exitCode = await runCommand({ ...o, once: true }, out);
+    if (feedOf(o) === 'live') {
+      const { runLiveCommand } = await import('./commands/run-live.js');
+      process.exitCode = await runLiveCommand({ ...o, once: true }, out);
+    } else process.exitCode = await runCommand({ ...o, once: true }, out);
+  });
+
+withCommon(program.command('record').description('sample every configured live source (on a schedule) and append the readings to the journal'))
+  .option('--cron <expr>', 'node-cron schedule; without it, take --samples samples back to back')
+  .option('--samples <n>', 'stop after n samples', int)
+  .action(async (o) => {
+    const { recordCommand } = await import('./commands/run-live.js');
+    process.exitCode = await recordCommand(o, out);
   });
 
 program

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { CHAINS } from '../domain/asset.js';
 import { parseDuration, parseTime } from '../domain/time.js';
+import { LiveSourcesSchema } from '../sources/live-sources.js';
 
 /** What a vault manager writes: which assets, which strategy, which limits, which breakers, where to journal. */
 
@@ -106,6 +107,10 @@ export const VaultSchema = z
     /** Path of the journal, relative to this file. */
     journal: z.string().min(1),
     mode: z.enum(['paper']).default('paper'),
+    /** Where readings come from: the recorded history (replayed in recorded time) or the live sources. */
+    feed: z.enum(['recorded', 'live']).default('recorded'),
+    /** Live readers (on-chain, yield APIs, DEX quotes); needed for feed: live and for `record`. */
+    sources: LiveSourcesSchema.optional(),
     /** Starting holdings in base units, by asset id. */
     initialHoldings: z.record(z.string(), baseUnits),
     /** The LST the buy-and-hold benchmark holds in backtests (e.g. wstETH, JitoSOL). */
@@ -134,6 +139,7 @@ export const VaultSchema = z
       .prefault({}),
   })
   .superRefine((v, ctx) => {
+    if (v.feed === 'live' && !v.sources) ctx.addIssue({ code: 'custom', path: ['sources'], message: 'feed: live needs a sources section' });
     if (v.schedule.from && v.schedule.to && parseTime(v.schedule.from) >= parseTime(v.schedule.to)) {
       ctx.addIssue({ code: 'custom', path: ['schedule', 'to'], message: `must be after schedule.from (${v.schedule.from})` });
     }

@@ -1,0 +1,117 @@
+import cron from 'node-cron';
+import { formatTime, parseTime } from '../../domain/time.js';
+import { ConfigError } from '../../errors.js';
+import { PaperExecutor } from '../../executor/paper-executor.js';
+import { formatCycleLine } from '../../keeper/cycle-report.js';
+import { Keeper } from '../../keeper/keeper.js';
+import { OverlapGuard } from '../../keeper/overlap-guard.js';
+import { recordSample } from '../../keeper/recorder.js';
+import { createLiveSource } from '../../sources/live-sources.js';
+import { openVaultJournal, prepare, type CommonOptions } from '../prepare.js';
+
+export interface LiveOptions extends CommonOptions {
+  cron?: string;
+  once?: boolean;
+  at?: string;
+  maxCycles?: number;
+}
+
+function liveSourceOf(p: Awaited<ReturnType<typeof prepare>>) {
+  const cfg = p.vault.config.sources;
+  if (!cfg) throw new ConfigError(p.vault.file, [{ where: `${p.vault.file} sources`, value: undefined, expected: 'a sources section (live readers) for the live feed' }]);
+  return createLiveSource(cfg);
+}
+
+/** Runs `until` on a cron schedule, skipping (and journaling) ticks that land while a cycle runs. */
+async function onSchedule(expr: string, tick: () => Promise<boolean>, onSkip: () => void): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const guard = new OverlapGuard();
+    const task = cron.schedule(expr, () => {
+      void guard
+        .run(async () => {
+          if (!(await tick())) {
+            await task.stop();
+            resolve();
+          }
+        }, onSkip)
+        .catch(reject);
+    });
+  });
+}
+
+/**
+ * Paper mode on the live feed: every configured reader is read at wall-clock time, the keeper decides
+ * on what came back (failing closed on a partial read), and the paper executor simulates the plan.
+ */
+export async function runLiveCommand(o: LiveOptions, out: (l: string) => void): Promise<number> {
+  const p = await prepare(o);
+  const source = liveSourceOf(p);
+  const journal = openVaultJournal(p.journalPath);
+  const u = p.vault.universe;
+  const start = o.at ? parseTime(o.at) : Date.now();
+  const keeper = Keeper.start({ vault: p.vault, strategy: p.strategy, params: p.params, solver: p.solver, source, executor: new PaperExecutor(), journal, mode: 'paper-live', log: p.log, primeFromJournal: true }, start);
+  let cycles = 0;
+  const one = async (t: number) => {
+    const r = await keeper.runCycle(t);
+    cycles++;
+    out(formatCycleLine(r, u.baseAsset, u.baseDecimals));
+    for (const timing of source.lastTimings) p.log.info(timing, 'source read');
+  };
+  try {
+    if (o.once || !o.cron) await one(start);
+    else {
+      out(`restake-keeper live paper run: vault ${p.vault.config.name}, strategy ${p.strategy.name}, schedule "${o.cron}", journal ${p.journalPath}`);
+      await onSchedule(
+        o.cron,
+        async () => {
+          if (o.maxCycles !== undefined && cycles >= o.maxCycles) return false;
+          await one(Date.now());
+          return true;
+        },
+        () => journal.recordEvent({ at: Date.now(), kind: 'tick-skipped', severity: 'warn', message: 'a scheduled tick arrived while the previous cycle was still running; skipped' }),
+      );
+    }
+  } finally {
+    journal.close();
+  }
+  return 0;
+}
+
+export interface RecordOptions extends CommonOptions {
+  cron?: string;
+  samples?: number;
+}
+
+/** `restake-keeper record`: sample every configured source on a schedule and append the readings to the journal. */
+export async function recordCommand(o: RecordOptions, out: (l: string) => void): Promise<number> {
+  const p = await prepare(o);
+  const source = liveSourceOf(p);
+  const journal = openVaultJournal(p.journalPath);
+  const runId = journal.startRun({ at: Date.now(), mode: 'record', vault: p.vault.config.name, configHash: p.vault.hash, configJson: JSON.stringify(p.vault.config) });
+  let n = 0;
+  const sample = async () => {
+    const now = Date.now();
+    const r = await recordSample(journal, runId, source, now);
+    n++;
+    out(`${formatTime(now)} sample #${r.cycleId}: ${r.readings} readings of ${r.assets} assets${r.failures.length ? `; ${r.failures.length} failed: ${r.failures.map((f) => `${f.source} (${f.message})`).join('; ')}` : ''}`);
+  };
+  try {
+    if (!o.cron) {
+      for (let k = 0; k < (o.samples ?? 1); k++) await sample();
+    } else {
+      out(`recording ${p.vault.config.name} on "${o.cron}" into ${p.journalPath}`);
+      await onSchedule(
+        o.cron,
+        async () => {
+          if (o.samples !== undefined && n >= o.samples) return false;
+          await sample();
+          return true;
+        },
+        () => journal.recordEvent({ at: Date.now(), kind: 'tick-skipped', severity: 'warn', message: 'a recorder tick arrived while the previous sample was still being read; skipped' }),
+      );
+    }
+  } finally {
+    journal.close();
+  }
+  return 0;
+}
