@@ -25,3 +25,23 @@ export function cliAsync(args: readonly string[]): ChildProcess {
 export function tempDir(prefix = 'rk-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
+
+/**
+ * Runs the CLI without blocking this process: needed when the test process itself serves the
+ * subprocess (a loopback HTTP server), which spawnSync would starve.
+ */
+export function cliRun(args: readonly string[], opts: { timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 120_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
