@@ -22,6 +22,10 @@ interface AssetTrack {
 type ApyField = (typeof APY_FIELDS)[number];
 
 const NF = OBSERVATION_FIELDS.length;
+// ingest() writes fields by position; this fails loudly if OBSERVATION_FIELDS is ever reordered.
+if (OBSERVATION_FIELDS.join() !== 'fairRate,marketRate,apyBase,apyMev,apyRestaking,apyIncentives,apyLending,supplyIndex,tvlBase,exitLiquidityBase,redemptionDelaySeconds,exitImpact,exitSizeBase') {
+  throw new Error('MarketState.ingest is out of step with OBSERVATION_FIELDS');
+}
 
 /**
  * Folds observations, in time order, into the latest view of each asset. The same fold serves live
@@ -54,12 +58,23 @@ export class MarketState {
       this.tracks.set(o.asset, t);
     }
     t.lastTime = o.time;
-    for (let k = 0; k < NF; k++) {
-      const v = o[OBSERVATION_FIELDS[k] as ObservationField];
-      if (v === undefined) continue;
-      t.values[k] = v;
-      t.times[k] = o.time;
-      t.sources[k] = o.source;
+    // Unrolled over the fields on purpose: this runs once per recorded row, the backtest's hot loop.
+    if (o.fairRate !== undefined) this.set(t, 0, o.fairRate, o);
+    if (o.marketRate !== undefined) this.set(t, 1, o.marketRate, o);
+    if (o.apyBase !== undefined) this.set(t, 2, o.apyBase, o);
+    if (o.apyMev !== undefined) this.set(t, 3, o.apyMev, o);
+    if (o.apyRestaking !== undefined) this.set(t, 4, o.apyRestaking, o);
+    if (o.apyIncentives !== undefined) this.set(t, 5, o.apyIncentives, o);
+    if (o.apyLending !== undefined) this.set(t, 6, o.apyLending, o);
+    if (o.supplyIndex !== undefined) this.set(t, 7, o.supplyIndex, o);
+    if (o.tvlBase !== undefined) this.set(t, 8, o.tvlBase, o);
+    if (o.exitLiquidityBase !== undefined) this.set(t, 9, o.exitLiquidityBase, o);
+    if (o.redemptionDelaySeconds !== undefined) this.set(t, 10, o.redemptionDelaySeconds, o);
+    if (o.exitImpact !== undefined) this.set(t, 11, o.exitImpact, o);
+    if (o.exitSizeBase !== undefined) this.set(t, 12, o.exitSizeBase, o);
+    if (o.apyBase === undefined && o.apyMev === undefined && o.apyRestaking === undefined && o.apyIncentives === undefined && o.apyLending === undefined) {
+      if (o.fairRate !== undefined) this.pushRate(t, o);
+      return;
     }
     for (const f of APY_FIELDS) {
       const v = o[f];
@@ -74,12 +89,21 @@ export class MarketState {
         series.start = 0;
       }
     }
-    if (o.fairRate !== undefined) {
-      if (t.rates.length === 0 || t.rates[t.rates.length - 1] !== o.fairRate) t.rateSince = o.time;
-      t.rateTimes.push(o.time);
-      t.rates.push(o.fairRate);
-      this.prune(t, o.time);
-    }
+    if (o.fairRate !== undefined) this.pushRate(t, o);
+  }
+
+  private set(t: AssetTrack, k: number, v: number, o: Observation): void {
+    t.values[k] = v;
+    t.times[k] = o.time;
+    t.sources[k] = o.source;
+  }
+
+  private pushRate(t: AssetTrack, o: Observation): void {
+    const rate = o.fairRate as number;
+    if (t.rates.length === 0 || t.rates[t.rates.length - 1] !== rate) t.rateSince = o.time;
+    t.rateTimes.push(o.time);
+    t.rates.push(rate);
+    this.prune(t, o.time);
   }
 
   ingestAll(obs: Iterable<Observation>): void {

@@ -124,8 +124,9 @@ export function solveAllocation(input: StrategyInput, obj: AllocationObjective):
     const buyCost = obj.chargeCosts ? entryFraction(input, id, Math.max(0, hi - cur) * nav * 0.5) / H : 0;
     const sellCost = obj.chargeCosts ? marginalExit(input, id, cur * nav * 0.5) / H : 0;
     const turnover = obj.minimizeTurnover ? 1 : (obj.turnoverPenalty ?? 0) / H;
-    vars.push({ name: `b${i}`, lo: 0, hi: 1, obj: -(buyCost + turnover) });
-    vars.push({ name: `s${i}`, lo: 0, hi: 1, obj: -(sellCost + turnover) });
+    // Buys and sells need no upper bound of their own: the balance row and the slices' bounds cap them.
+    vars.push({ name: `b${i}`, lo: 0, hi: Infinity, obj: -(buyCost + turnover) });
+    vars.push({ name: `s${i}`, lo: 0, hi: Infinity, obj: -(sellCost + turnover) });
     cons.push({ name: `bal${i}`, terms: [...terms, [`b${i}`, -1], [`s${i}`, 1]], lo: cur, hi: cur });
   }
   const all = (ids: readonly AssetId[]) => ids.flatMap((id) => wTerms.get(id) ?? []);

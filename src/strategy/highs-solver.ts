@@ -43,7 +43,7 @@ export function toLpFormat(p: LpProblem): string {
     }
   }
   lines.push('Bounds');
-  for (const v of p.variables) lines.push(` ${num(v.lo)} <= ${v.name} <= ${num(v.hi)}`);
+  for (const v of p.variables) lines.push(Number.isFinite(v.hi) ? ` ${num(v.lo)} <= ${v.name} <= ${num(v.hi)}` : ` ${v.name} >= ${num(v.lo)}`);
   lines.push('End');
   return lines.join('\n');
 }
