@@ -1,9 +1,9 @@
 import { Configuration, FetchError, ResponseError, SwapApi } from '@jup-ag/api';
 import { z } from 'zod';
+import { parseSection } from '../../config/parse-section.js';
 import { checkObservation } from '../../domain/observation-check.js';
 import type { Observation } from '../../domain/observation.js';
 import type { EpochMs } from '../../domain/time.js';
-import { ConfigError, type Issue } from '../../errors.js';
 import { ratio } from '../solana/bytes.js';
 import type { SourceFailure, SourceRead, YieldSource } from '../yield-source.js';
 import { JupiterSourceSchema, type JupiterSourceConfig, type JupiterSourceInput } from './jupiter-source-config.js';
@@ -223,14 +223,5 @@ export class JupiterQuoteSource implements YieldSource {
 }
 
 export function createJupiterQuoteSource(config: JupiterSourceInput, deps: JupiterQuoteSourceDeps = {}): JupiterQuoteSource {
-  const parsed = JupiterSourceSchema.safeParse(config);
-  if (!parsed.success) {
-    const issues: Issue[] = parsed.error.issues.map((i) => ({
-      where: ['sources', 'jupiter', ...i.path.map(String)].join('.'),
-      value: i.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined), config),
-      expected: i.message,
-    }));
-    throw new ConfigError('sources.jupiter', issues);
-  }
-  return new JupiterQuoteSource(parsed.data, deps);
+  return new JupiterQuoteSource(parseSection(JupiterSourceSchema, config, ['sources', 'jupiter']), deps);
 }

@@ -1,5 +1,5 @@
-import { PublicKey } from '@solana/web3.js';
 import { z } from 'zod';
+import { decimals, pubkey } from '../solana/pubkey.js';
 
 /**
  * `sources.jupiter`: DEX quotes through Jupiter's Swap API (`@jup-ag/api`). For each asset the source
@@ -10,16 +10,6 @@ export const JUPITER_LITE_BASE_URL = 'https://lite-api.jup.ag/swap/v1';
 export const JUPITER_KEYED_BASE_URL = 'https://api.jup.ag/swap/v1';
 export const SOL_MINT = 'So11111111111111111111111111111111111111112';
 
-function isPubkey(s: string): boolean {
-  try {
-    return new PublicKey(s).toBase58() === s;
-  } catch {
-    return false;
-  }
-}
-
-const pubkey = z.string().refine(isPubkey, 'a base58-encoded 32-byte public key');
-const decimals = z.number().int().min(0).max(19);
 
 /** An asset is its mint (9 decimals assumed, true of every LST in config/assets/solana.yaml) or { mint, decimals }. */
 const assetEntry = z

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { DataError, type Issue } from '../../errors.js';
 import { APY_MAX_FRACTION, APY_MIN_FRACTION, checkObservation } from '../../domain/observation-check.js';
-import type { Observation, ObservationField } from '../../domain/observation.js';
+import { OBSERVATION_FIELDS, type Observation, type ObservationField } from '../../domain/observation.js';
 import type { EpochMs } from '../../domain/time.js';
 
 /**
@@ -45,22 +45,8 @@ export const HISTORY_HEADER = HISTORY_COLUMNS.join(',');
 const V1_COLUMNS = 15;
 const HISTORY_HEADER_V1 = HISTORY_COLUMNS.slice(0, V1_COLUMNS).join(',');
 
-/** Numeric columns (index 4..14) → Observation field, in column order. */
-const VALUE_FIELDS: readonly ObservationField[] = [
-  'fairRate',
-  'marketRate',
-  'apyBase',
-  'apyMev',
-  'apyRestaking',
-  'apyIncentives',
-  'apyLending',
-  'supplyIndex',
-  'tvlBase',
-  'exitLiquidityBase',
-  'redemptionDelaySeconds',
-  'exitImpact',
-  'exitSizeBase',
-];
+/** Numeric columns (index 4 on) → Observation field: the format lists them in OBSERVATION_FIELDS order. */
+const VALUE_FIELDS: readonly ObservationField[] = OBSERVATION_FIELDS;
 const FIRST_VALUE_COLUMN = 4;
 const NCOL = HISTORY_COLUMNS.length;
 

@@ -1,6 +1,8 @@
-import { Connection, PublicKey } from '@solana/web3.js';
+import { Connection } from '@solana/web3.js';
 import { z } from 'zod';
-import { ConfigError, type Issue } from '../../errors.js';
+import { parseSection } from '../../config/parse-section.js';
+import { decimals, pubkey } from './pubkey.js';
+import { ConfigError } from '../../errors.js';
 import type { YieldSource } from '../yield-source.js';
 import { connectionReader, MAX_ACCOUNTS_PER_CALL, type AccountReader } from './account-reader.js';
 import { DEFAULT_RECENT_SLOT_DURATION_MS } from './kamino-reserve.js';
@@ -12,17 +14,7 @@ import { SPL_STAKE_POOL_PROGRAM_ID } from './spl-stake-pool.js';
  * read in ONE getMultipleAccounts call, so every reading of a cycle is at the same slot.
  */
 
-function isPubkey(s: string): boolean {
-  try {
-    return new PublicKey(s).toBase58() === s;
-  } catch {
-    return false;
-  }
-}
-
-const pubkey = z.string().refine(isPubkey, 'a base58-encoded 32-byte public key');
 const assetId = z.string().min(1);
-const decimals = z.number().int().min(0).max(19);
 
 export const SplStakePoolAssetSchema = z.strictObject({
   kind: z.literal('spl-stake-pool'),
@@ -125,16 +117,7 @@ export interface SolanaSourcesDeps {
 
 /** Validates `sources.solana` and builds its source(s). Throws ConfigError on a bad block; never at read time. */
 export function createSolanaSources(config: SolanaSourcesInput, deps: SolanaSourcesDeps = {}): YieldSource[] {
-  const parsed = SolanaSourcesSchema.safeParse(config);
-  if (!parsed.success) {
-    const issues: Issue[] = parsed.error.issues.map((i) => ({
-      where: ['sources', 'solana', ...i.path.map(String)].join('.'),
-      value: i.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k as PropertyKey] : undefined), config),
-      expected: i.message,
-    }));
-    throw new ConfigError('sources.solana', issues);
-  }
-  const cfg = parsed.data;
+  const cfg = parseSection(SolanaSourcesSchema, config, ['sources', 'solana']);
   const reader =
     deps.reader ??
     connectionReader(new Connection(cfg.rpcUrl, { commitment: cfg.commitment, disableRetryOnRateLimit: true }), { commitment: cfg.commitment });
