@@ -29,6 +29,8 @@ export interface CompareInput {
   /** Lookahead checkpoints per strategy (0 = no check). */
   readonly lookahead: number;
   readonly onProgress?: ((done: number, total: number) => void) | undefined;
+  /** When the report is made (ISO-8601); the caller's clock, so this module reads none. */
+  readonly generatedAt: string;
 }
 
 export interface CompareOutput {
@@ -124,7 +126,7 @@ function buildModel(i: CompareInput, runs: CompareOutput['runs'], ceiling: Ceili
     baseAsset: u.baseAsset,
     from: i.from,
     to: i.to,
-    generatedAt: new Date().toISOString(),
+    generatedAt: i.generatedAt,
     series,
     primary: {
       name: primary.contender.strategy.name,

@@ -63,7 +63,7 @@ export async function backtestCommand(o: BacktestOptions, out: (l: string) => vo
   }
   const progress = createProgress(Math.floor((window.to - window.from) / window.step + 1) * (contenders.length + 1), 'backtest');
   const started = performance.now();
-  const r = compareStrategies({ vault: p.vault, rows, solver: p.solver, contenders, from: window.from, to: window.to, step: window.step, lookahead: o.lookahead, onProgress: (d) => progress.update(d) });
+  const r = compareStrategies({ vault: p.vault, rows, solver: p.solver, contenders, from: window.from, to: window.to, step: window.step, lookahead: o.lookahead, onProgress: (d) => progress.update(d), generatedAt: new Date().toISOString() });
   progress.done();
   const seconds = (performance.now() - started) / 1000;
   const dir = resolve(o.out ?? join(projectRoot(), 'var', 'backtests', `${p.vault.config.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`));
