@@ -1,4 +1,4 @@
-import type { Address, Hex } from 'viem';
+import type { Address, Hex, PublicClient } from 'viem';
 import type { PlannedAction } from '../../domain/action.js';
 
 /**
@@ -29,7 +29,16 @@ export interface TxIntent {
 export interface EvmProtocolAddresses {
   readonly weth: Address;
   readonly lido?: { readonly steth: Address; readonly wsteth: Address; readonly withdrawalQueue: Address } | undefined;
-  readonly etherfi?: { readonly liquidityPool: Address; readonly eeth: Address; readonly weeth: Address; readonly withdrawRequestNft: Address } | undefined;
+  readonly etherfi?:
+    | {
+        readonly liquidityPool: Address;
+        readonly eeth: Address;
+        readonly weeth: Address;
+        readonly withdrawRequestNft: Address;
+        /** WeETHWithdrawAdapter: requests a withdrawal straight from weETH (one exact approval, no unwrap rounding). Absent = unwrap, then LiquidityPool.requestWithdraw. */
+        readonly withdrawAdapter?: Address | undefined;
+      }
+    | undefined;
   readonly renzo?: { readonly restakeManager: Address; readonly ezeth: Address; readonly withdrawQueue: Address } | undefined;
   readonly kelp?: { readonly depositPool: Address; readonly rseth: Address; readonly withdrawalManager: Address } | undefined;
   readonly aave?: { readonly pool: Address; readonly aTokens: Readonly<Record<string, Address>> } | undefined;
@@ -45,7 +54,26 @@ export interface BuildContext {
   readonly tokens: Readonly<Record<string, Address>>;
   /** Pending protocol withdrawal request ids per asset, for claims. */
   readonly withdrawalRequests?: Readonly<Record<string, readonly bigint[]>> | undefined;
+  /**
+   * Fair rate per asset id: wei of ETH per 1e18 base units of the asset (wstETH ≈ 1.2e18). Values
+   * `valueAtRiskWei` and sizes Lido request chunks (stETH per wstETH). ETH, WETH, stETH and eETH count 1:1
+   * without it; any other token a transaction moves needs it (the builder refuses rather than guess).
+   */
+  readonly rates?: Readonly<Record<string, bigint>> | undefined;
+  /** A fresh DEX quote (output for the action's amountIn) per action seq, read at build time (prepare). */
+  readonly quotes?: Readonly<Record<number, bigint>> | undefined;
+  /** The configured slippage bound (fraction, 0.005 = 0.5 %), applied to a fresh quote for a DEX min-out. */
+  readonly maxSlippage?: number | undefined;
+  /**
+   * Numbers a claim needs that only the chain knows, per redemption id, read at build time (prepare):
+   * Lido checkpoint hints aligned with the sorted request ids; Renzo the request's current index in
+   * withdrawRequests(vault).
+   */
+  readonly claimHints?: Readonly<Record<string, readonly bigint[]>> | undefined;
 }
+
+/** The chain reads a builder's prepare step may make (a viem PublicClient satisfies it). */
+export type ChainReader = Pick<PublicClient, 'readContract'>;
 
 /**
  * Turns one planned action into the transactions that carry it out, for one protocol. A new protocol is
@@ -56,4 +84,9 @@ export interface ProtocolBuilder {
   /** Whether this builder handles the action (by kind, assets and venue). */
   supports(action: PlannedAction): boolean;
   build(action: PlannedAction, ctx: BuildContext): TxIntent[];
+  /**
+   * Optional async step before `build`: reads what only the chain knows at build time (claim hints, a
+   * fresh DEX quote, a rate) and returns the context with it added. `build` itself stays pure.
+   */
+  prepare?(action: PlannedAction, ctx: BuildContext, chain: ChainReader): Promise<BuildContext>;
 }
