@@ -5,7 +5,8 @@
  *    backtest of the default strategy over the same history: both times, their ratio, rows per second,
  *    peak memory; on the bundled history and on a larger input made by repeating it.
  * Each phase runs in its own process (peak RSS is then the phase's own). Inside it the phase repeats
- * BENCH_INNER times: the first run is reported as cold (JIT warming up), the median of the rest as warm.
+ * BENCH_INNER times: the first run is reported as cold (JIT warming up), the best of the rest as warm
+ * (on a shared machine the fastest run is the one least disturbed by other work).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -51,7 +52,7 @@ function measure(label: string, file: string, from: string, to: string): void {
   const decisions = runs[0]?.decisions ?? 0;
   const rate = (ms: number) => `${(rows / (ms / 1000) / 1e6).toFixed(2)} M rows/s`;
   console.log(`\n${label}: ${rows.toLocaleString('en')} rows, ${decisions} daily decisions (${from.slice(0, 10)} → ${to.slice(0, 10)})`);
-  console.log(`                                   warm (steady state)              cold (first run in a fresh process)`);
+  console.log(`                                   warm (best of the repeats)       cold (first run in a fresh process)`);
   console.log(`  floor (load + scan once)     ${f.toFixed(1).padStart(9)} ms  ${rate(f).padStart(16)}    ${fc.toFixed(1).padStart(9)} ms  ${rate(fc).padStart(16)}   peak RSS ${median(floors.map((x) => x.maxRssMb)).toFixed(0)} MB`);
   console.log(`  full backtest (risk-adjusted)${b.toFixed(1).padStart(9)} ms  ${rate(b).padStart(16)}    ${bc.toFixed(1).padStart(9)} ms  ${rate(bc).padStart(16)}   peak RSS ${median(runs.map((x) => x.maxRssMb)).toFixed(0)} MB`);
   console.log(`  ratio backtest / floor       ${(b / f).toFixed(2).padStart(9)} ×                         ${(bc / fc).toFixed(2).padStart(9)} ×   (target ≤ 3×)`);
