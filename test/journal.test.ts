@@ -108,6 +108,13 @@ function populate(j: Journal): { runId: number; cycleId: number; actionIds: numb
   const actionIds = j.recordActions(cycleId, [action(1)]);
   const a = actionIds[0]!;
   j.recordActionStatus(a, 'intent', 1_003, { note: 'paper' });
+  const tx = j.recordTransaction({
+    actionId: a, chain: 'evm:1', account: '0x00000000000000000000000000000000000000aa', seq: 0, kind: 'action', description: 'wrap 1 ETH',
+    to: '0x00000000000000000000000000000000000000bb', calldata: '0xd0e30db0', value: 10n ** 18n, valueAtRisk: 10n ** 18n, nonce: 0,
+    signedRaw: '0x02f8', txHash: '0x01', maxFee: 2n, maxPriorityFee: 1n, createdAt: 1_003, history: [{ status: 'built', at: 1_003 }, { status: 'signed', at: 1_003 }],
+  });
+  j.recordTransactionStatus(tx, 'sent', 1_003);
+  j.recordTransactionStatus(tx, 'confirmed', 1_004, { block: '1' });
   j.recordFill(a, { amountIn: 10n ** 18n, amountOut: 85n * 10n ** 16n, costBase: 10n ** 15n, at: 1_004, detail: { price: 1.17, raw: 5n } });
   j.recordActionStatus(a, 'confirmed', 1_004);
   j.recordPortfolio({ cycleId, at: 1_005, navBase: 10n ** 18n, portfolio: portfolio(10n ** 17n, 85n * 10n ** 16n), marks: { wsteth: 1.17 } });

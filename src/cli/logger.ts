@@ -4,7 +4,27 @@ import { pino, type Logger } from 'pino';
  * Structured logs go to stderr so stdout stays the readable cycle lines. Anything that could hold a
  * key is redacted, whatever the path it turns up under.
  */
-export const REDACT_PATHS = ['privateKey', 'key', 'secret', 'mnemonic', '*.privateKey', '*.key', '*.secret', '*.mnemonic', 'headers.authorization', '*.apiKey'];
+export const REDACT_PATHS = [
+  'privateKey',
+  'key',
+  'secret',
+  'mnemonic',
+  '*.privateKey',
+  '*.key',
+  '*.secret',
+  '*.mnemonic',
+  'headers.authorization',
+  '*.apiKey',
+  // signing keys nested deeper (e.g. { execution: { evm: { privateKey } } }) and the usual env names
+  '*.*.privateKey',
+  '*.*.*.privateKey',
+  '*.*.secret',
+  '*.*.mnemonic',
+  'env.PRIVATE_KEY',
+  'env.KEEPER_PRIVATE_KEY',
+  '*.PRIVATE_KEY',
+  '*.KEEPER_PRIVATE_KEY',
+];
 
 export function makeLogger(level = process.env.RESTAKE_KEEPER_LOG ?? 'warn'): Logger {
   return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: undefined }, pino.destination(2));

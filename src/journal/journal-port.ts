@@ -3,6 +3,7 @@ import type { KeeperEvent } from '../domain/event.js';
 import type { Observation } from '../domain/observation.js';
 import type { Portfolio } from '../domain/portfolio.js';
 import type { AssetScore } from '../domain/score.js';
+import type { TxStatus } from './transitions.js';
 
 export type CycleEndStatus = 'completed' | 'halted' | 'failed' | 'interrupted';
 
@@ -103,5 +104,104 @@ export interface JournalPort {
    * one per (time, asset, source): what a restarted live keeper primes its market view with.
    */
   recentObservations?(vault: string, since: number): Observation[];
+
+  // chain transactions (optional on the port so paper-only journals need not implement them)
+
+  /** Transactions whose latest status is not terminal (recovery must reconcile them against the chain). */
+  openTransactions?(filter?: { chain?: string; account?: string }): TransactionRecord[];
+  /** Every transaction of an action, in insertion order, with its latest status. */
+  transactionsOfAction?(actionId: number): TransactionRecord[];
   close(): void;
+}
+
+export type TxKind = 'action' | 'replacement' | 'cancel';
+
+/** One signed transaction to journal, before it is broadcast. Chain-agnostic: hex bytes, text addresses. */
+export interface NewTransaction {
+  readonly actionId: number;
+  /** e.g. "evm:1", "solana:mainnet-beta". */
+  readonly chain: string;
+  /** The sending account (fee payer). */
+  readonly account: string;
+  /** Which transaction of the action (0, 1, …); a replacement or cancel keeps the seq it replaces. */
+  readonly seq: number;
+  readonly kind: TxKind;
+  /** For a replacement or cancel: the transaction it replaces. */
+  readonly replacesId?: number | undefined;
+  readonly description: string;
+  readonly to: string | null;
+  /** Lower-case 0x hex. */
+  readonly calldata: string;
+  readonly value: bigint;
+  /** Value the transaction moves out of the vault (what the daily cap counts), base units. */
+  readonly valueAtRisk: bigint;
+  /** The account nonce (EVM); null where a chain has none (Solana uses a recent blockhash, in meta). */
+  readonly nonce: number | null;
+  /** The signed serialized transaction, lower-case 0x hex: what is broadcast, and rebroadcast after a crash. */
+  readonly signedRaw: string;
+  readonly txHash: string;
+  readonly maxFee: bigint | null;
+  readonly maxPriorityFee: bigint | null;
+  /** Chain-specific extras (gas limit, blockhash and last valid height, …). Never a key. */
+  readonly meta?: Record<string, unknown> | undefined;
+  readonly createdAt: number;
+  /** Its statuses so far, oldest first: starts with 'built', ends with 'signed'. Written with the row, atomically. */
+  readonly history: ReadonlyArray<{ status: TxStatus; at: number; detail?: Record<string, unknown> | undefined }>;
+}
+
+export interface TransactionRecord {
+  readonly id: number;
+  readonly actionId: number;
+  readonly chain: string;
+  readonly account: string;
+  readonly seq: number;
+  readonly kind: TxKind;
+  readonly replacesId: number | null;
+  readonly description: string;
+  readonly to: string | null;
+  readonly calldata: string;
+  readonly value: bigint;
+  readonly valueAtRisk: bigint;
+  readonly nonce: number | null;
+  readonly signedRaw: string;
+  readonly txHash: string;
+  readonly maxFee: bigint | null;
+  readonly maxPriorityFee: bigint | null;
+  readonly meta: Record<string, unknown> | undefined;
+  readonly createdAt: number;
+  /** Latest status and when it was recorded. */
+  readonly status: TxStatus;
+  readonly statusAt: number;
+}
+
+export interface StatusRow<S extends string> {
+  readonly status: S;
+  readonly at: number;
+  readonly detail?: Record<string, unknown> | undefined;
+}
+
+/** What the execution pipeline needs from the journal, beyond action statuses and events. */
+export interface TransactionJournal {
+  /** Insert a signed transaction with its status history (built … signed) in one commit; returns its id. */
+  recordTransaction(t: NewTransaction): number;
+  /** Append a status; the transition table is in transitions.ts (canTxTransition). */
+  recordTransactionStatus(transactionId: number, status: TxStatus, at: number, detail?: Record<string, unknown>): void;
+  transaction(transactionId: number): TransactionRecord | undefined;
+  transactionHistory(transactionId: number): Array<StatusRow<TxStatus>>;
+  openTransactions(filter?: { chain?: string; account?: string }): TransactionRecord[];
+  transactionsOfAction(actionId: number): TransactionRecord[];
+  /** Every journaled transaction of the account at this nonce (the original, its replacements, a cancel). */
+  transactionsAtNonce(chain: string, account: string, nonce: number): TransactionRecord[];
+  /** The highest nonce the keeper signed for this account and did not see dropped (refused, never on chain), if any. */
+  highestNonce(chain: string, account: string): number | undefined;
+  /**
+   * Value at risk of the action steps signed in [from, to) that are not known to have failed (confirmed
+   * or still in flight; a step counts once however many replacements it took; cancels count nothing).
+   */
+  spentBetween(chain: string, account: string, from: number, to: number): bigint;
+  actionStatusHistory(actionId: number): Array<StatusRow<ActionStatus>>;
+  /** The action as planned, its cycle and its run's vault. */
+  actionInfo(actionId: number): { action: PlannedAction; cycleId: number; runId: number; vault: string } | undefined;
+  /** The latest event of one of these kinds recorded in a run of this vault. */
+  latestEvent(vault: string, kinds: readonly string[]): { id: number; kind: string; at: number; message: string; data?: Record<string, unknown> | undefined } | undefined;
 }

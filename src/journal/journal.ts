@@ -6,13 +6,97 @@ import type { Observation } from '../domain/observation.js';
 import { portfolioFromJson, portfolioToJson, type Portfolio, type PortfolioJson } from '../domain/portfolio.js';
 import type { AssetScore } from '../domain/score.js';
 import { JournalError } from '../errors.js';
-import { guard, optionalJsonText, parseJsonText, textToUint, toJsonText, uintToText } from './codec.js';
-import type { CycleEndStatus, JournalPort, LatestPortfolio, UnfinishedCycle } from './journal-port.js';
+import { guard, optionalJsonText, parseJsonText, parseOptionalJson, textToUint, toJsonText, uintToText } from './codec.js';
+import type {
+  CycleEndStatus,
+  JournalPort,
+  LatestPortfolio,
+  NewTransaction,
+  StatusRow,
+  TransactionJournal,
+  TransactionRecord,
+  TxKind,
+  UnfinishedCycle,
+} from './journal-port.js';
 import { LATEST_SCHEMA_VERSION, schemaVersion } from './migrations.js';
 import { CYCLE_END_STATUSES } from './tables.js';
-import { allowedNext, canFill, canTransition, TERMINAL_STATUSES } from './transitions.js';
+import {
+  allowedNext,
+  allowedTxNext,
+  canFill,
+  canTransition,
+  canTxTransition,
+  isTerminal,
+  TERMINAL_STATUSES,
+  TX_STATUSES,
+  TX_TERMINAL_STATUSES,
+  type TxStatus,
+} from './transitions.js';
 
 const TERMINAL_SQL = TERMINAL_STATUSES.map((s) => `'${s}'`).join(', ');
+const TX_TERMINAL_SQL = TX_TERMINAL_STATUSES.map((s) => `'${s}'`).join(', ');
+
+interface TxRow {
+  id: number;
+  action_id: number;
+  chain: string;
+  account: string;
+  seq: number;
+  kind: TxKind;
+  replaces_id: number | null;
+  description: string;
+  to_addr: string | null;
+  calldata: string;
+  value: string;
+  value_at_risk: string;
+  nonce: number | null;
+  signed_raw: string;
+  tx_hash: string;
+  max_fee: string | null;
+  max_priority_fee: string | null;
+  meta_json: string | null;
+  created_at: number;
+  status: TxStatus;
+  status_at: number;
+}
+
+/** A transaction row with its latest status (every transaction has at least its 'built' row). */
+const TX_SELECT = `
+  SELECT t.*, st.status AS status, st.at AS status_at
+  FROM transactions t
+  JOIN transaction_status st ON st.id = (SELECT MAX(s2.id) FROM transaction_status s2 WHERE s2.transaction_id = t.id)`;
+
+function txRecord(r: TxRow): TransactionRecord {
+  return {
+    id: r.id,
+    actionId: r.action_id,
+    chain: r.chain,
+    account: r.account,
+    seq: r.seq,
+    kind: r.kind,
+    replacesId: r.replaces_id,
+    description: r.description,
+    to: r.to_addr,
+    calldata: r.calldata,
+    value: textToUint('value', r.value),
+    valueAtRisk: textToUint('value_at_risk', r.value_at_risk),
+    nonce: r.nonce,
+    signedRaw: r.signed_raw,
+    txHash: r.tx_hash,
+    maxFee: r.max_fee === null ? null : textToUint('max_fee', r.max_fee),
+    maxPriorityFee: r.max_priority_fee === null ? null : textToUint('max_priority_fee', r.max_priority_fee),
+    meta: parseOptionalJson<Record<string, unknown>>('meta_json', r.meta_json),
+    createdAt: r.created_at,
+    status: r.status,
+    statusAt: r.status_at,
+  };
+}
+
+function hexText(field: string, v: string): string {
+  const lower = v.toLowerCase();
+  if (!/^0x([0-9a-f]{2})*$/.test(lower)) throw new JournalError(`${field} must be 0x-prefixed hex of whole bytes`, { field });
+  return lower;
+}
 
 function prepareStatements(db: Database.Database) {
   return {
@@ -93,6 +177,62 @@ function prepareStatements(db: Database.Database) {
       `SELECT p.nav_base FROM portfolio_snapshots p JOIN runs r ON r.id = p.run_id
        WHERE r.vault = ? ORDER BY length(p.nav_base) DESC, p.nav_base DESC LIMIT 1`,
     ),
+    insertTx: db.prepare(
+      `INSERT INTO transactions (action_id, chain, account, seq, kind, replaces_id, description, to_addr, calldata, value,
+         value_at_risk, nonce, signed_raw, tx_hash, max_fee, max_priority_fee, meta_json, created_at)
+       VALUES (@actionId, @chain, @account, @seq, @kind, @replacesId, @description, @to, @calldata, @value,
+         @valueAtRisk, @nonce, @signedRaw, @txHash, @maxFee, @maxPriorityFee, @meta, @createdAt)`,
+    ),
+    insertTxStatus: db.prepare('INSERT INTO transaction_status (transaction_id, status, at, detail_json) VALUES (?, ?, ?, ?)'),
+    txExists: db.prepare<[number], { id: number }>('SELECT id FROM transactions WHERE id = ?'),
+    latestTxStatus: db.prepare<[number], { status: TxStatus }>(
+      'SELECT status FROM transaction_status WHERE transaction_id = ? ORDER BY id DESC LIMIT 1',
+    ),
+    txById: db.prepare<[number], TxRow>(`${TX_SELECT} WHERE t.id = ?`),
+    txHistory: db.prepare<[number], { status: TxStatus; at: number; detail_json: string | null }>(
+      'SELECT status, at, detail_json FROM transaction_status WHERE transaction_id = ? ORDER BY id',
+    ),
+    openTxs: db.prepare<{ chain: string | null; account: string | null }, TxRow>(
+      `${TX_SELECT} WHERE st.status NOT IN (${TX_TERMINAL_SQL})
+         AND (@chain IS NULL OR t.chain = @chain) AND (@account IS NULL OR t.account = @account)
+       ORDER BY t.id`,
+    ),
+    txsOfAction: db.prepare<[number], TxRow>(`${TX_SELECT} WHERE t.action_id = ? ORDER BY t.id`),
+    openTxCount: db.prepare<[number], { n: number }>(
+      `SELECT COUNT(*) AS n FROM transactions t
+       JOIN transaction_status st ON st.id = (SELECT MAX(s2.id) FROM transaction_status s2 WHERE s2.transaction_id = t.id)
+       WHERE t.action_id = ? AND st.status NOT IN (${TX_TERMINAL_SQL})`,
+    ),
+    txsAtNonce: db.prepare<[string, string, number], TxRow>(`${TX_SELECT} WHERE t.chain = ? AND t.account = ? AND t.nonce = ? ORDER BY t.id`),
+    highestNonce: db.prepare<[string, string], { n: number | null }>(
+      `SELECT MAX(t.nonce) AS n FROM transactions t
+       WHERE t.chain = ? AND t.account = ?
+         AND (SELECT s.status FROM transaction_status s WHERE s.transaction_id = t.id ORDER BY s.id DESC LIMIT 1) <> 'dropped'`,
+    ),
+    spent: db.prepare<{ chain: string; account: string; from: number; to: number }, { value_at_risk: string }>(
+      `SELECT t.value_at_risk FROM transactions t
+       WHERE t.kind = 'action' AND t.chain = @chain AND t.account = @account AND t.created_at >= @from AND t.created_at < @to
+         AND EXISTS (
+           SELECT 1 FROM transactions u
+           JOIN transaction_status su ON su.id = (SELECT MAX(s2.id) FROM transaction_status s2 WHERE s2.transaction_id = u.id)
+           WHERE u.action_id = t.action_id AND u.seq = t.seq AND u.kind <> 'cancel'
+             AND su.status IN ('built', 'simulated', 'signed', 'sent', 'confirmed'))`,
+    ),
+    actionHistory: db.prepare<[number], { status: ActionStatus; at: number; detail_json: string | null }>(
+      'SELECT status, at, detail_json FROM action_status WHERE action_id = ? ORDER BY id',
+    ),
+    actionInfo: db.prepare<
+      [number],
+      { id: number; cycle_id: number; run_id: number; vault: string; seq: number; kind: PlannedAction['kind']; from_asset: string; to_asset: string;
+        amount_in: string; expected_out: string; min_out: string; venue: string; est_cost_base: string; delay_s: number; redemption_id: string | null; reason: string }
+    >(
+      `SELECT a.*, c.run_id, r.vault FROM actions a JOIN cycles c ON c.id = a.cycle_id JOIN runs r ON r.id = c.run_id WHERE a.id = ?`,
+    ),
+    latestEvent: db.prepare<[string, string], { id: number; kind: string; at: number; message: string; data_json: string | null }>(
+      `SELECT e.id, e.kind, e.at, e.message, e.data_json FROM events e JOIN runs r ON r.id = e.run_id
+       WHERE r.vault = ? AND e.kind IN (SELECT value FROM json_each(?))
+       ORDER BY e.id DESC LIMIT 1`,
+    ),
     lastDecisionTime: db.prepare<[string], { t: number | null }>(
       // Recorder samples are not decisions: a paper run resumes after its own last decision only.
       "SELECT MAX(c.decision_time) AS t FROM cycles c JOIN runs r ON r.id = c.run_id WHERE r.vault = ? AND r.mode <> 'record'",
@@ -114,7 +254,7 @@ function bool(b: boolean): 0 | 1 {
  * Open it with `openJournal` (which sets the pragmas and migrates); the constructor only checks the
  * schema version matches this code.
  */
-export class Journal implements JournalPort {
+export class Journal implements JournalPort, TransactionJournal {
   readonly #db: Database.Database;
   readonly #s: ReturnType<typeof prepareStatements>;
   #runId: number | undefined;
@@ -293,6 +433,15 @@ export class Journal implements JournalPort {
             { actionId, from, to: status },
           );
         }
+        if (isTerminal(status)) {
+          const open = this.#s.openTxCount.get(actionId)?.n ?? 0;
+          if (open > 0) {
+            throw new JournalError(
+              `action ${actionId} cannot become ${status} while ${open} of its transactions are in flight; reconcile them first`,
+              { actionId, status, openTransactions: open },
+            );
+          }
+        }
         this.#s.insertStatus.run(actionId, status, at, optionalJsonText('action status detail', detail));
       }),
     );
@@ -433,6 +582,164 @@ export class Journal implements JournalPort {
 
   recentObservations(vault: string, since: number): Observation[] {
     return guard('recentObservations', { vault, since }, () => observationsBetween(this.#db, { vault, from: since }));
+  }
+
+  // chain transactions
+
+  recordTransaction(t: NewTransaction): number {
+    return guard('recordTransaction', { actionId: t.actionId, seq: t.seq, kind: t.kind }, () =>
+      this.#tx(() => {
+        const status = this.#latestStatus(t.actionId);
+        if (status === undefined || status === 'planned' || isTerminal(status)) {
+          throw new JournalError(`recordTransaction: action ${t.actionId} is ${status ?? '(none)'}; a transaction needs an action past its intent and not finished`, {
+            actionId: t.actionId,
+            status,
+          });
+        }
+        const first = t.history[0];
+        if (!first || first.status !== 'built') {
+          throw new JournalError('recordTransaction: the history must start with built', { actionId: t.actionId });
+        }
+        if (!Number.isInteger(t.seq) || t.seq < 0) throw new JournalError(`recordTransaction: bad seq ${t.seq}`, { seq: t.seq });
+        if (t.nonce !== null && (!Number.isSafeInteger(t.nonce) || t.nonce < 0)) {
+          throw new JournalError(`recordTransaction: bad nonce ${t.nonce}`, { nonce: t.nonce });
+        }
+        const txId = id(
+          this.#s.insertTx.run({
+            actionId: t.actionId,
+            chain: t.chain,
+            account: t.account,
+            seq: t.seq,
+            kind: t.kind,
+            replacesId: t.replacesId ?? null,
+            description: t.description,
+            to: t.to,
+            calldata: hexText('calldata', t.calldata),
+            value: uintToText('transaction value', t.value),
+            valueAtRisk: uintToText('transaction valueAtRisk', t.valueAtRisk),
+            nonce: t.nonce,
+            signedRaw: hexText('signedRaw', t.signedRaw),
+            txHash: t.txHash,
+            maxFee: t.maxFee === null ? null : uintToText('maxFee', t.maxFee),
+            maxPriorityFee: t.maxPriorityFee === null ? null : uintToText('maxPriorityFee', t.maxPriorityFee),
+            meta: optionalJsonText('transaction meta', t.meta),
+            createdAt: t.createdAt,
+          }).lastInsertRowid,
+        );
+        let prev: TxStatus | undefined;
+        for (const h of t.history) {
+          this.#checkTxTransition(txId, prev, h.status);
+          this.#s.insertTxStatus.run(txId, h.status, h.at, optionalJsonText('transaction status detail', h.detail));
+          prev = h.status;
+        }
+        return txId;
+      }),
+    );
+  }
+
+  #checkTxTransition(txId: number, from: TxStatus | undefined, to: TxStatus): void {
+    if (!TX_STATUSES.includes(to)) throw new JournalError(`unknown transaction status "${String(to)}"`, { transactionId: txId, status: to });
+    if (!canTxTransition(from, to)) {
+      const next = allowedTxNext(from);
+      throw new JournalError(
+        `illegal status transition for transaction ${txId}: ${from ?? '(none)'} → ${to}` +
+          ` (allowed from ${from ?? '(none)'}: ${next.length ? next.join(', ') : 'nothing, it is terminal'})`,
+        { transactionId: txId, from, to },
+      );
+    }
+  }
+
+  recordTransactionStatus(transactionId: number, status: TxStatus, at: number, detail?: Record<string, unknown>): void {
+    guard('recordTransactionStatus', { transactionId, status }, () =>
+      this.#tx(() => {
+        if (!this.#s.txExists.get(transactionId)) throw new JournalError(`no transaction ${transactionId}`, { transactionId });
+        this.#checkTxTransition(transactionId, this.#s.latestTxStatus.get(transactionId)?.status, status);
+        this.#s.insertTxStatus.run(transactionId, status, at, optionalJsonText('transaction status detail', detail));
+      }),
+    );
+  }
+
+  transaction(transactionId: number): TransactionRecord | undefined {
+    return guard('transaction', { transactionId }, () => {
+      const r = this.#s.txById.get(transactionId);
+      return r ? txRecord(r) : undefined;
+    });
+  }
+
+  transactionHistory(transactionId: number): Array<StatusRow<TxStatus>> {
+    return guard('transactionHistory', { transactionId }, () =>
+      this.#s.txHistory.all(transactionId).map((r) => ({
+        status: r.status,
+        at: r.at,
+        ...(r.detail_json === null ? {} : { detail: parseJsonText<Record<string, unknown>>('detail_json', r.detail_json) }),
+      })),
+    );
+  }
+
+  openTransactions(filter: { chain?: string; account?: string } = {}): TransactionRecord[] {
+    return guard('openTransactions', {}, () => this.#s.openTxs.all({ chain: filter.chain ?? null, account: filter.account ?? null }).map(txRecord));
+  }
+
+  transactionsOfAction(actionId: number): TransactionRecord[] {
+    return guard('transactionsOfAction', { actionId }, () => this.#s.txsOfAction.all(actionId).map(txRecord));
+  }
+
+  transactionsAtNonce(chain: string, account: string, nonce: number): TransactionRecord[] {
+    return guard('transactionsAtNonce', { chain, nonce }, () => this.#s.txsAtNonce.all(chain, account, nonce).map(txRecord));
+  }
+
+  highestNonce(chain: string, account: string): number | undefined {
+    return guard('highestNonce', { chain }, () => this.#s.highestNonce.get(chain, account)?.n ?? undefined);
+  }
+
+  spentBetween(chain: string, account: string, from: number, to: number): bigint {
+    return guard('spentBetween', { chain, from, to }, () =>
+      this.#s.spent.all({ chain, account, from, to }).reduce((sum, r) => sum + textToUint('value_at_risk', r.value_at_risk), 0n),
+    );
+  }
+
+  actionStatusHistory(actionId: number): Array<StatusRow<ActionStatus>> {
+    return guard('actionStatusHistory', { actionId }, () =>
+      this.#s.actionHistory.all(actionId).map((r) => ({
+        status: r.status,
+        at: r.at,
+        ...(r.detail_json === null ? {} : { detail: parseJsonText<Record<string, unknown>>('detail_json', r.detail_json) }),
+      })),
+    );
+  }
+
+  actionInfo(actionId: number): { action: PlannedAction; cycleId: number; runId: number; vault: string } | undefined {
+    return guard('actionInfo', { actionId }, () => {
+      const r = this.#s.actionInfo.get(actionId);
+      if (!r) return undefined;
+      return {
+        cycleId: r.cycle_id,
+        runId: r.run_id,
+        vault: r.vault,
+        action: {
+          seq: r.seq,
+          kind: r.kind,
+          from: r.from_asset,
+          to: r.to_asset,
+          amountIn: textToUint('amount_in', r.amount_in),
+          expectedOut: textToUint('expected_out', r.expected_out),
+          minOut: textToUint('min_out', r.min_out),
+          venue: r.venue,
+          estCostBase: textToUint('est_cost_base', r.est_cost_base),
+          delaySeconds: r.delay_s,
+          redemptionId: r.redemption_id ?? undefined,
+          reason: r.reason,
+        },
+      };
+    });
+  }
+
+  latestEvent(vault: string, kinds: readonly string[]): { id: number; kind: string; at: number; message: string; data?: Record<string, unknown> | undefined } | undefined {
+    return guard('latestEvent', { vault }, () => {
+      const r = this.#s.latestEvent.get(vault, JSON.stringify(kinds));
+      if (!r) return undefined;
+      return { id: r.id, kind: r.kind, at: r.at, message: r.message, data: parseOptionalJson<Record<string, unknown>>('data_json', r.data_json) };
+    });
   }
 
   close(): void {

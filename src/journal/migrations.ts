@@ -248,9 +248,106 @@ ALTER TABLE observations ADD COLUMN exit_impact REAL;
 ALTER TABLE observations ADD COLUMN exit_size_base REAL;
 `;
 
+/** CHECK for a nullable canonical non-negative decimal integer (added with migration 3). */
+function uintOrNull(col: string): string {
+  return `CHECK (${col} IS NULL OR (${col} GLOB '[0-9]*' AND ${col} NOT GLOB '*[^0-9]*' AND (${col} = '0' OR ${col} NOT GLOB '0*')))`;
+}
+
+/** CHECK for lower-case 0x-prefixed hex of whole bytes ('0x' alone is the empty byte string). */
+function hexBytes(col: string): string {
+  return `CHECK (${col} GLOB '0x*' AND length(${col}) % 2 = 0 AND substr(${col}, 3) NOT GLOB '*[^0-9a-f]*')`;
+}
+
+/** Order of a transaction status along the pipeline; every terminal status ranks last. */
+const TX_RANK = (col: string): string =>
+  `CASE ${col} WHEN 'built' THEN 1 WHEN 'simulated' THEN 2 WHEN 'signed' THEN 3 WHEN 'sent' THEN 4 ELSE 5 END`;
+
+/**
+ * Chain transactions, chain-agnostic (EVM today, Solana next). One row per signed payload: the first
+ * transaction of an action step is kind 'action'; a fee-bumped replacement or a cancel of it is a new row
+ * (kind 'replacement' / 'cancel') naming the row it replaces, at the same account and nonce, so every hash
+ * ever broadcast is journaled and the one that mines wins. A row is inserted when its transaction is
+ * signed — before it is broadcast — with the signed bytes, so a restarted keeper rebroadcasts the same
+ * bytes (or finds them by hash) and never signs that step again. signed_raw is a signed transaction, not a
+ * key. Its life is in transaction_status (append-only, one row per transition).
+ *
+ * Spending per day is not a separate ledger: it is derived from these rows (value_at_risk of the action
+ * steps not known to have failed), so it cannot drift from what was actually signed.
+ */
+const V3 = `
+CREATE TABLE transactions (
+  id                INTEGER PRIMARY KEY,
+  action_id         INTEGER NOT NULL REFERENCES actions (id),
+  chain             TEXT    NOT NULL CHECK (length(chain) > 0),
+  account           TEXT    NOT NULL CHECK (length(account) > 0),
+  seq               INTEGER NOT NULL CHECK (seq >= 0),
+  kind              TEXT    NOT NULL CHECK (kind IN ('action', 'replacement', 'cancel')),
+  replaces_id       INTEGER REFERENCES transactions (id),
+  description       TEXT    NOT NULL,
+  to_addr           TEXT,
+  calldata          TEXT    NOT NULL ${hexBytes('calldata')},
+  value             TEXT    NOT NULL ${uint('value')},
+  value_at_risk     TEXT    NOT NULL ${uint('value_at_risk')},
+  nonce             INTEGER CHECK (nonce IS NULL OR nonce >= 0),
+  signed_raw        TEXT    NOT NULL ${hexBytes('signed_raw')} CHECK (length(signed_raw) > 2),
+  tx_hash           TEXT    NOT NULL CHECK (length(tx_hash) > 0),
+  max_fee           TEXT    ${uintOrNull('max_fee')},
+  max_priority_fee  TEXT    ${uintOrNull('max_priority_fee')},
+  meta_json         TEXT    ${json('meta_json', 'object', true)},
+  created_at        INTEGER NOT NULL,
+  CHECK ((kind = 'action') = (replaces_id IS NULL)),
+  UNIQUE (chain, tx_hash)
+) STRICT;
+CREATE INDEX transactions_by_action ON transactions (action_id, seq, id);
+CREATE INDEX transactions_by_slot ON transactions (chain, account, nonce);
+-- One signed transaction per action step: a step is never signed twice (a replacement or cancel is a
+-- different kind of row, at the same nonce).
+CREATE UNIQUE INDEX transactions_one_per_step ON transactions (action_id, seq) WHERE kind = 'action';
+
+-- A new step never takes a nonce another step of ours holds, unless every transaction at that nonce was
+-- dropped (refused by the node and never on chain), which leaves the nonce free.
+CREATE TRIGGER transactions_fresh_nonce BEFORE INSERT ON transactions
+WHEN NEW.kind = 'action' AND NEW.nonce IS NOT NULL
+ AND EXISTS (SELECT 1 FROM transactions t WHERE t.chain = NEW.chain AND t.account = NEW.account AND t.nonce = NEW.nonce
+   AND (SELECT s.status FROM transaction_status s WHERE s.transaction_id = t.id ORDER BY s.id DESC LIMIT 1) IS NOT 'dropped')
+BEGIN SELECT RAISE(ABORT, 'transactions: the nonce is already taken by another journaled transaction of this account'); END;
+CREATE TRIGGER transactions_replacement_same_slot BEFORE INSERT ON transactions
+WHEN NEW.replaces_id IS NOT NULL AND NOT EXISTS (
+  SELECT 1 FROM transactions r WHERE r.id = NEW.replaces_id AND r.action_id = NEW.action_id AND r.seq = NEW.seq
+    AND r.chain = NEW.chain AND r.account = NEW.account AND r.nonce IS NEW.nonce)
+BEGIN SELECT RAISE(ABORT, 'transactions: a replacement or cancel must be for the same action step, account and nonce as the transaction it replaces'); END;
+
+CREATE TABLE transaction_status (
+  id              INTEGER PRIMARY KEY,
+  transaction_id  INTEGER NOT NULL REFERENCES transactions (id),
+  status          TEXT    NOT NULL CHECK (status IN ('built', 'simulated', 'signed', 'sent', 'confirmed', 'failed', 'replaced', 'dropped')),
+  at              INTEGER NOT NULL,
+  detail_json     TEXT ${json('detail_json', 'object', true)}
+) STRICT;
+CREATE INDEX transaction_status_by_tx ON transaction_status (transaction_id, id);
+CREATE INDEX transaction_status_by_status ON transaction_status (status, transaction_id);
+
+-- As for action_status, the full transition table is enforced in code; the database refuses the worst:
+-- a first status other than 'built', anything after a terminal status, and any step backward.
+CREATE TRIGGER transaction_status_first_is_built BEFORE INSERT ON transaction_status
+WHEN (NEW.status = 'built') = EXISTS (SELECT 1 FROM transaction_status WHERE transaction_id = NEW.transaction_id)
+BEGIN SELECT RAISE(ABORT, 'transaction_status: a transaction starts as built, and only its first status is built'); END;
+CREATE TRIGGER transaction_status_not_after_terminal BEFORE INSERT ON transaction_status
+WHEN (SELECT status FROM transaction_status WHERE transaction_id = NEW.transaction_id ORDER BY id DESC LIMIT 1)
+     IN ('confirmed', 'failed', 'replaced', 'dropped')
+BEGIN SELECT RAISE(ABORT, 'transaction_status: the transaction is already in a terminal status'); END;
+CREATE TRIGGER transaction_status_forward BEFORE INSERT ON transaction_status
+WHEN ${TX_RANK('NEW.status')} <= (
+  SELECT ${TX_RANK('s.status')} FROM transaction_status s WHERE s.transaction_id = NEW.transaction_id ORDER BY s.id DESC LIMIT 1)
+BEGIN SELECT RAISE(ABORT, 'transaction_status: a transaction only moves forward'); END;
+${whileActionCycleOpen('transactions')}
+${['transactions', 'transaction_status'].map(appendOnly).join('')}
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', sql: V1 },
   { version: 2, name: 'observation exit quotes', sql: V2 },
+  { version: 3, name: 'chain transactions', sql: V3 },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((v, m) => Math.max(v, m.version), 0);

@@ -18,6 +18,8 @@ export const JOURNAL_TABLES = [
   'fills',
   'portfolio_snapshots',
   'events',
+  'transactions',
+  'transaction_status',
 ] as const;
 export type JournalTable = (typeof JOURNAL_TABLES)[number];
 

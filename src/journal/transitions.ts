@@ -37,3 +37,35 @@ export function allowedNext(from: ActionStatus | undefined): ActionStatus[] {
 export function canFill(status: ActionStatus): boolean {
   return status !== 'planned' && status !== 'failed' && status !== 'skipped' && status !== 'abandoned';
 }
+
+/**
+ * A chain transaction's life (chain-agnostic: EVM and Solana both fit it). One row per signed payload:
+ * built → simulated → signed → sent → confirmed | failed | replaced | dropped.
+ * - 'built' is the first status and only the first; stages may be skipped going forward (a fee-bumped
+ *   replacement goes built → signed: the step it replaces was simulated already);
+ * - 'confirmed' (mined and succeeded, with enough confirmations), 'replaced' (another of our transactions
+ *   took its nonce) and 'dropped' (it never made it on chain and cannot any more) need a signed payload;
+ * - 'failed' (mined and reverted, or refused before signing) may follow any open status;
+ * - confirmed / failed / replaced / dropped are terminal.
+ */
+export const TX_STATUSES = ['built', 'simulated', 'signed', 'sent', 'confirmed', 'failed', 'replaced', 'dropped'] as const;
+export type TxStatus = (typeof TX_STATUSES)[number];
+export const TX_TERMINAL_STATUSES: readonly TxStatus[] = ['confirmed', 'failed', 'replaced', 'dropped'];
+const TX_PIPELINE: readonly TxStatus[] = ['built', 'simulated', 'signed', 'sent'];
+
+export function isTxTerminal(status: TxStatus): boolean {
+  return TX_TERMINAL_STATUSES.includes(status);
+}
+
+export function canTxTransition(from: TxStatus | undefined, to: TxStatus): boolean {
+  if (from === undefined) return to === 'built';
+  if (to === 'built' || isTxTerminal(from)) return false;
+  if (to === 'failed') return true;
+  const i = TX_PIPELINE.indexOf(from);
+  if (isTxTerminal(to)) return i >= TX_PIPELINE.indexOf('signed');
+  return TX_PIPELINE.indexOf(to) > i;
+}
+
+export function allowedTxNext(from: TxStatus | undefined): TxStatus[] {
+  return TX_STATUSES.filter((to) => canTxTransition(from, to));
+}

@@ -3,7 +3,7 @@ import type { AssetId } from '../domain/asset.js';
 import type { Observation } from '../domain/observation.js';
 import { portfolioFromJson, type Portfolio } from '../domain/portfolio.js';
 import type { LoadedVault } from '../config/load-vault.js';
-import type { Executor } from '../executor/executor.js';
+import type { ExecutionContext, Executor } from '../executor/executor.js';
 import type { JournalPort } from '../journal/journal-port.js';
 import { accrueRebasing } from '../market/accrual.js';
 import { MarketState } from '../market/market-state.js';
@@ -14,7 +14,7 @@ import type { Strategy } from '../strategy/strategy.js';
 import type { YieldSource } from '../sources/yield-source.js';
 import type { CycleReport } from './cycle-report.js';
 import { decideCycle, type DecisionSettings } from './decide-cycle.js';
-import { recoverUnfinished } from './recover.js';
+import { haltReasonOf, isReconciling, recoverUnfinished, type InFlightOutcome } from './recover.js';
 
 export interface KeeperOptions {
   readonly vault: LoadedVault;
@@ -75,9 +75,32 @@ export class Keeper {
    * resumes from the journal's latest portfolio (or the config's initial holdings).
    */
   static start(o: KeeperOptions, at: number): Keeper {
+    if (isReconciling(o.executor)) {
+      throw new Error('a live chain executor must reconcile in-flight transactions before any new work: open the keeper with Keeper.startReconciled');
+    }
+    return Keeper.open(o, at, Keeper.beginRun(o, at), undefined);
+  }
+
+  /**
+   * Opens a run for a live chain executor: every in-flight transaction in the journal is reconciled
+   * against the chain (confirmed, failed, replaced, dropped or rebroadcast) before anything else, and the
+   * interrupted actions whose transactions confirmed are completed rather than abandoned.
+   */
+  static async startReconciled(o: KeeperOptions, at: number): Promise<Keeper> {
+    if (!isReconciling(o.executor)) return Keeper.start(o, at);
+    const runId = Keeper.beginRun(o, at);
+    const inflight = await o.executor.reconcileInFlight(at);
+    for (const line of inflight.lines) o.log.warn({ runId }, line);
+    return Keeper.open(o, at, runId, inflight);
+  }
+
+  private static beginRun(o: KeeperOptions, at: number): number {
+    return o.journal.startRun({ at, mode: o.mode, vault: o.vault.config.name, configHash: o.vault.hash, configJson: JSON.stringify(o.vault.config) });
+  }
+
+  private static open(o: KeeperOptions, at: number, runId: number, inflight: InFlightOutcome | undefined): Keeper {
     const j = o.journal;
-    const runId = j.startRun({ at, mode: o.mode, vault: o.vault.config.name, configHash: o.vault.hash, configJson: JSON.stringify(o.vault.config) });
-    const recovered = recoverUnfinished(j, o.executor.mode, at);
+    const recovered = recoverUnfinished(j, o.executor.mode, at, inflight);
     for (const line of recovered) o.log.warn({ runId }, line);
     const latest = j.latestPortfolio(o.vault.config.name);
     const portfolio = latest?.portfolio ?? initialPortfolio(o.vault);
@@ -195,13 +218,22 @@ export class Keeper {
     let cost = 0n;
     for (const [k, action] of d.plan.actions.entries()) {
       const id = ids[k] as number;
+      const halted = haltReasonOf(this.o.executor);
+      if (halted !== undefined) {
+        j.recordActionStatus(id, 'skipped', this.at(now), { reason: `vault halted: ${halted}` });
+        continue;
+      }
       j.recordActionStatus(id, 'intent', this.at(now));
-      const r = await this.o.executor.execute(action, this.portfolio, {
+      // The journal ids ride along with the context so a chain executor can journal its transactions.
+      const ctx: ExecutionContext & { actionId: number; cycleId: number } = {
         universe: u,
         snapshot,
         now,
         onStatus: (status, detail) => j.recordActionStatus(id, status, this.at(now), detail),
-      });
+        actionId: id,
+        cycleId,
+      };
+      const r = await this.o.executor.execute(action, this.portfolio, ctx);
       if (r.fill) j.recordFill(id, r.fill);
       j.recordActionStatus(id, r.status, this.at(now), r.detail);
       if (r.status === 'confirmed') {

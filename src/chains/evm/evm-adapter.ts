@@ -1,0 +1,445 @@
+import {
+  BaseError,
+  decodeErrorResult,
+  erc20Abi,
+  getAddress,
+  isHex,
+  keccak256,
+  TransactionNotFoundError,
+  TransactionReceiptNotFoundError,
+  type Abi,
+  type Address,
+  type Hex,
+  type LocalAccount,
+  type PublicClient,
+} from 'viem';
+import type { AssetId } from '../../domain/asset.js';
+import type { PlannedAction } from '../../domain/action.js';
+import type {
+  BroadcastResult,
+  BuildResult,
+  ChainAdapter,
+  Freshness,
+  JournaledTx,
+  Resign,
+  SignedTx,
+  Simulation,
+  TxLookup,
+  UnsignedTx,
+} from '../chain-adapter.js';
+import type { BuildContext, TxIntent } from './evm-tx.js';
+
+/**
+ * The EVM chain adapter, on viem. The pieces the other engineers own come in as functions:
+ * `buildAction` (the protocol builders) and `checkTransaction` (the policy guard).
+ */
+
+/** Turns a planned action into the transactions that carry it out (the protocol builders). */
+export type BuildActionFn = (action: PlannedAction, ctx: BuildContext) => TxIntent[];
+
+export interface GuardContext {
+  readonly vault: Address;
+  readonly chainId: number;
+  readonly action: PlannedAction;
+  /** Value at risk already signed today (UTC), including earlier transactions of this action. */
+  readonly spentTodayWei: bigint;
+  readonly now: number;
+}
+export type GuardVerdict = { readonly allowed: true } | { readonly allowed: false; readonly reason: string };
+/** The policy guard: may this transaction be signed at all? */
+export type CheckTransactionFn = (tx: TxIntent, ctx: GuardContext) => GuardVerdict;
+
+export interface FeeCaps {
+  readonly maxFeePerGas: bigint;
+  readonly maxPriorityFeePerGas: bigint;
+}
+
+export interface EvmAdapterOptions {
+  readonly client: PublicClient;
+  readonly chainId: number;
+  /** The vault: the account that sends every transaction and owns every position. */
+  readonly vault: Address;
+  /** The signer (its address must be the vault). Absent in dry-run: nothing can be signed. */
+  readonly signer?: LocalAccount | undefined;
+  readonly buildAction: BuildActionFn;
+  readonly buildContext: BuildContext;
+  readonly checkTransaction: CheckTransactionFn;
+  readonly fees: FeeCaps;
+  /** Fee bump of a replacement over the transaction it replaces (geth needs ≥ 10 %; 0.125 = 12.5 %). */
+  readonly bump: number;
+  /** Gas limit = estimate × (1 + headroom). Default 0.2. */
+  readonly gasHeadroom?: number | undefined;
+  /** ABIs whose custom errors a revert may carry, for decoding (Error(string) and Panic(uint256) are built in). */
+  readonly errorAbis?: readonly Abi[] | undefined;
+}
+
+const BPS = 10_000n;
+
+/** x × (1 + fraction), rounded up, and strictly above x. */
+export function bumpFee(x: bigint, fraction: number): bigint {
+  const bps = BigInt(Math.round(fraction * 10_000));
+  const y = (x * (BPS + bps) + BPS - 1n) / BPS;
+  return y > x ? y : x + 1n;
+}
+
+const PANIC: Record<number, string> = {
+  0x01: 'assertion failed',
+  0x11: 'arithmetic overflow or underflow',
+  0x12: 'division by zero',
+  0x21: 'invalid enum value',
+  0x22: 'invalid storage byte array',
+  0x31: 'pop on an empty array',
+  0x32: 'array index out of bounds',
+  0x41: 'out of memory',
+  0x51: 'call to an uninitialized function',
+};
+
+function revertData(err: BaseError): Hex | undefined {
+  let found: Hex | undefined;
+  err.walk((e) => {
+    const d = (e as { data?: unknown }).data;
+    const hex = typeof d === 'object' && d !== null ? (d as { data?: unknown }).data : d;
+    if (typeof hex === 'string' && isHex(hex) && hex.length >= 10) {
+      found = hex;
+      return true;
+    }
+    return false;
+  });
+  return found;
+}
+
+function formatArg(a: unknown): string {
+  if (typeof a === 'bigint') return a.toString();
+  if (typeof a === 'string') return JSON.stringify(a);
+  try {
+    return JSON.stringify(a, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+  } catch {
+    return String(a);
+  }
+}
+
+export interface DecodedRevert {
+  readonly reason: string;
+  readonly errorName?: string | undefined;
+  readonly args?: readonly string[] | undefined;
+  readonly data?: Hex | undefined;
+}
+
+/**
+ * A simulation failure in words: Error(string) gives its message, Panic(uint256) its meaning, a custom
+ * error its name and arguments when one of `abis` declares it (else its selector); anything else
+ * (out of gas, insufficient funds) viem's short message.
+ */
+export function decodeRevert(err: unknown, abis: readonly Abi[] = []): DecodedRevert {
+  if (!(err instanceof BaseError)) return { reason: err instanceof Error ? err.message : String(err) };
+  const data = revertData(err);
+  if (data) {
+    const abi = abis.flat() as Abi;
+    try {
+      const d = decodeErrorResult({ abi, data });
+      const args = (d.args ?? []).map(formatArg);
+      if (d.errorName === 'Error') return { reason: String(d.args?.[0] ?? ''), errorName: 'Error', args, data };
+      if (d.errorName === 'Panic') {
+        const code = Number(d.args?.[0] ?? 0);
+        return { reason: `panic 0x${code.toString(16)}: ${PANIC[code] ?? 'unknown panic code'}`, errorName: 'Panic', args, data };
+      }
+      return { reason: `${d.errorName}(${args.join(', ')})`, errorName: d.errorName, args, data };
+    } catch {
+      return { reason: `reverted with unknown error ${data.slice(0, 10)} (${(data.length - 2) / 2} bytes of data)`, data };
+    }
+  }
+  const details = (err as BaseError & { details?: string }).details;
+  return { reason: err.shortMessage + (details && !err.shortMessage.includes(details) ? ` (${details})` : '') };
+}
+
+/** Fees the ticket carries from prepare() to sign(). */
+interface FeeTicket {
+  readonly maxFeePerGas: bigint;
+  readonly maxPriorityFeePerGas: bigint;
+}
+
+export class EvmAdapter implements ChainAdapter<TxIntent> {
+  readonly chain: string;
+  readonly account: string;
+  readonly #o: EvmAdapterOptions;
+  readonly #abis: readonly Abi[];
+
+  constructor(o: EvmAdapterOptions) {
+    if (o.signer && getAddress(o.signer.address) !== getAddress(o.vault)) {
+      throw new Error(`the signing key's address ${o.signer.address} is not the vault ${o.vault}`);
+    }
+    if (!(o.bump >= 0.1)) throw new RangeError(`fee bump ${o.bump} is below the 10 % nodes require for a replacement`);
+    this.#o = o;
+    this.chain = `evm:${o.chainId}`;
+    this.account = getAddress(o.vault);
+    this.#abis = o.errorAbis ?? [];
+  }
+
+  get canSign(): boolean {
+    return this.#o.signer !== undefined;
+  }
+
+  get client(): PublicClient {
+    return this.#o.client;
+  }
+
+  async build(action: PlannedAction, ctx: { spentToday: bigint; now: number }): Promise<BuildResult<TxIntent>> {
+    let intents: TxIntent[];
+    try {
+      intents = this.#o.buildAction(action, this.#o.buildContext);
+    } catch (e) {
+      return { ok: false, reason: `no transaction could be built: ${(e as Error).message}` };
+    }
+    if (intents.length === 0) return { ok: false, reason: 'the builder returned no transaction for the action' };
+    let spent = ctx.spentToday;
+    for (const [i, tx] of intents.entries()) {
+      const v = this.#o.checkTransaction(tx, { vault: this.account as Address, chainId: this.#o.chainId, action, spentTodayWei: spent, now: ctx.now });
+      if (!v.allowed) {
+        return { ok: false, reason: `policy refused transaction ${i} (${tx.description}): ${v.reason}`, detail: { stage: 'policy', seq: i, to: tx.to, call: tx.call.signature } };
+      }
+      spent += tx.valueAtRiskWei;
+    }
+    return {
+      ok: true,
+      txs: intents.map((t, seq) => ({ seq, description: t.description, to: getAddress(t.to), calldata: t.data.toLowerCase(), value: t.value, valueAtRisk: t.valueAtRiskWei, payload: t })),
+    };
+  }
+
+  async simulate(tx: UnsignedTx<TxIntent>): Promise<Simulation> {
+    const req = { account: this.account as Address, to: tx.to as Address, data: tx.calldata as Hex, value: tx.value };
+    try {
+      await this.#o.client.call(req);
+      const gas = await this.#o.client.estimateGas(req);
+      return { ok: true, gas, detail: { gas: gas.toString() } };
+    } catch (e) {
+      const r = decodeRevert(e, this.#abis);
+      return { ok: false, reason: r.reason, detail: { revert: r.reason, ...(r.errorName ? { errorName: r.errorName, args: r.args } : {}), ...(r.data ? { revertData: r.data } : {}) } };
+    }
+  }
+
+  /** Current EIP-1559 fees (viem: eth_feeHistory / base fee + eth_maxPriorityFeePerGas), within the caps. */
+  async #fees(): Promise<{ ok: true; fees: FeeTicket; baseFee: bigint | null } | { ok: false; message: string; detail: Record<string, unknown> }> {
+    const caps = this.#o.fees;
+    const [est, block] = await Promise.all([this.#o.client.estimateFeesPerGas(), this.#o.client.getBlock({ blockTag: 'latest' })]);
+    const baseFee = block.baseFeePerGas ?? null;
+    if (baseFee !== null && baseFee > caps.maxFeePerGas) {
+      return {
+        ok: false,
+        message: `base fee ${baseFee} wei is above the configured maxFeePerGas cap ${caps.maxFeePerGas}; not signing`,
+        detail: { baseFee: baseFee.toString(), cap: caps.maxFeePerGas.toString() },
+      };
+    }
+    const maxFeePerGas = est.maxFeePerGas < caps.maxFeePerGas ? est.maxFeePerGas : caps.maxFeePerGas;
+    let maxPriorityFeePerGas = est.maxPriorityFeePerGas < caps.maxPriorityFeePerGas ? est.maxPriorityFeePerGas : caps.maxPriorityFeePerGas;
+    if (maxPriorityFeePerGas > maxFeePerGas) maxPriorityFeePerGas = maxFeePerGas;
+    return { ok: true, fees: { maxFeePerGas, maxPriorityFeePerGas }, baseFee };
+  }
+
+  async prepare(_tx: UnsignedTx<TxIntent>, expected: number | undefined): Promise<Freshness> {
+    const pending = await this.#o.client.getTransactionCount({ address: this.account as Address, blockTag: 'pending' });
+    if (expected !== undefined && pending > expected) {
+      return {
+        ok: false,
+        kind: 'external-nonce-use',
+        message: `the chain's next nonce for ${this.account} is ${pending} but the keeper expected ${expected}: ${pending - expected} transaction(s) were sent from the vault's account outside the keeper; not sending (the vault is halted)`,
+        detail: { chainNonce: pending, expected },
+      };
+    }
+    if (expected !== undefined && pending < expected) {
+      return {
+        ok: false,
+        kind: 'sequence-gap',
+        message: `the chain's next nonce for ${this.account} is ${pending}, below the ${expected} the keeper expected: a transaction the keeper sent is gone from the chain and the pool`,
+        detail: { chainNonce: pending, expected },
+      };
+    }
+    const f = await this.#fees();
+    if (!f.ok) return { ok: false, kind: 'fee-cap', message: f.message, detail: f.detail };
+    return {
+      ok: true,
+      nonce: pending,
+      ticket: f.fees,
+      detail: { chainNonce: pending, expected: expected ?? null, baseFee: f.baseFee?.toString() ?? null },
+    };
+  }
+
+  async #signRaw(p: { to: Address; data: Hex; value: bigint; nonce: number; gas: bigint; fees: FeeTicket }): Promise<SignedTx> {
+    const signer = this.#o.signer;
+    if (!signer?.signTransaction) throw new Error('no signing key loaded (dry-run)');
+    const raw = (
+      await signer.signTransaction({
+        type: 'eip1559',
+        chainId: this.#o.chainId,
+        nonce: p.nonce,
+        to: p.to,
+        data: p.data,
+        value: p.value,
+        gas: p.gas,
+        maxFeePerGas: p.fees.maxFeePerGas,
+        maxPriorityFeePerGas: p.fees.maxPriorityFeePerGas,
+      })
+    ).toLowerCase() as Hex;
+    return {
+      raw,
+      hash: keccak256(raw),
+      nonce: p.nonce,
+      maxFee: p.fees.maxFeePerGas,
+      maxPriorityFee: p.fees.maxPriorityFeePerGas,
+      meta: { gas: p.gas.toString(), type: 'eip1559', chainId: this.#o.chainId },
+    };
+  }
+
+  async sign(tx: UnsignedTx<TxIntent>, prep: Extract<Freshness, { ok: true }>, sim: Extract<Simulation, { ok: true }>): Promise<SignedTx> {
+    if (prep.nonce === null) throw new Error('EVM transactions need a nonce');
+    const estimate = sim.gas ?? 21_000n;
+    const headroom = BigInt(Math.round((this.#o.gasHeadroom ?? 0.2) * 10_000));
+    const gas = (estimate * (BPS + headroom) + BPS - 1n) / BPS;
+    return this.#signRaw({ to: tx.to as Address, data: tx.calldata as Hex, value: tx.value, nonce: prep.nonce, gas, fees: prep.ticket as FeeTicket });
+  }
+
+  async broadcast(raw: string): Promise<BroadcastResult> {
+    try {
+      await this.#o.client.sendRawTransaction({ serializedTransaction: raw as Hex });
+      return { accepted: true };
+    } catch (e) {
+      const msg = e instanceof BaseError ? `${e.shortMessage} ${e.details ?? ''}` : String(e);
+      if (/already known|known transaction|already imported|already exists|AlreadyKnown/i.test(msg)) return { accepted: true };
+      // Nodes word "I have it already" differently (anvil: "Transaction creation failed"): ask by hash.
+      const known = await this.lookup(keccak256(raw as Hex)).catch(() => ({ state: 'unknown' as const }));
+      if (known.state !== 'unknown') return { accepted: true };
+      return { accepted: false, reason: `${(e instanceof BaseError ? e.shortMessage : msg).trim()}${e instanceof BaseError && e.details ? ` (${e.details})` : ''}` };
+    }
+  }
+
+  async lookup(hash: string): Promise<TxLookup> {
+    const client = this.#o.client;
+    try {
+      const r = await client.getTransactionReceipt({ hash: hash as Hex });
+      const head = await client.getBlockNumber({ cacheTime: 0 });
+      const fee = r.gasUsed * r.effectiveGasPrice;
+      return {
+        state: 'mined',
+        success: r.status === 'success',
+        block: r.blockNumber,
+        confirmations: Number(head - r.blockNumber + 1n),
+        fee,
+        detail: { gasUsed: r.gasUsed.toString(), effectiveGasPrice: r.effectiveGasPrice.toString(), blockHash: r.blockHash, status: r.status },
+      };
+    } catch (e) {
+      if (!(e instanceof TransactionReceiptNotFoundError)) throw e;
+    }
+    try {
+      await client.getTransaction({ hash: hash as Hex });
+      return { state: 'pending' };
+    } catch (e) {
+      if (e instanceof TransactionNotFoundError) return { state: 'unknown' };
+      throw e;
+    }
+  }
+
+  async slotConsumed(tx: Pick<JournaledTx, 'nonce' | 'meta'>): Promise<boolean> {
+    if (tx.nonce === null) return false;
+    const mined = await this.#o.client.getTransactionCount({ address: this.account as Address, blockTag: 'latest' });
+    return mined > tx.nonce;
+  }
+
+  async nextSequence(): Promise<number> {
+    return this.#o.client.getTransactionCount({ address: this.account as Address, blockTag: 'pending' });
+  }
+
+  /** Fees for a transaction taking over a slot: ≥ bump over the highest there, and at least today's estimate; within the caps. */
+  async #bumped(highest: { maxFee: bigint; maxPriorityFee: bigint }): Promise<{ ok: true; fees: FeeTicket } | { ok: false; reason: string }> {
+    const caps = this.#o.fees;
+    const est = await this.#o.client.estimateFeesPerGas();
+    let prio = bumpFee(highest.maxPriorityFee, this.#o.bump);
+    if (est.maxPriorityFeePerGas > prio) prio = est.maxPriorityFeePerGas;
+    let max = bumpFee(highest.maxFee, this.#o.bump);
+    if (est.maxFeePerGas > max) max = est.maxFeePerGas;
+    if (max < prio) max = prio;
+    if (max > caps.maxFeePerGas || prio > caps.maxPriorityFeePerGas) {
+      return {
+        ok: false,
+        reason: `a ${Math.round(this.#o.bump * 1000) / 10} % bump needs maxFeePerGas ${max} / maxPriorityFeePerGas ${prio}, above the caps ${caps.maxFeePerGas} / ${caps.maxPriorityFeePerGas}`,
+      };
+    }
+    return { ok: true, fees: { maxFeePerGas: max, maxPriorityFeePerGas: prio } };
+  }
+
+  async replacement(base: JournaledTx, highest: { maxFee: bigint; maxPriorityFee: bigint }): Promise<Resign> {
+    if (base.nonce === null) return { ok: false, reason: 'no nonce' };
+    const f = await this.#bumped(highest);
+    if (!f.ok) return f;
+    const gas = BigInt(String(base.meta?.gas ?? '0')) || 21_000n;
+    const signed = await this.#signRaw({ to: base.to as Address, data: base.calldata as Hex, value: base.value, nonce: base.nonce, gas, fees: f.fees });
+    return { ok: true, signed, to: base.to, calldata: base.calldata, value: base.value, description: 'replacement' };
+  }
+
+  async cancellation(nonce: number, highest: { maxFee: bigint; maxPriorityFee: bigint }): Promise<Resign> {
+    const f = await this.#bumped(highest);
+    if (!f.ok) return f;
+    const signed = await this.#signRaw({ to: this.account as Address, data: '0x', value: 0n, nonce, gas: 21_000n, fees: f.fees });
+    return { ok: true, signed, to: this.account, calldata: '0x', value: 0n, description: `cancel nonce ${nonce} (0-value self-transfer)` };
+  }
+
+  /**
+   * The vault's balances of the given assets (null token = native ETH), at one block so they are
+   * mutually consistent.
+   */
+  async balances(tokens: Readonly<Record<AssetId, Address | null>>, blockNumber?: bigint): Promise<Record<AssetId, bigint>> {
+    const client = this.#o.client;
+    const block = blockNumber ?? (await client.getBlockNumber({ cacheTime: 0 }));
+    const out: Record<AssetId, bigint> = {};
+    for (const [asset, token] of Object.entries(tokens)) {
+      out[asset] =
+        token === null
+          ? await client.getBalance({ address: this.account as Address, blockNumber: block })
+          : await client.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [this.account as Address], blockNumber: block });
+    }
+    return out;
+  }
+}
+
+export interface BalanceCheck {
+  readonly ok: boolean;
+  readonly amountIn: bigint;
+  readonly amountOut: bigint;
+  readonly gas: bigint;
+  readonly problems: readonly string[];
+  readonly deltas: Record<AssetId, string>;
+}
+
+/**
+ * Compare what the balances did with what the plan expected: `from` down by amountIn, `to` up by
+ * expectedOut, and the native asset also down by the gas paid; each within `tolerance` (a fraction of the
+ * expected amount). Amounts in and out are measured net of gas.
+ */
+export function checkBalances(p: {
+  action: Pick<PlannedAction, 'from' | 'to' | 'amountIn' | 'expectedOut'>;
+  native: AssetId;
+  before: Readonly<Record<AssetId, bigint>>;
+  after: Readonly<Record<AssetId, bigint>>;
+  gas: bigint;
+  tolerance: number;
+}): BalanceCheck {
+  const { action: a, native, before, after, gas } = p;
+  const delta = (asset: AssetId) => (after[asset] ?? 0n) - (before[asset] ?? 0n);
+  const amountIn = -(delta(a.from) + (a.from === native ? gas : 0n));
+  const amountOut = delta(a.to) + (a.to === native ? gas : 0n);
+  const tolBps = BigInt(Math.round(p.tolerance * 10_000));
+  const within = (actual: bigint, expected: bigint) => {
+    const diff = actual > expected ? actual - expected : expected - actual;
+    return diff * BPS <= expected * tolBps;
+  };
+  const problems: string[] = [];
+  if (!within(amountIn, a.amountIn)) problems.push(`${a.from}: spent ${amountIn}, the plan expected ${a.amountIn}`);
+  if (a.expectedOut > 0n && !within(amountOut, a.expectedOut)) problems.push(`${a.to}: received ${amountOut}, the plan expected ${a.expectedOut}`);
+  if (a.expectedOut === 0n && amountOut < 0n) problems.push(`${a.to}: went down by ${-amountOut}`);
+  // The native asset also pays gas. Only an unexplained decrease counts: anyone can send the vault ETH,
+  // and a dust transfer must not be able to halt it.
+  if (a.from !== native && a.to !== native && native in before && delta(native) < -gas) {
+    problems.push(`${native}: went down by ${-delta(native)}, more than the gas ${gas}`);
+  }
+  const deltas: Record<AssetId, string> = {};
+  for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) deltas[k] = delta(k).toString();
+  return { ok: problems.length === 0, amountIn, amountOut, gas, problems, deltas };
+}
