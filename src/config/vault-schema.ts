@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CHAINS } from '../domain/asset.js';
 import { parseDuration, parseTime } from '../domain/time.js';
 import { LiveSourcesSchema } from '../sources/live-sources.js';
+import { EvmExecutionSchema } from '../chains/evm/exec-config.js';
 
 /** What a vault manager writes: which assets, which strategy, which limits, which breakers, where to journal. */
 
@@ -137,6 +138,14 @@ export const VaultSchema = z
         incentiveHaircut: fraction.default(0.5),
       })
       .prefault({}),
+    /** Where and how transactions are sent (chain executors), and the transaction policy they are checked against. */
+    execution: z
+      .strictObject({
+        evm: EvmExecutionSchema.optional(),
+        /** Path of the transaction policy (YAML), relative to this file. */
+        policy: z.string().min(1).optional(),
+      })
+      .optional(),
   })
   .superRefine((v, ctx) => {
     if (v.feed === 'live' && !v.sources) ctx.addIssue({ code: 'custom', path: ['sources'], message: 'feed: live needs a sources section' });

@@ -1,15 +1,15 @@
 import cron from 'node-cron';
 import { formatTime, parseTime } from '../../domain/time.js';
 import { ConfigError } from '../../errors.js';
-import { PaperExecutor } from '../../executor/paper-executor.js';
 import { formatCycleLine } from '../../keeper/cycle-report.js';
 import { Keeper } from '../../keeper/keeper.js';
 import { OverlapGuard } from '../../keeper/overlap-guard.js';
 import { recordSample } from '../../keeper/recorder.js';
 import { createLiveSource } from '../../sources/live-sources.js';
 import { openVaultJournal, prepare, type CommonOptions } from '../prepare.js';
+import { executorFor, executorKind, type ExecutorFlags } from './evm-executor-setup.js';
 
-export interface LiveOptions extends CommonOptions {
+export interface LiveOptions extends CommonOptions, ExecutorFlags {
   cron?: string;
   once?: boolean;
   at?: string;
@@ -44,12 +44,20 @@ async function onSchedule(expr: string, tick: () => Promise<boolean>, onSkip: ()
  * on what came back (failing closed on a partial read), and the paper executor simulates the plan.
  */
 export async function runLiveCommand(o: LiveOptions, out: (l: string) => void): Promise<number> {
+  const kind = executorKind(o);
   const p = await prepare(o);
   const source = liveSourceOf(p);
   const journal = openVaultJournal(p.journalPath);
   const u = p.vault.universe;
   const start = o.at ? parseTime(o.at) : Date.now();
-  const keeper = Keeper.start({ vault: p.vault, strategy: p.strategy, params: p.params, solver: p.solver, source, executor: new PaperExecutor(), journal, mode: 'paper-live', log: p.log, primeFromJournal: true }, start);
+  let keeper: Keeper;
+  try {
+    const { executor, mode } = executorFor(kind, p.vault, journal, { live: o.live === true, log: p.log }, 'paper-live');
+    keeper = await Keeper.startReconciled({ vault: p.vault, strategy: p.strategy, params: p.params, solver: p.solver, source, executor, journal, mode, log: p.log, primeFromJournal: true }, start);
+  } catch (e) {
+    journal.close();
+    throw e;
+  }
   let cycles = 0;
   const one = async (t: number) => {
     const r = await keeper.runCycle(t);

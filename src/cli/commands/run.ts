@@ -1,7 +1,6 @@
 import { existsSync, renameSync } from 'node:fs';
 import cron from 'node-cron';
 import { formatTime } from '../../domain/time.js';
-import { PaperExecutor } from '../../executor/paper-executor.js';
 import { formatCycleLine, type CycleReport } from '../../keeper/cycle-report.js';
 import { Keeper, initialPortfolio } from '../../keeper/keeper.js';
 import { OverlapGuard } from '../../keeper/overlap-guard.js';
@@ -9,8 +8,9 @@ import { formatSummary, summarize } from '../../keeper/run-summary.js';
 import { valuePortfolio } from '../../market/valuation.js';
 import { MarketState } from '../../market/market-state.js';
 import { openVaultJournal, prepare, replaySource, replayWindow, type CommonOptions } from '../prepare.js';
+import { executorFor, executorKind, type ExecutorFlags } from './evm-executor-setup.js';
 
-export interface RunOptions extends CommonOptions {
+export interface RunOptions extends CommonOptions, ExecutorFlags {
   cron?: string;
   quiet?: boolean;
   maxCycles?: number;
@@ -27,6 +27,7 @@ export interface RunOptions extends CommonOptions {
  * running is skipped and journaled.
  */
 export async function runCommand(o: RunOptions, out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<number> {
+  const kind = executorKind(o);
   const p = await prepare(o);
   const source = replaySource(p.vault);
   const window = replayWindow(p.vault, source, o);
@@ -51,10 +52,17 @@ export async function runCommand(o: RunOptions, out: (line: string) => void = (l
     return 0;
   }
   let clockNow = t;
-  const keeper = Keeper.start(
-    { vault: p.vault, strategy: p.strategy, params: p.params, solver: p.solver, source, executor: new PaperExecutor(), journal, mode: 'paper', log: p.log, clock: () => clockNow },
-    t,
-  );
+  let keeper: Keeper;
+  try {
+    const { executor, mode } = executorFor(kind, p.vault, journal, { live: o.live === true, log: p.log }, 'paper');
+    keeper = await Keeper.startReconciled(
+      { vault: p.vault, strategy: p.strategy, params: p.params, solver: p.solver, source, executor, journal, mode, log: p.log, clock: () => clockNow },
+      t,
+    );
+  } catch (e) {
+    journal.close();
+    throw e;
+  }
   const base = p.vault.universe;
   const startNav = valuePortfolio(base, new MarketState(1).view(t), initialPortfolio(p.vault)).nav;
   const reports: CycleReport[] = [];
