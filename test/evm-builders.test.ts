@@ -88,7 +88,7 @@ const CTX: BuildContext = {
 /** Every approve is for a bounded amount, and every address argument is the vault, a known contract, or the ETH sentinel. */
 function checkInvariants(txs: readonly TxIntent[], ctx: BuildContext): void {
   const known = new Set<string>([ctx.vault, ETH_SENTINEL, ...Object.values(ctx.tokens), ctx.addresses.weth].map((a) => a.toLowerCase()));
-  for (const p of [ctx.addresses.lido, ctx.addresses.etherfi, ctx.addresses.renzo, ctx.addresses.kelp, ctx.addresses.aave, ...Object.values(ctx.addresses.dex ?? {})]) {
+  for (const p of [ctx.addresses.lido, ctx.addresses.etherfi, ctx.addresses.renzo, ctx.addresses.kelp, ctx.addresses.aave, ...Object.values(ctx.addresses.dex ?? {}), ctx.addresses.uniswapV3]) {
     const add = (v: unknown): void => {
       if (typeof v === 'string' && v.startsWith('0x')) known.add(v.toLowerCase());
       else if (typeof v === 'object' && v !== null) Object.values(v).forEach(add);
@@ -305,13 +305,40 @@ describe('EVM builders (pure)', () => {
     expect(build(a)[1]?.call.args[3]).toBe(eth(9.9));
   });
 
+  it('Uniswap v3: buys wrap, approve WETH exactly and exactInputSingle to the vault; sells approve, swap and unwrap minOut', () => {
+    const UNI = 'Uniswap v3 wstETH/WETH 0.01 % pool';
+    const router = A(0x5e11);
+    const c: BuildContext = { ...CTX, addresses: { ...P, uniswapV3: { router, pools: { wstETH: { fee: 100 } } } } };
+    const x = eth(10);
+    const buy = buildAction(act('buy', 'ETH', 'wstETH', x, UNI, { expectedOut: eth(8.3), minOut: eth(8.25) }), c);
+    expect(sigs(buy)).toEqual(['deposit()', 'approve(address,uint256)', 'exactInputSingle((address,address,uint24,address,uint256,uint256,uint160))']);
+    expect(buy[0]?.value).toBe(x);
+    expect(buy[1]?.to).toBe(P.weth);
+    expect(buy[1]?.call.args).toEqual([router, x]);
+    expect(buy[2]?.to).toBe(router);
+    expect(buy[2]?.data.slice(0, 10)).toBe('0x04e45aaf');
+    expect(buy[2]?.call.args[0]).toEqual({ tokenIn: P.weth, tokenOut: CTX.tokens['wstETH'], fee: 100, recipient: VAULT, amountIn: x, amountOutMinimum: eth(8.25), sqrtPriceLimitX96: 0n });
+    expect(buy[2]?.slippage).toEqual({ minOut: eth(8.25), quotedOut: eth(8.3) });
+    const a = act('sell', 'wstETH', 'ETH', x, UNI, { expectedOut: eth(12), minOut: eth(11.9) });
+    const sell = buildAction(a, { ...c, quotes: { [a.seq]: eth(12.03) }, maxSlippage: 0.005 });
+    expect(sigs(sell)).toEqual(['approve(address,uint256)', 'exactInputSingle((address,address,uint24,address,uint256,uint256,uint160))', 'withdraw(uint256)']);
+    expect(sell[0]?.to).toBe(CTX.tokens['wstETH']);
+    expect(sell[0]?.call.args).toEqual([router, x]);
+    const minOut = (eth(12.03) * 995_000n) / 1_000_000n;
+    expect(sell[1]?.call.args[0]).toMatchObject({ tokenIn: CTX.tokens['wstETH'], tokenOut: P.weth, recipient: VAULT, amountIn: x, amountOutMinimum: minOut });
+    expect(sell[2]?.call.args).toEqual([minOut]);
+    expect(() => buildAction(act('buy', 'ETH', 'wstETH', x, UNI, { minOut: eth(8) }), CTX)).toThrow(/no Uniswap v3 router configured/);
+  });
+
   it('builderFor picks exactly one builder and names the action when none or several fit', () => {
     expect(builderFor(act('mint', 'ETH', 'wstETH', 1n, VENUE.lidoMint)).protocol).toBe('lido');
     expect(builderFor(act('sell', 'stETH', 'ETH', 1n, VENUE.curveSteth)).protocol).toBe('dex-curve');
     expect(builderFor(act('supply', 'ETH', 'aave-v3-WETH', 1n, VENUE.aaveSupply)).protocol).toBe('aave-v3');
     expect(new Set(BUILDERS.map((b) => b.protocol)).size).toBe(BUILDERS.length);
     const uni = act('buy', 'ETH', 'wstETH', 1n, 'Uniswap v3 wstETH/WETH 0.01 % pool');
-    expect(() => builderFor(uni)).toThrow(new RegExp(`action #${uni.seq} buy ETH→wstETH via "Uniswap v3 wstETH/WETH 0\\.01 % pool": no transaction builder supports it`));
+    expect(builderFor(uni).protocol).toBe('dex-uniswap-v3');
+    const bal = act('buy', 'ETH', 'wstETH', 1n, 'Balancer wstETH/WETH pool');
+    expect(() => builderFor(bal)).toThrow(new RegExp(`action #${bal.seq} buy ETH→wstETH via "Balancer wstETH/WETH pool": no transaction builder supports it`));
     const twice = act('mint', 'ETH', 'stETH', 1n, VENUE.lidoMint);
     expect(() => builderFor(twice, [lidoBuilder, { ...lidoBuilder, protocol: 'lido-again' }])).toThrow(/several builders support it \(lido, lido-again\)/);
     expect(() => buildAction(act('mint', 'ETH', 'rsETH', 1n, VENUE.lidoMint), CTX)).toThrow(/Lido cannot mint rsETH from ETH/);
@@ -340,6 +367,7 @@ describe('EVM builders (pure)', () => {
       if (!venue) continue;
       const action = act('sell', id, 'ETH', eth(1), venue, { minOut: eth(0.9), expectedOut: eth(0.95) });
       if (/^curve/i.test(venue)) expect(builderFor(action).protocol).toBe('dex-curve');
+      else if (/^uniswap v3/i.test(venue)) expect(builderFor(action).protocol).toBe('dex-uniswap-v3');
       else expect(() => builderFor(action)).toThrow(/no transaction builder/);
     }
   });
@@ -642,5 +670,37 @@ describe('EVM builders against the execution doubles on anvil', () => {
       expect(b2['weETH']! - b1['weETH']!).toBe(q2);
       expect(b1['ETH']! - b2['ETH']! - buy.gasWei).toBe(y);
       expect(b2['WETH']).toBe(b1['WETH']);
+    }));
+  it('Uniswap v3 wstETH/WETH: a buy wraps ETH and gets the quoted wstETH; a sell pays WETH, unwrapping minOut; below the minimum it reverts', () =>
+    timed('uniswap v3', async () => {
+      const UNI = 'Uniswap v3 wstETH/WETH 0.01 % pool';
+      const router = d.admin.contracts.uniswapRouter;
+      const rAbi = d.admin.abi('UniswapV3RouterDouble');
+      const quote = async (tokenIn: Address, tokenOut: Address, amountIn: bigint) =>
+        (await vault.client.readContract({ address: router, abi: rAbi, functionName: 'amountOutFor', args: [tokenIn, tokenOut, 100, amountIn] })) as bigint;
+      const x = eth(3);
+      const q = await quote(d.tokens['WETH'] as Address, d.tokens['wstETH'] as Address, x);
+      const b0 = await balances('ETH', 'WETH', 'wstETH');
+      const buy = await execute(act('buy', 'ETH', 'wstETH', x, UNI, { expectedOut: q, minOut: (q * 99n) / 100n }), { ...ctx, maxSlippage: 0.005 });
+      const b1 = await balances('ETH', 'WETH', 'wstETH');
+      expect(b1['wstETH']! - b0['wstETH']!).toBe(q);
+      expect(b0['ETH']! - b1['ETH']! - buy.gasWei).toBe(x);
+      expect(b1['WETH']).toBe(b0['WETH']);
+      expect(await allowance(d.tokens['WETH'] as Address, router)).toBe(0n);
+
+      const y = q / 2n;
+      const q2 = await quote(d.tokens['wstETH'] as Address, d.tokens['WETH'] as Address, y);
+      const sell = await execute(act('sell', 'wstETH', 'ETH', y, UNI, { expectedOut: q2, minOut: (q2 * 99n) / 100n }), { ...ctx, maxSlippage: 0.005 });
+      const minOut = (q2 * 995_000n) / 1_000_000n;
+      const b2 = await balances('ETH', 'WETH', 'wstETH');
+      expect(b1['wstETH']! - b2['wstETH']!).toBe(y);
+      expect(b2['ETH']! - b1['ETH']! + sell.gasWei).toBe(minOut);
+      expect(b2['WETH']! - b1['WETH']!).toBe(q2 - minOut);
+      expect(await allowance(d.tokens['wstETH'] as Address, router)).toBe(0n);
+
+      // Asking for more than the pool gives reverts with the router's reason.
+      const greedy = buildAction(act('sell', 'wstETH', 'ETH', y, UNI, { expectedOut: q2 + 1n, minOut: q2 + 1n }), ctx);
+      await sendTx(greedy[0]!);
+      expect(await revertOf(greedy[1]!, rAbi)).toBe('Too little received');
     }));
 });

@@ -35,6 +35,11 @@ export interface ExecDoubleOptions {
   readonly curveFee?: bigint;
   /** Liquidity seeded on each side of each Curve pool, whole tokens (default 300). */
   readonly curveSeed?: bigint;
+  /**
+   * Uniswap v3 wstETH/WETH (fee 100) prices, 1e18: wstETH per WETH when buying, WETH per wstETH when selling
+   * (defaults: the fair rate less the 0.01 % pool fee each way). Seeded with `curveSeed` of each token.
+   */
+  readonly uniswapPrices?: Partial<Record<'buy' | 'sell', bigint>>;
 }
 
 export interface ExecDoubleContracts {
@@ -57,6 +62,8 @@ export interface ExecDoubleContracts {
   readonly curveSteth: Address;
   readonly curveWeeth: Address;
   readonly curveEzeth: Address;
+  /** Uniswap v3 SwapRouter02 double; also answers QuoterV2's quoteExactInputSingle. */
+  readonly uniswapRouter: Address;
 }
 
 export interface ExecDoubles {
@@ -82,6 +89,8 @@ export interface ExecDoubleAdmin {
   unlockKelp(firstExcluded?: bigint): Promise<void>;
   setRenzoCoolDown(seconds: bigint): Promise<void>;
   setCurvePrice(asset: 'stETH' | 'weETH' | 'ezETH', direction: 'sell' | 'buy', price: bigint): Promise<void>;
+  /** Uniswap v3 wstETH/WETH price, 1e18: wstETH per WETH ('buy') or WETH per wstETH ('sell'). */
+  setUniswapPrice(direction: 'sell' | 'buy', price: bigint): Promise<void>;
   /** Advances block time by `seconds` and mines a block. */
   increaseTime(seconds: bigint): Promise<void>;
   mine(blocks: bigint): Promise<void>;
@@ -200,9 +209,23 @@ export async function deployExecDoubles(t: TestChain, opts: ExecDoubleOptions = 
   await send(t, restakeManager, abi('RestakeManagerDouble'), 'depositETH', [], stakeValue);
   await send(t, ezeth, abi('EzETHDouble'), 'transfer', [curveEzeth, seed]);
 
+  // Uniswap v3 wstETH/WETH 0.01 % pool, behind one router double (router and quoter).
+  const uniAbi = abi('UniswapV3RouterDouble');
+  const uniswapRouter = await deploy(t, a('UniswapV3RouterDouble'));
+  const UNI_FEE = 100;
+  const setUniswapPrice = async (direction: 'sell' | 'buy', price: bigint) => {
+    await send(t, uniswapRouter, uniAbi, 'setPrice', direction === 'buy' ? [weth, wsteth, UNI_FEE, price] : [wsteth, weth, UNI_FEE, price]);
+  };
+  await setUniswapPrice('buy', opts.uniswapPrices?.buy ?? (E18 * E18 * 9_999n) / (wstethRate * 10_000n));
+  await setUniswapPrice('sell', opts.uniswapPrices?.sell ?? (wstethRate * 9_999n) / 10_000n);
+  await send(t, weth, abi('WETH9Double'), 'deposit', [], seed);
+  await send(t, weth, abi('WETH9Double'), 'transfer', [uniswapRouter, seed]);
+  await sendEth(wsteth, (seed * wstethRate) / E18 + E18); // receive() stakes and wraps
+  await send(t, wsteth, abi('WstETHExecDouble'), 'transfer', [uniswapRouter, seed]);
+
   const contracts: ExecDoubleContracts = {
     weth, steth, wsteth, lidoQueue, eeth, liquidityPool, weeth, withdrawRequestNft, weethAdapter, ezeth, restakeManager, renzoQueue,
-    rseth, kelpDepositPool, kelpWithdrawalManager, aavePool, curveSteth, curveWeeth, curveEzeth,
+    rseth, kelpDepositPool, kelpWithdrawalManager, aavePool, curveSteth, curveWeeth, curveEzeth, uniswapRouter,
   };
   const addresses: EvmProtocolAddresses = {
     weth,
@@ -216,6 +239,7 @@ export async function deployExecDoubles(t: TestChain, opts: ExecDoubleOptions = 
       weETH: { kind: 'curve', pool: curveWeeth, i: 0, j: 1, ethIsNative: false },
       ezETH: { kind: 'curve', pool: curveEzeth, i: 0, j: 1, ethIsNative: false },
     },
+    uniswapV3: { router: uniswapRouter, quoter: uniswapRouter, pools: { wstETH: { fee: UNI_FEE } } },
   };
   const tokens: Record<string, Address> = { WETH: weth, stETH: steth, wstETH: wsteth, eETH: eeth, weETH: weeth, ezETH: ezeth, rsETH: rseth, ...aTokens };
   const rates: Record<string, bigint> = {
@@ -252,6 +276,7 @@ export async function deployExecDoubles(t: TestChain, opts: ExecDoubleOptions = 
       await send(t, renzoQueue, abi('RenzoWithdrawQueueDouble'), 'setCoolDownPeriod', [seconds]);
     },
     setCurvePrice,
+    setUniswapPrice,
     async increaseTime(seconds) {
       await testClient.increaseTime({ seconds: Number(seconds) });
       await testClient.mine({ blocks: 1 });

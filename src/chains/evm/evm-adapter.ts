@@ -183,14 +183,41 @@ export class EvmAdapter implements ChainAdapter<TxIntent> {
     return this.#o.client;
   }
 
+  /**
+   * Never spend what is not there (as the paper executor): an action spending an ERC-20 is built with the
+   * vault's balance of it at the latest block when that is below the planned amountIn — a route's second
+   * leg after a first leg that filled slightly short — with minOut and expectedOut scaled in proportion.
+   * Returns the action to build and a note for the transactions' descriptions (undefined when unchanged).
+   */
+  async #clampToBalance(action: PlannedAction): Promise<{ action: PlannedAction; note?: string | undefined } | { error: string }> {
+    const token = this.#o.buildContext.tokens[action.from];
+    if (token === undefined || action.amountIn <= 0n) return { action };
+    let balance: bigint;
+    try {
+      balance = await this.#o.client.readContract({ address: token, abi: erc20Abi, functionName: 'balanceOf', args: [this.account as Address], blockTag: 'latest' });
+    } catch (e) {
+      return { error: `could not read the vault's ${action.from} balance: ${e instanceof BaseError ? e.shortMessage : String(e)}` };
+    }
+    // Nothing at all is not a short fill: build as planned and let the simulation say why it cannot run.
+    if (balance >= action.amountIn || balance === 0n) return { action };
+    const scale = (x: bigint): bigint => (x * balance) / action.amountIn;
+    const clamped: PlannedAction = { ...action, amountIn: balance, minOut: scale(action.minOut), expectedOut: scale(action.expectedOut) };
+    return { action: clamped, note: `amountIn clamped from the planned ${action.amountIn} to the vault's ${action.from} balance ${balance}` };
+  }
+
   async build(action: PlannedAction, ctx: { spentToday: bigint; now: number }): Promise<BuildResult<TxIntent>> {
+    const c = await this.#clampToBalance(action);
+    if ('error' in c) return { ok: false, reason: `no transaction could be built: ${c.error}`, detail: { stage: 'balance', asset: action.from } };
+    const planned = action;
+    action = c.action;
     let intents: TxIntent[];
     try {
       intents = this.#o.buildAction(action, this.#o.buildContext);
     } catch (e) {
-      return { ok: false, reason: `no transaction could be built: ${(e as Error).message}` };
+      return { ok: false, reason: `no transaction could be built: ${(e as Error).message}`, ...(c.note ? { detail: { clamp: { planned: planned.amountIn.toString(), amountIn: action.amountIn.toString() } } } : {}) };
     }
     if (intents.length === 0) return { ok: false, reason: 'the builder returned no transaction for the action' };
+    if (c.note) intents = intents.map((t) => ({ ...t, description: `${t.description} [${c.note}]` }));
     let spent = ctx.spentToday;
     for (const [i, tx] of intents.entries()) {
       const v = this.#o.checkTransaction(tx, { vault: this.account as Address, chainId: this.#o.chainId, action, spentTodayWei: spent, now: ctx.now });

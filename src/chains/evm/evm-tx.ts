@@ -44,6 +44,14 @@ export interface EvmProtocolAddresses {
   readonly aave?: { readonly pool: Address; readonly aTokens: Readonly<Record<string, Address>> } | undefined;
   /** DEX pools per receipt token, by asset id. */
   readonly dex?: Readonly<Record<string, { readonly kind: 'curve'; readonly pool: Address; readonly i: number; readonly j: number; readonly ethIsNative: boolean }>> | undefined;
+  /**
+   * Uniswap v3 through SwapRouter02: the router, an optional QuoterV2 for fresh quotes at build time, and
+   * the pool per receipt token (by asset id) as its fee tier (100 = 0.01 %). Every pool trades the receipt
+   * token against WETH (`weth` above).
+   */
+  readonly uniswapV3?:
+    | { readonly router: Address; readonly quoter?: Address | undefined; readonly pools: Readonly<Record<string, { readonly fee: number }>> }
+    | undefined;
 }
 
 export interface BuildContext {

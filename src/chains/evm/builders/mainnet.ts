@@ -21,6 +21,14 @@ const CURVE_COINS: Readonly<Record<string, { readonly token: number; readonly et
   '0x85de3add465a219ee25e04d22c39ab027cf5c12e': { token: 0, eth: 1, ethIsNative: false },
 };
 
+/** Uniswap v3 SwapRouter02 and QuoterV2 on Ethereum mainnet. */
+const UNISWAP_V3_ROUTER: Address = getAddress('0x68b3465833fb72A70ecDF485E0e4C7bD8665Fc45');
+const UNISWAP_V3_QUOTER: Address = getAddress('0x61fFE014bA17989E743c5F6cB21bF9697530B21e');
+/** Fee tier (hundredths of a bip) per registry DEX venue name, lower-cased. */
+const UNISWAP_V3_FEES: Readonly<Record<string, number>> = {
+  'uniswap v3 wsteth/weth 0.01 % pool': 100,
+};
+
 export interface EvmBuildTargets {
   readonly addresses: EvmProtocolAddresses;
   /** Token address per asset id (aTokens for lending positions); the native base asset has none. */
@@ -81,5 +89,15 @@ export function buildTargetsFromRegistry(registry: Registry, chain = 'ethereum')
     if (p && coins) dex[id] = { kind: 'curve', pool: getAddress(p), i: coins.token, j: coins.eth, ethIsNative: coins.ethIsNative };
   }
 
-  return { addresses: { weth, lido, etherfi, renzo, kelp, aave, dex }, tokens };
+  // Uniswap v3 (SwapRouter02 + QuoterV2, same addresses on mainnet since 2021): pools per receipt token,
+  // from the registry's DEX venue name, keyed to their fee tier. Only pools listed here are traded.
+  const uniPools: Record<string, { fee: number }> = {};
+  for (const [id, a] of assets) {
+    const venues = [a.entry?.dex?.venue, a.exit?.dex?.venue].filter((v): v is string => typeof v === 'string');
+    const fee = venues.map((v) => UNISWAP_V3_FEES[v.toLowerCase()]).find((f) => f !== undefined);
+    if (fee !== undefined && tokens[id]) uniPools[id] = { fee };
+  }
+  const uniswapV3 = Object.keys(uniPools).length > 0 ? { router: UNISWAP_V3_ROUTER, quoter: UNISWAP_V3_QUOTER, pools: uniPools } : undefined;
+
+  return { addresses: { weth, lido, etherfi, renzo, kelp, aave, dex, uniswapV3 }, tokens };
 }

@@ -3,6 +3,7 @@ import type { BuildContext, ChainReader, ProtocolBuilder, TxIntent } from '../ev
 import { aaveV3Builder } from './aave-v3.js';
 import { BuildError, describeAction } from './common.js';
 import { curveBuilder } from './dex-curve.js';
+import { uniswapV3Builder } from './dex-uniswap-v3.js';
 import { etherfiBuilder } from './etherfi.js';
 import { kelpBuilder } from './kelp.js';
 import { lidoBuilder } from './lido.js';
@@ -13,7 +14,7 @@ import { wethBuilder } from './weth.js';
  * The one place builders are listed. Each action is carried out by exactly one builder; adding a
  * protocol is a new builder file plus one entry here.
  */
-export const BUILDERS: readonly ProtocolBuilder[] = [lidoBuilder, etherfiBuilder, renzoBuilder, kelpBuilder, aaveV3Builder, curveBuilder, wethBuilder];
+export const BUILDERS: readonly ProtocolBuilder[] = [lidoBuilder, etherfiBuilder, renzoBuilder, kelpBuilder, aaveV3Builder, curveBuilder, uniswapV3Builder, wethBuilder];
 
 /** The single builder that supports `action`; an error naming the action if none or several do. */
 export function builderFor(action: PlannedAction, builders: readonly ProtocolBuilder[] = BUILDERS): ProtocolBuilder {
