@@ -149,26 +149,11 @@ export interface NewTransaction {
   readonly history: ReadonlyArray<{ status: TxStatus; at: number; detail?: Record<string, unknown> | undefined }>;
 }
 
-export interface TransactionRecord {
+/** A journaled transaction: what was written (without the status history) plus its id and latest status. */
+export interface TransactionRecord extends Omit<NewTransaction, 'replacesId' | 'meta' | 'history'> {
   readonly id: number;
-  readonly actionId: number;
-  readonly chain: string;
-  readonly account: string;
-  readonly seq: number;
-  readonly kind: TxKind;
   readonly replacesId: number | null;
-  readonly description: string;
-  readonly to: string | null;
-  readonly calldata: string;
-  readonly value: bigint;
-  readonly valueAtRisk: bigint;
-  readonly nonce: number | null;
-  readonly signedRaw: string;
-  readonly txHash: string;
-  readonly maxFee: bigint | null;
-  readonly maxPriorityFee: bigint | null;
   readonly meta: Record<string, unknown> | undefined;
-  readonly createdAt: number;
   /** Latest status and when it was recorded. */
   readonly status: TxStatus;
   readonly statusAt: number;

@@ -7,7 +7,7 @@ import { loadStrategy, parseStrategyParams } from '../../strategy/load-strategy.
 import { readHistoryFile } from '../../sources/recorded/history-file.js';
 import { ReplaySource } from '../../sources/recorded/replay-source.js';
 import { createProgress } from '../progress-bar.js';
-import { parseParamOverrides, prepare, replayWindow, type CommonOptions } from '../prepare.js';
+import { prepare, replayWindow, type CommonOptions } from '../prepare.js';
 import { projectRoot } from '../paths.js';
 import type { ReportSeries } from '../../report/report-model.js';
 
@@ -84,4 +84,3 @@ export async function backtestCommand(o: BacktestOptions, out: (l: string) => vo
   return 0;
 }
 
-export { parseParamOverrides };

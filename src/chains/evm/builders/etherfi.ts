@@ -86,36 +86,24 @@ function buildMint(action: PlannedAction, ctx: BuildContext): TxIntent[] {
   const to = role(ctx, action, action.to);
   const x = action.amountIn;
   requirePositive(action, x);
+  const deposit = (): TxIntent =>
+    callIntent({
+      to: e.liquidityPool,
+      abi: liquidityPoolAbi,
+      functionName: 'deposit',
+      args: [],
+      value: x,
+      contract: 'etherfi.liquidityPool',
+      description: `deposit ${fmt(x)} ETH into the EtherFi liquidity pool; eETH is minted to the vault`,
+      valueAtRiskWei: x,
+    });
   if (from === 'eth' && to === 'weeth') {
     const w = x - SHARE_ROUNDING_MARGIN_WEI;
     if (w <= 0n) throw new BuildError(`amount ${x} wei is too small to deposit and wrap`, action);
-    return [
-      callIntent({
-        to: e.liquidityPool,
-        abi: liquidityPoolAbi,
-        functionName: 'deposit',
-        args: [],
-        value: x,
-        contract: 'etherfi.liquidityPool',
-        description: `deposit ${fmt(x)} ETH into the EtherFi liquidity pool; eETH is minted to the vault`,
-        valueAtRiskWei: x,
-      }),
-      ...wrap(action, ctx, w),
-    ];
+    return [deposit(), ...wrap(action, ctx, w)];
   }
   if (from === 'eth' && to === 'eeth') {
-    return [
-      callIntent({
-        to: e.liquidityPool,
-        abi: liquidityPoolAbi,
-        functionName: 'deposit',
-        args: [],
-        value: x,
-        contract: 'etherfi.liquidityPool',
-        description: `deposit ${fmt(x)} ETH into the EtherFi liquidity pool; eETH is minted to the vault`,
-        valueAtRiskWei: x,
-      }),
-    ];
+    return [deposit()];
   }
   if (from === 'eeth' && to === 'weeth') return wrap(action, ctx, x);
   if (from === 'weeth' && to === 'eeth') return [unwrap(action, ctx, x)];
