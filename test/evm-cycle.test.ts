@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pino } from 'pino';
-import { erc20Abi, getAddress, parseEther, toHex, type Address, type Hex } from 'viem';
+import { erc20Abi, formatEther, getAddress, parseEther, toHex, type Address, type Hex } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildAction } from '../src/chains/evm/builders/registry.js';
+import { buildAction, prepareAction } from '../src/chains/evm/builders/registry.js';
 import { createEvmExecutor } from '../src/chains/evm/evm-executor.js';
 import type { BuildContext } from '../src/chains/evm/evm-tx.js';
 import { EvmExecutionSchema } from '../src/chains/evm/exec-config.js';
@@ -20,6 +20,7 @@ import { loadStrategy, parseStrategyParams } from '../src/strategy/load-strategy
 import { startAnvil, type Anvil } from './support/anvil.js';
 import { deployExecDoubles, type ExecDoubles } from './support/exec-doubles.js';
 import { anvilAccount, testChain, type TestChain } from './support/solidity.js';
+import { doublesPolicyText } from './support/doubles-config.js';
 
 /**
  * A whole cycle: recorded yields → plan → transactions mined on anvil → balances changed as planned →
@@ -28,9 +29,8 @@ import { anvilAccount, testChain, type TestChain } from './support/solidity.js';
  * account 1 (the vault) against the functional protocol doubles.
  *
  * The plan at 2024-06-12 (the replay's first decision) is:
- *   #1 buy ETH→wstETH via the Uniswap v3 wstETH/WETH pool — built (wrap, approve, exactInputSingle) but
- *      REFUSED by the shipped policy: it has no rule for the router yet (the policy format cannot pin the
- *      recipient inside exactInputSingle's struct argument), so nothing is sent for it;
+ *   #1 buy ETH→wstETH via the Uniswap v3 wstETH/WETH pool (wrap, approve, exactInputSingle; the policy
+ *      pins the struct's recipient, pair, fee tier and minimum out by field path);
  *   #2 supply ETH→aave-v3-WETH (wrap, approve, supply);
  *   #3 buy ETH→weETH on the Curve weETH/WETH pool (wrap, approve, exchange);
  *   #4 supply weETH→aave-v3-weETH (approve, supply).
@@ -41,7 +41,6 @@ import { anvilAccount, testChain, type TestChain } from './support/solidity.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const VAULT_FILE = join(ROOT, 'config/vaults/eth-restaking.yaml');
-const POLICY_FILE = join(ROOT, 'config/policies/eth-restaking.policy.yaml');
 const AT = Date.parse('2024-06-12T00:00:00Z');
 
 let anvil: Anvil;
@@ -57,7 +56,9 @@ beforeAll(async () => {
   vaultChain = testChain(anvil.rpcUrl, { chainId: 31337, accountIndex: 1 });
   // The doubles' default pricing (0.2 % spread each way, 0.01 % Curve fee) around the recorded weETH market
   // (≈ 0.96151 weETH per WETH at 2024-06-12): the buy fills ~0.2 % under the plan, within its minOut.
-  d = await deployExecDoubles(admin, { curveSeed: 1000n, curvePrices: { weETH: (10n ** 36n) / 961_510_000_000_000_000n } });
+  // The Uniswap wstETH/WETH pool likewise around the recorded wstETH market (the plan expects ≈ 0.85532
+  // wstETH per WETH): 0.1 % under it.
+  d = await deployExecDoubles(admin, { curveSeed: 1000n, curvePrices: { weETH: (10n ** 36n) / 961_510_000_000_000_000n }, uniswapPrices: { buy: 854_470_000_000_000_000n } });
   dir = mkdtempSync(join(tmpdir(), 'evm-cycle-'));
 }, 120_000);
 
@@ -66,40 +67,6 @@ afterAll(async () => {
   await anvil?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
-
-/** The shipped policy with its mainnet addresses replaced by the doubles' and the placeholder vault by the vault account. */
-function doublesPolicyText(vault: Address): string {
-  const c = d.admin.contracts;
-  const map: Record<string, Address> = {
-    weth: c.weth,
-    steth: c.steth,
-    wsteth: c.wsteth,
-    lidoWithdrawalQueue: c.lidoQueue,
-    etherfiLiquidityPool: c.liquidityPool,
-    eeth: c.eeth,
-    weeth: c.weeth,
-    etherfiWithdrawRequestNft: c.withdrawRequestNft,
-    etherfiWeethWithdrawAdapter: c.weethAdapter,
-    renzoRestakeManager: c.restakeManager,
-    ezeth: c.ezeth,
-    renzoWithdrawQueue: c.renzoQueue,
-    kelpDepositPool: c.kelpDepositPool,
-    rseth: c.rseth,
-    kelpWithdrawalManager: c.kelpWithdrawalManager,
-    aavePool: c.aavePool,
-    curveStethPool: c.curveSteth,
-    curveWeethPool: c.curveWeeth,
-    curveEzethPool: c.curveEzeth,
-  };
-  let text = readFileSync(POLICY_FILE, 'utf8');
-  for (const [name, addr] of Object.entries(map)) {
-    const re = new RegExp(`^(\\s+${name}: )"0x[0-9a-fA-F]{40}"`, 'm');
-    expect(re.test(text), `policy address entry ${name}`).toBe(true);
-    text = text.replace(re, `$1"${addr}"`);
-  }
-  text = text.replace(/^vault: "0x[0-9a-fA-F]{40}"/m, `vault: "${vault}"`).replace(/^chainId: 1$/m, 'chainId: 31337');
-  return text;
-}
 
 async function balances(vault: Address): Promise<Record<string, bigint>> {
   const out: Record<string, bigint> = { ETH: await admin.client.getBalance({ address: vault }) };
@@ -117,8 +84,8 @@ describe('a whole cycle on anvil', () => {
     expect(await admin.client.getBalance({ address: vault })).toBeGreaterThanOrEqual(parseEther('100'));
 
     const loaded = loadVault(VAULT_FILE);
-    const policy = parsePolicy(doublesPolicyText(vault), 'eth-restaking.policy.yaml (doubles)');
-    const ctx: BuildContext = { vault, addresses: d.addresses, tokens: d.tokens, rates: d.rates };
+    const policy = parsePolicy(doublesPolicyText(d, vault, 31337), 'eth-restaking.policy.yaml (doubles)');
+    const ctx: BuildContext = { vault, addresses: d.addresses, tokens: d.tokens, maxSlippage: loaded.config.planner.maxSlippage };
     const chainId = await admin.client.getChainId();
     const config = EvmExecutionSchema.parse({
       rpcUrl: anvil.rpcUrl,
@@ -138,7 +105,8 @@ describe('a whole cycle on anvil', () => {
       vaultName: loaded.config.name,
       nativeAsset: loaded.config.baseAsset,
       buildAction,
-      checkTransaction: policyChecker(policy, buildAction, ctx),
+      prepareAction,
+      checkBatch: policyChecker(policy),
       buildContext: ctx,
       liveFlag: true,
       env: { TEST_VAULT_KEY: key },
@@ -181,18 +149,12 @@ describe('a whole cycle on anvil', () => {
     expect(actions.map((a) => `${a.kind} ${a.from}→${a.to}`)).toEqual(['buy ETH→wstETH', 'supply ETH→aave-v3-WETH', 'buy ETH→weETH', 'supply weETH→aave-v3-weETH']);
     const [uni, aaveWeth, curve, aaveWeeth] = actions as [(typeof actions)[0], (typeof actions)[0], (typeof actions)[0], (typeof actions)[0]];
 
-    // #1: built by the Uniswap v3 builder, refused by the policy (no router rule), nothing sent for it.
+    // All four confirmed on chain; #1 went through the Uniswap v3 router.
     expect(uni.venue).toMatch(/uniswap/i);
-    expect(uni.status).toBe('failed');
-    expect(uni.detail ?? '').toMatch(/"stage":"policy"/);
-    expect(uni.detail ?? '').toMatch(/uniswap-v3\.router/);
-    expect(txs.filter((t) => t.actionId === uni.id)).toEqual([]);
-
-    // #2–#4 confirmed on chain.
-    for (const a of [aaveWeth, curve, aaveWeeth]) expect(a.status, `action #${a.seq} ${a.detail}`).toBe('confirmed');
+    for (const a of actions) expect(a.status, `action #${a.seq} ${a.detail}`).toBe('confirmed');
 
     // Every transaction confirmed with a hash; none open; no policy refusal anywhere.
-    expect(txs.length).toBeGreaterThan(0);
+    expect(txs.map((t) => actions.find((a) => a.id === t.actionId)!.seq)).toEqual([0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3].map((i) => actions[i]!.seq));
     for (const t of txs) {
       expect(t.status).toBe('confirmed');
       expect(t.hash).toMatch(/^0x[0-9a-f]{64}$/);
@@ -201,7 +163,7 @@ describe('a whole cycle on anvil', () => {
     const open = db.prepare(`SELECT COUNT(*) AS n FROM actions a WHERE (SELECT s.status FROM action_status s WHERE s.action_id = a.id ORDER BY s.id DESC LIMIT 1) NOT IN ('confirmed', 'failed', 'skipped', 'abandoned')`).get() as { n: number };
     expect(open.n).toBe(0);
     const refusals = db.prepare(`SELECT COUNT(*) AS n FROM action_status WHERE detail_json LIKE '%"stage":"policy"%'`).get() as { n: number };
-    expect(refusals.n).toBe(1); // #1 only
+    expect(refusals.n).toBe(0);
     expect(cycle[0]!.status).toBe('completed');
 
     // Balances moved as planned.
@@ -219,9 +181,18 @@ describe('a whole cycle on anvil', () => {
     const supplyTxs = txs.filter((t) => t.actionId === aaveWeeth.id);
     expect(supplyTxs.length).toBe(2);
     for (const t of supplyTxs) expect(t.description).toContain(`amountIn clamped from the planned ${weethSupplied} to the vault's weETH balance ${weethBought}`);
-    expect(after.wstETH).toBe(before.wstETH); // nothing bought for the refused Uniswap leg
+    // #1 bought wstETH at or above its minimum out, within the policy's slippage of the plan's expectation.
+    const wstethIn = BigInt(uni.amountIn);
+    const wstethBought = after.wstETH! - before.wstETH!;
+    expect(wstethBought * 100n).toBeGreaterThanOrEqual(BigInt(uni.expectedOut) * 99n);
+    const uniTxs = txs.filter((t) => t.actionId === uni.id);
+    expect(uniTxs.map((t) => t.description.split(' ')[0])).toEqual(['wrap', 'approve', 'buy']);
+    // Its minimum out was checked against a fresh quote read from the pool at build time, not the plan's.
+    const freshQuote = (wstethIn * 854_470_000_000_000_000n) / 10n ** 18n;
+    expect(uniTxs[2]!.description).toContain(`(quoted ${formatEther(freshQuote)})`);
+    expect(wstethBought).toBe(freshQuote);
     const ethSpent = before.ETH! - after.ETH!;
-    const planned = weth + weethIn;
+    const planned = wstethIn + weth + weethIn;
     expect(ethSpent).toBeGreaterThanOrEqual(planned);
     expect(ethSpent - planned).toBeLessThan(parseEther('0.05')); // gas only
   }, 180_000);

@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { decodeFunctionData, encodeFunctionData, getAddress, parseAbi, toHex, type Abi, type Address, type Hex } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvmExecutor, type EvmExecutor } from '../src/chains/evm/evm-executor.js';
-import { bumpFee, decodeRevert, type BuildActionFn, type CheckTransactionFn } from '../src/chains/evm/evm-adapter.js';
+import { bumpFee, decodeRevert, type BuildActionFn, type CheckBatchFn } from '../src/chains/evm/evm-adapter.js';
 import { EvmExecutionSchema, type EvmExecutionInput } from '../src/chains/evm/exec-config.js';
 import type { TxIntent } from '../src/chains/evm/evm-tx.js';
 import { loadKey } from '../src/chains/evm/key-source.js';
@@ -127,8 +127,11 @@ const buildAction: BuildActionFn = (a, ctx) => {
 };
 
 /** The policy guard stub: a per-transaction cap on value at risk. */
-function guardWithCap(cap: bigint): CheckTransactionFn {
-  return (tx) => (tx.valueAtRiskWei > cap ? { allowed: false, reason: `value at risk ${tx.valueAtRiskWei} above the per-transaction cap ${cap}` } : { allowed: true });
+function guardWithCap(cap: bigint): CheckBatchFn {
+  return (txs) => {
+    const i = txs.findIndex((tx) => tx.valueAtRiskWei > cap);
+    return i < 0 ? { allowed: true } : { allowed: false, index: i, reason: `value at risk ${txs[i]!.valueAtRiskWei} above the per-transaction cap ${cap}` };
+  };
 }
 
 function action(seq: number, kind: ActionKind, from: string, to: string, amount: bigint, expectedOut = amount): PlannedAction {
@@ -176,7 +179,7 @@ function makeExecutor(o: ExecOpts): EvmExecutor {
     vaultName: o.vaultName ?? 'test-vault',
     nativeAsset: 'ETH',
     buildAction,
-    checkTransaction: guardWithCap(o.cap ?? 1000n * ETH),
+    checkBatch: guardWithCap(o.cap ?? 1000n * ETH),
     buildContext: { vault, addresses: { weth }, tokens: { WETH: weth, SHARE: sink } },
     liveFlag: mode === 'live',
     env: o.env ?? { TEST_KEEPER_KEY: keyOf(o.index) },
@@ -206,7 +209,7 @@ class MiniKeeper {
     const j = this.j;
     j.recordActionStatus(id, 'intent', Date.now());
     const r = await this.exec.execute(a, this.portfolio, {
-      universe: {} as Universe,
+      universe: { registryAssets: new Map() } as unknown as Universe, // the doubles' assets (WETH, SHARE) are not in a registry: no fair rates
       snapshot: {} as Snapshot,
       now: Date.now(),
       onStatus: (status, detail) => j.recordActionStatus(id, status, Date.now(), detail),
@@ -412,7 +415,7 @@ describe('live execution on anvil', () => {
     // live needs the explicit flag as well as the config
     const cfg = EvmExecutionSchema.parse({ mode: 'live', rpcUrl: anvil.rpcUrl, chainId: 31337, vault, key: { env: 'K' }, fees: { maxFeePerGas: '1 gwei', maxPriorityFeePerGas: '1 gwei' } });
     expect(() =>
-      createEvmExecutor(cfg, { journal: j, vaultName: 'v', nativeAsset: 'ETH', buildAction, checkTransaction: () => ({ allowed: true }), buildContext: { vault, addresses: { weth }, tokens: {} }, liveFlag: false }),
+      createEvmExecutor(cfg, { journal: j, vaultName: 'v', nativeAsset: 'ETH', buildAction, checkBatch: () => ({ allowed: true }), buildContext: { vault, addresses: { weth }, tokens: {} }, liveFlag: false }),
     ).toThrow(/live flag was not given/);
   });
 

@@ -34,43 +34,44 @@ const supply: PlannedAction = {
 const guard = (action: PlannedAction, spentTodayWei = 0n): GuardContext => ({ vault: PLACEHOLDER_VAULT, chainId: 1, action, spentTodayWei, now: 0 });
 
 describe('policyChecker', () => {
-  it('allows every transaction of an on-policy batch (wrap, exact approve, supply)', () => {
-    const check = policyChecker(policy, buildAction, ctx);
+  const check = policyChecker(policy);
+
+  it('allows an on-policy batch exactly as built (wrap, exact approve, supply)', () => {
     const txs = buildAction(supply, ctx);
-    expect(txs.length).toBe(3);
-    let spent = 0n;
-    for (const tx of txs) {
-      expect(check(tx, guard(supply, spent))).toEqual({ allowed: true });
-      spent += tx.valueAtRiskWei;
+    expect(txs.map((t) => t.call.signature)).toEqual(['deposit()', 'approve(address,uint256)', 'supply(address,uint256,address,uint16)']);
+    expect(check(txs, guard(supply))).toEqual({ allowed: true });
+  });
+
+  it('refuses an off-policy transaction, naming the action, the transaction and the reason', () => {
+    const txs = buildAction(supply, ctx);
+    const elsewhere: TxIntent = { ...txs[0]!, to: '0x1111111111111111111111111111111111111111' };
+    const v = check([elsewhere, ...txs.slice(1)], guard(supply));
+    expect(v.allowed).toBe(false);
+    if (!v.allowed) {
+      expect(v.index).toBe(0);
+      expect(v.reason).toMatch(/^policy refuses action 1 \(supply ETH→aave-v3-WETH\): transaction 1 of 3 \(wrap .*\): no rule for 0x1111111111111111111111111111111111111111 \(not a named address\)\.deposit\(\)/);
     }
   });
 
-  it('refuses an off-policy transaction, naming it and the reason', () => {
-    const check = policyChecker(policy, buildAction, ctx);
-    const [wrap] = buildAction(supply, ctx) as [TxIntent];
-    const elsewhere: TxIntent = { ...wrap, to: '0x1111111111111111111111111111111111111111' };
-    const v = check(elsewhere, guard(supply));
-    expect(v.allowed).toBe(false);
-    if (!v.allowed) expect(v.reason).toMatch(/policy refuses wrap .* \(weth deposit\(\)\)/);
-  });
-
-  it('refuses every transaction of an action whose batch is off-policy (an approval above what is pulled)', () => {
+  it('refuses an approval above what the batch pulls, pointing at the approval', () => {
     const greedy: BuildActionFn = (a, c) =>
       buildAction(a, c).map((tx) => (tx.call.signature === 'approve(address,uint256)' ? { ...buildAction({ ...a, amountIn: a.amountIn * 2n }, c)[1]!, description: 'approve twice the need' } : tx));
-    const check = policyChecker(policy, greedy, ctx);
-    const txs = greedy(supply, ctx);
-    const v = check(txs[0]!, guard(supply));
+    const v = check(greedy(supply, ctx), guard(supply));
     expect(v.allowed).toBe(false);
-    if (!v.allowed) expect(v.reason).toMatch(/refuses the batch of action 1:supply.*transaction 2 of 3 \(approve twice the need\)/);
-    // cached per action: the same verdict for its other transactions
-    expect(check(txs[2]!, guard(supply)).allowed).toBe(false);
+    if (!v.allowed) {
+      expect(v.index).toBe(1);
+      expect(v.reason).toMatch(/transaction 2 of 3 \(approve twice the need\).*approves 20000000000000000000 \(20e18\).*pull only 10000000000000000000 \(10e18\)/);
+    }
   });
 
-  it('enforces the per-transaction cap on the transaction itself', () => {
-    const check = policyChecker(policy, buildAction, ctx);
+  it('counts the caps through the batch on top of the day so far', () => {
     const big = { ...supply, seq: 2, amountIn: 60n * ETH, expectedOut: 60n * ETH, minOut: 60n * ETH };
-    const v = check(buildAction(big, ctx)[0]!, guard(big));
+    const v = check(buildAction(big, ctx), guard(big));
     expect(v.allowed).toBe(false);
-    if (!v.allowed) expect(v.reason).toMatch(/cap|perTransaction|above/i);
+    if (!v.allowed) expect(v.reason).toMatch(/msg\.value 60 ETH is above the rule.s max perTransactionEth/);
+    // 10 ETH wrapped and 10 ETH supplied count 20 ETH at risk: allowed at 280 already sent, refused above.
+    expect(check(buildAction(supply, ctx), guard(supply, 280n * ETH))).toEqual({ allowed: true });
+    const over = check(buildAction(supply, ctx), guard(supply, 280n * ETH + 1n));
+    expect(over).toMatchObject({ allowed: false, index: 2 });
   });
 });

@@ -183,7 +183,7 @@ describe('policy guard: refusals', () => {
 
   it('refuses an approval to an unlisted spender', () => {
     const tx = intent(A('wsteth'), 'approve(address,uint256)', [ATTACKER, ETH]);
-    expect(refused(tx)).toMatch(/^rule "wsteth-approve" \(wsteth\.approve\(address,uint256\)\): arg 0 \(spender\) = 0xBAd\S+ \(not a named address\), expected one of lidoWithdrawalQueue \(0x889edC2eDab5f40e902b864aD4d7AdE8E412F9B1\), aavePool \(0x87870Bca3F3fD6335C3F4ce8392D69350B4fA4E2\)$/);
+    expect(refused(tx)).toMatch(/^rule "wsteth-approve" \(wsteth\.approve\(address,uint256\)\): arg 0 \(spender\) = 0xBAd\S+ \(not a named address\), expected one of lidoWithdrawalQueue \(0x889edC2eDab5f40e902b864aD4d7AdE8E412F9B1\), aavePool \(0x87870Bca3F3fD6335C3F4ce8392D69350B4fA4E2\), uniswapRouter \(0x68b3465833fb72A70ecDF485E0e4C7bD8665Fc45\)$/);
     // An approval bigger than the per-transaction cap is refused even if exact.
     expect(refused(intent(A('steth'), 'approve(address,uint256)', [A('wsteth'), 51n * ETH]))).toMatch(/arg 1 \(amount\) = 51000000000000000000 \(51e18\), above the max perTransactionEth = 50000000000000000000 \(50e18\)/);
   });
@@ -322,6 +322,71 @@ describe('policy guard: refusals', () => {
   });
 });
 
+describe('policy guard: fields inside a struct argument (Uniswap v3 exactInputSingle)', () => {
+  const SIG = 'exactInputSingle((address tokenIn,address tokenOut,uint24 fee,address recipient,uint256 amountIn,uint256 amountOutMinimum,uint160 sqrtPriceLimitX96) params)';
+  const params = (p: Partial<Record<string, unknown>> = {}) => ({
+    tokenIn: A('weth'), tokenOut: A('wsteth'), fee: 100, recipient: VAULT, amountIn: 10n * ETH, amountOutMinimum: 825n * 10n ** 16n, sqrtPriceLimitX96: 0n, ...p,
+  });
+  const swap = (p: Partial<Record<string, unknown>> = {}, slip: { minOut: bigint; quotedOut: bigint } | null = { minOut: 825n * 10n ** 16n, quotedOut: 830n * 10n ** 16n }) =>
+    intent(A('uniswapRouter'), SIG, [params(p)], { valueAtRiskWei: 10n * ETH, slippage: slip ?? undefined });
+
+  it('allows a buy and a sell whose fields meet the rules, and tells the directions apart by field', () => {
+    expect(allowedBy(swap())).toBe('uniswap-wsteth-buy');
+    const sell = swap({ tokenIn: A('wsteth'), tokenOut: A('weth'), amountOutMinimum: 11n * ETH }, { minOut: 11n * ETH, quotedOut: 11n * ETH });
+    expect(allowedBy(sell)).toBe('uniswap-wsteth-sell');
+  });
+
+  it('refuses a struct field that breaks a rule, naming the field by path', () => {
+    expect(refused(swap({ recipient: ATTACKER }))).toMatch(/rule "uniswap-wsteth-buy" .*arg 0\.3 \(params\.recipient\) = 0xBAd\S+ \(not a named address\), expected vault/);
+    expect(refused(swap({ fee: 3000 }))).toMatch(/rule "uniswap-wsteth-buy" .*arg 0\.2 \(params\.fee\) = 3000, expected 100/);
+    expect(refused(swap({ amountIn: 51n * ETH }))).toMatch(/arg 0\.4 \(params\.amountIn\) = 51000000000000000000 \(51e18\), above the max perTransactionEth/);
+    expect(refused(swap({ sqrtPriceLimitX96: 1n }))).toMatch(/arg 0\.6 \(params\.sqrtPriceLimitX96\) = 1, expected 0/);
+    // The declared minOut must be the struct's amountOutMinimum, and the quote must be declared at all.
+    expect(refused(swap({ amountOutMinimum: 0n }))).toMatch(/declared slippage minOut 8250000000000000000 \(8\.25e18\) differs from arg 0\.5 \(params\.amountOutMinimum\) = 0 in the calldata/);
+    expect(refused(swap({}, null))).toMatch(/a swap must declare its slippage/);
+    // A minimum out more than maxSlippage under the quote.
+    expect(refused(swap({ amountOutMinimum: 8n * ETH }, { minOut: 8n * ETH, quotedOut: 830n * 10n ** 16n }))).toMatch(/slippage minOut 8000000000000000000 \(8e18\) is below 8217000000000000000/);
+  });
+
+  it('holds a WETH approval to the router to what the swap pulls (pull amount read from a struct field)', () => {
+    const approve = (n: bigint) => intent(A('weth'), 'approve(address,uint256)', [A('uniswapRouter'), n]);
+    expect(checkBatch([approve(10n * ETH), swap()], policy, ctx).allowed).toBe(true);
+    const over = checkBatch([approve(10n * ETH + 1n), swap()], policy, ctx);
+    expect(over.allowed).toBe(false);
+    if (!over.allowed) expect(over.reason).toMatch(/pull only 10000000000000000000 \(10e18\) under it/);
+  });
+
+  it('reaches fields of an unnamed struct by index, and reports a path that does not exist', () => {
+    const text = [
+      'version: 1', 'chainId: 1', 'vault: "0x1234567890123456789012345678901234567890"', 'caps: { perTransactionEth: "50", perDayEth: "100" }', 'maxSlippage: 0.01',
+      'addresses: { router: "0x68b3465833fb72A70ecDF485E0e4C7bD8665Fc45" }',
+      'rules:',
+      '  - id: anon', '    description: an unnamed struct, fields by index', '    target: router',
+      '    function: "exactInputSingle((address,address,uint24,address,uint256,uint256,uint160))"',
+      '    args: { "0.3": { equals: vault } }',
+      '',
+    ].join('\n');
+    const p = parsePolicy(text, 'anon.policy.yaml');
+    expect(p.rules[0]!.args[0]!.path).toMatchObject({ steps: [{ index: 0, name: '' }, { index: 3, name: '' }], type: 'address' });
+    const raw = (recipient: Address) => {
+      const abi = parseAbiItem('function exactInputSingle((address,address,uint24,address,uint256,uint256,uint160))') as AbiFunction;
+      const args = [[A('weth'), A('wsteth'), 100, recipient, ETH, ETH, 0n]];
+      return { ...intent(A('uniswapRouter'), 'exactInputSingle((address,address,uint24,address,uint256,uint256,uint160))', args), data: encodeFunctionData({ abi: [abi], args } as never) };
+    };
+    expect(checkTransaction(raw('0x1234567890123456789012345678901234567890'), p, ctx).allowed).toBe(true);
+    expect(refused(raw(ATTACKER), p)).toMatch(/arg 0\.3 = 0xBAd\S+ \(not a named address\), expected vault/);
+
+    const bad = text.replace('"0.3": { equals: vault }', '"0.9": { equals: vault }, "0.3.x": { equals: vault }, params: { equals: vault }');
+    const e = configError(() => parsePolicy(bad, 'anon.policy.yaml'));
+    const got = e.issues.map((i) => `${i.where} | ${i.expected}`);
+    expect(got).toEqual([
+      expect.stringMatching(/rules\.0\.args\.0\.9 \| a field of 0: 0, 1, 2, 3, 4, 5, 6 \(after "0"\)$/),
+      expect.stringMatching(/rules\.0\.args\.0\.3\.x \| a path into a struct \("0\.3" is address, which has no fields\)$/),
+      expect.stringMatching(/rules\.0\.args\.params \| a parameter of exactInputSingle\(.*\): 0$/),
+    ]);
+  });
+});
+
 describe('daily spend ledger', () => {
   it('sums by UTC day and rebuilds from journal entries', () => {
     const t = Date.parse('2026-03-01T23:30:00Z');
@@ -362,21 +427,28 @@ describe('policy file', () => {
       'kelp-deposit-eth', 'kelp-deposit-steth', 'rseth-approve', 'kelp-initiate-withdrawal', 'kelp-complete-withdrawal',
       'aave-supply', 'aave-withdraw',
       'curve-steth-buy', 'curve-steth-sell', 'curve-weeth-buy', 'curve-weeth-sell', 'curve-ezeth-buy', 'curve-ezeth-sell',
+      'uniswap-wsteth-buy', 'uniswap-wsteth-sell',
     ]);
     for (const r of policy.rules) {
       expect(r.description.trim().length, r.id).toBeGreaterThan(20);
       if (r.signature === 'approve(address,uint256)') {
-        const spender = r.args.find((a) => a.index === 0)!.constraint;
+        const spender = r.args.find((a) => a.path.text === 'spender')!.constraint;
         expect(spender.equals ?? spender.oneOf, r.id).toBeDefined();
-        expect(r.args.find((a) => a.index === 1)!.constraint.notMaxUint, r.id).toBe(true);
+        expect(r.args.find((a) => a.path.text === 'amount')!.constraint.notMaxUint, r.id).toBe(true);
       }
       for (const a of r.args) {
-        if (['_owner', 'recipient', 'onBehalfOf', 'to', 'user'].includes(a.name)) expect(a.constraint.equals?.value, `${r.id} ${a.name}`).toBe(VAULT);
+        const leaf = a.path.steps.at(-1)!.name;
+        if (['_owner', 'recipient', 'onBehalfOf', 'to', 'user'].includes(leaf)) expect(a.constraint.equals?.value, `${r.id} ${a.path.text}`).toBe(VAULT);
       }
+      // A function that pays someone must pin who: every rule whose signature has a recipient-like field constrains it.
+      const payees = r.abi.inputs.flatMap((p) => ('components' in p && p.components ? p.components.map((c) => `${p.name}.${c.name}`) : [p.name ?? ''])).filter((n) => /(^|\.)(recipient|onBehalfOf|to|_owner|user)$/.test(n));
+      for (const n of payees) expect(r.args.map((a) => a.path.text), `${r.id} constrains ${n}`).toContain(n);
     }
     // The keeper's known mainnet addresses (config/assets/ethereum.yaml) are the ones the policy names.
     const registry = readFileSync(join(ROOT, 'config/assets/ethereum.yaml'), 'utf8');
-    for (const [name, a] of policy.addresses) if (!['vault', 'zero', 'eth'].includes(name)) expect(registry, name).toContain(a);
+    // The Uniswap router is not a registry asset address; it is the builders' own constant (mainnet.ts).
+    const builderTargets = readFileSync(join(ROOT, 'src/chains/evm/builders/mainnet.ts'), 'utf8');
+    for (const [name, a] of policy.addresses) if (!['vault', 'zero', 'eth'].includes(name)) expect(registry + builderTargets, name).toContain(a);
   });
 
   it('refuses the placeholder vault unless allowPlaceholder is passed', () => {

@@ -109,6 +109,19 @@ export type Resign =
   | { readonly ok: true; readonly signed: SignedTx; readonly to: string | null; readonly calldata: string; readonly value: bigint; readonly description: string }
   | { readonly ok: false; readonly reason: string };
 
+/** What a build needs besides the action: the day's spend so far and the keeper's valuation. */
+export interface BuildInputs {
+  /** Value at risk already sent today (UTC), in the base asset's base units, for the policy's caps. */
+  readonly spentToday: bigint;
+  readonly now: number;
+  /**
+   * Fair rate per asset from the snapshot the keeper decided on (validated data): base-asset base units
+   * per 10^18 base units of the asset. Values transactions against the policy's caps; a chain read the
+   * builder makes itself (a rate it sizes with) takes precedence.
+   */
+  readonly fairRates?: Readonly<Record<string, bigint>> | undefined;
+}
+
 export interface ChainAdapter<P = unknown> {
   /** Journal key of the chain, e.g. "evm:1". */
   readonly chain: string;
@@ -117,7 +130,7 @@ export interface ChainAdapter<P = unknown> {
   /** Whether sign() can work (a key is loaded). Dry-run adapters cannot sign. */
   readonly canSign: boolean;
 
-  build(action: PlannedAction, ctx: { readonly spentToday: bigint; readonly now: number }): Promise<BuildResult<P>>;
+  build(action: PlannedAction, ctx: BuildInputs): Promise<BuildResult<P>>;
   /** Runs the transaction against current chain state without sending it; a failure carries a readable reason. */
   simulate(tx: UnsignedTx<P>): Promise<Simulation>;
   /**

@@ -5,7 +5,7 @@ import type { ExecutionContext } from '../executor/executor.js';
 import { KeeperError } from '../errors.js';
 import type { JournalPort, TransactionJournal, TransactionRecord } from '../journal/journal-port.js';
 import { isTxTerminal } from '../journal/transitions.js';
-import type { ChainAdapter, JournaledTx, SignedTx, TxLookup, UnsignedTx } from './chain-adapter.js';
+import type { BuildInputs, ChainAdapter, JournaledTx, SignedTx, TxLookup, UnsignedTx } from './chain-adapter.js';
 import { failpoint } from './failpoints.js';
 
 /**
@@ -168,9 +168,9 @@ export class ExecutionPipeline<P = unknown> {
   }
 
   /** Build and simulate only: nothing is signed, nothing is sent, nothing is journaled but action statuses. */
-  async dryRun(action: PlannedAction, onStatus: ExecutionContext['onStatus']): Promise<PipelineOutcome> {
+  async dryRun(action: PlannedAction, onStatus: ExecutionContext['onStatus'], fairRates?: BuildInputs['fairRates']): Promise<PipelineOutcome> {
     const { adapter } = this.#d;
-    const built = await adapter.build(action, { spentToday: 0n, now: this.#clock() });
+    const built = await adapter.build(action, { spentToday: 0n, now: this.#clock(), fairRates });
     if (!built.ok) return { status: 'failed', reason: built.reason, txs: [], detail: { stage: 'build', dryRun: true, ...built.detail } };
     onStatus('built', { chain: adapter.chain, account: adapter.account, txCount: built.txs.length, txs: built.txs.map(txSummary) });
     const sims: Array<Record<string, unknown>> = [];
@@ -198,24 +198,24 @@ export class ExecutionPipeline<P = unknown> {
    * InFlightError (leaving the journal in flight, for the next start to reconcile) if a transaction
    * neither mines nor drops within maxWait.
    */
-  async execute(action: PlannedAction, refs: JournalRefs, onStatus: ExecutionContext['onStatus']): Promise<PipelineOutcome> {
+  async execute(action: PlannedAction, refs: JournalRefs, onStatus: ExecutionContext['onStatus'], fairRates?: BuildInputs['fairRates']): Promise<PipelineOutcome> {
     if (this.#busy) throw new KeeperError('the execution pipeline is already executing an action');
     this.#busy = true;
     try {
-      return await this.#execute(action, refs, onStatus);
+      return await this.#execute(action, refs, onStatus, fairRates);
     } finally {
       this.#busy = false;
     }
   }
 
-  async #execute(action: PlannedAction, refs: JournalRefs, onStatus: ExecutionContext['onStatus']): Promise<PipelineOutcome> {
+  async #execute(action: PlannedAction, refs: JournalRefs, onStatus: ExecutionContext['onStatus'], fairRates: BuildInputs['fairRates']): Promise<PipelineOutcome> {
     const { adapter, journal } = this.#d;
     failpoint('after-intent');
     if (!adapter.canSign) throw new KeeperError(`${adapter.chain}: no signing key loaded; live execution needs one`);
     const now = this.#clock();
     const dayStart = now - (now % DAY);
     const spentToday = journal.spentBetween(adapter.chain, adapter.account, dayStart, dayStart + DAY);
-    const built = await adapter.build(action, { spentToday, now });
+    const built = await adapter.build(action, { spentToday, now, fairRates });
     if (!built.ok) return { status: 'failed', reason: built.reason, txs: [], detail: { stage: 'build', ...built.detail } };
     const builtAt = this.#clock();
     onStatus('built', { chain: adapter.chain, account: adapter.account, txCount: built.txs.length, txs: built.txs.map(txSummary) });

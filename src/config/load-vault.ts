@@ -12,7 +12,7 @@ export interface LoadedVault {
   readonly config: VaultConfig;
   readonly registry: Registry;
   readonly universe: Universe;
-  readonly paths: { readonly registry: string; readonly history: string | undefined; readonly journal: string; readonly policy?: string | undefined };
+  readonly paths: { readonly registry: string; readonly history: string | undefined; readonly journal: string; readonly policy?: string | undefined; readonly deployment?: string | undefined };
   /** sha256 of the vault file and the registry file, so the journal can tell which config made a decision. */
   readonly hash: string;
 }
@@ -40,6 +40,7 @@ export function loadVault(file: string): LoadedVault {
       history: config.history ? resolve(dir, config.history) : undefined,
       journal: resolve(dir, config.journal),
       policy: config.execution?.policy ? resolve(dir, config.execution.policy) : undefined,
+      deployment: config.execution?.evm?.deployment ? resolve(dir, config.execution.evm.deployment) : undefined,
     },
     hash,
   };

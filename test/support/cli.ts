@@ -30,9 +30,9 @@ export function tempDir(prefix = 'rk-'): string {
  * Runs the CLI without blocking this process: needed when the test process itself serves the
  * subprocess (a loopback HTTP server), which spawnSync would starve.
  */
-export function cliRun(args: readonly string[], opts: { timeoutMs?: number } = {}): Promise<CliResult> {
+export function cliRun(args: readonly string[], opts: { timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

@@ -17,6 +17,7 @@ import type { AssetId } from '../../domain/asset.js';
 import type { PlannedAction } from '../../domain/action.js';
 import type {
   BroadcastResult,
+  BuildInputs,
   BuildResult,
   ChainAdapter,
   Freshness,
@@ -27,27 +28,33 @@ import type {
   TxLookup,
   UnsignedTx,
 } from '../chain-adapter.js';
-import type { BuildContext, TxIntent } from './evm-tx.js';
+import type { BuildContext, ChainReader, TxIntent } from './evm-tx.js';
 
 /**
  * The EVM chain adapter, on viem. The pieces the other engineers own come in as functions:
- * `buildAction` (the protocol builders) and `checkTransaction` (the policy guard).
+ * `buildAction` and `prepareAction` (the protocol builders) and `checkBatch` (the policy guard).
  */
 
 /** Turns a planned action into the transactions that carry it out (the protocol builders). */
 export type BuildActionFn = (action: PlannedAction, ctx: BuildContext) => TxIntent[];
+/** Reads what the action's builder needs from the chain at build time (a fresh quote, a rate, claim hints). */
+export type PrepareActionFn = (action: PlannedAction, ctx: BuildContext, chain: ChainReader) => Promise<BuildContext>;
 
 export interface GuardContext {
   readonly vault: Address;
   readonly chainId: number;
   readonly action: PlannedAction;
-  /** Value at risk already signed today (UTC), including earlier transactions of this action. */
+  /** Value at risk already sent today (UTC), before this batch. */
   readonly spentTodayWei: bigint;
   readonly now: number;
 }
-export type GuardVerdict = { readonly allowed: true } | { readonly allowed: false; readonly reason: string };
-/** The policy guard: may this transaction be signed at all? */
-export type CheckTransactionFn = (tx: TxIntent, ctx: GuardContext) => GuardVerdict;
+export type GuardVerdict = { readonly allowed: true } | { readonly allowed: false; readonly index: number; readonly reason: string };
+/**
+ * The policy guard: may this action's transactions be signed at all? It sees the whole batch exactly as
+ * it will be signed, so it can hold each approval to what the later calls pull and count the day's caps
+ * through the batch; a refusal names the transaction (index) and why.
+ */
+export type CheckBatchFn = (txs: readonly TxIntent[], ctx: GuardContext) => GuardVerdict;
 
 export interface FeeCaps {
   readonly maxFeePerGas: bigint;
@@ -62,8 +69,10 @@ export interface EvmAdapterOptions {
   /** The signer (its address must be the vault). Absent in dry-run: nothing can be signed. */
   readonly signer?: LocalAccount | undefined;
   readonly buildAction: BuildActionFn;
+  /** Chain reads before building (absent: builders get the static context only). */
+  readonly prepareAction?: PrepareActionFn | undefined;
   readonly buildContext: BuildContext;
-  readonly checkTransaction: CheckTransactionFn;
+  readonly checkBatch: CheckBatchFn;
   readonly fees: FeeCaps;
   /** Fee bump of a replacement over the transaction it replaces (geth needs ≥ 10 %; 0.125 = 12.5 %). */
   readonly bump: number;
@@ -205,26 +214,42 @@ export class EvmAdapter implements ChainAdapter<TxIntent> {
     return { action: clamped, note: `amountIn clamped from the planned ${action.amountIn} to the vault's ${action.from} balance ${balance}` };
   }
 
-  async build(action: PlannedAction, ctx: { spentToday: bigint; now: number }): Promise<BuildResult<TxIntent>> {
+  /**
+   * The builders' context for one action: chain reads first (prepare: a fresh quote, a rate the builder
+   * sizes with, claim hints), then the keeper's fair rates under them for valuing what the chain read did
+   * not cover.
+   */
+  async #contextFor(action: PlannedAction, fairRates: BuildInputs['fairRates']): Promise<BuildContext> {
+    const base = this.#o.buildContext;
+    const prepared = this.#o.prepareAction ? await this.#o.prepareAction(action, base, this.#o.client) : base;
+    return fairRates ? { ...prepared, rates: { ...fairRates, ...prepared.rates } } : prepared;
+  }
+
+  async build(action: PlannedAction, ctx: BuildInputs): Promise<BuildResult<TxIntent>> {
     const c = await this.#clampToBalance(action);
     if ('error' in c) return { ok: false, reason: `no transaction could be built: ${c.error}`, detail: { stage: 'balance', asset: action.from } };
     const planned = action;
     action = c.action;
+    const clampDetail = c.note ? { clamp: { planned: planned.amountIn.toString(), amountIn: action.amountIn.toString() } } : {};
+    let buildCtx: BuildContext;
+    try {
+      buildCtx = await this.#contextFor(action, ctx.fairRates);
+    } catch (e) {
+      const msg = e instanceof BaseError ? e.shortMessage : (e as Error).message;
+      return { ok: false, reason: `no transaction could be built: reading the chain for the builder failed: ${msg}`, detail: { stage: 'prepare-build', ...clampDetail } };
+    }
     let intents: TxIntent[];
     try {
-      intents = this.#o.buildAction(action, this.#o.buildContext);
+      intents = this.#o.buildAction(action, buildCtx);
     } catch (e) {
-      return { ok: false, reason: `no transaction could be built: ${(e as Error).message}`, ...(c.note ? { detail: { clamp: { planned: planned.amountIn.toString(), amountIn: action.amountIn.toString() } } } : {}) };
+      return { ok: false, reason: `no transaction could be built: ${(e as Error).message}`, ...(c.note ? { detail: clampDetail } : {}) };
     }
     if (intents.length === 0) return { ok: false, reason: 'the builder returned no transaction for the action' };
     if (c.note) intents = intents.map((t) => ({ ...t, description: `${t.description} [${c.note}]` }));
-    let spent = ctx.spentToday;
-    for (const [i, tx] of intents.entries()) {
-      const v = this.#o.checkTransaction(tx, { vault: this.account as Address, chainId: this.#o.chainId, action, spentTodayWei: spent, now: ctx.now });
-      if (!v.allowed) {
-        return { ok: false, reason: `policy refused transaction ${i} (${tx.description}): ${v.reason}`, detail: { stage: 'policy', seq: i, to: tx.to, call: tx.call.signature } };
-      }
-      spent += tx.valueAtRiskWei;
+    const v = this.#o.checkBatch(intents, { vault: this.account as Address, chainId: this.#o.chainId, action, spentTodayWei: ctx.spentToday, now: ctx.now });
+    if (!v.allowed) {
+      const tx = intents[v.index];
+      return { ok: false, reason: `policy refused transaction ${v.index} (${tx?.description ?? '?'}): ${v.reason}`, detail: { stage: 'policy', seq: v.index, to: tx?.to, call: tx?.call.signature } };
     }
     return {
       ok: true,

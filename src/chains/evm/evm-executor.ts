@@ -2,6 +2,8 @@ import type { Logger } from 'pino';
 import { createPublicClient, defineChain, getAddress, http, type Abi, type Address, type PublicClient } from 'viem';
 import type { PlannedAction } from '../../domain/action.js';
 import type { AssetId } from '../../domain/asset.js';
+import { mulRate, rescale } from '../../domain/amount.js';
+import { fairRate } from '../../market/valuation.js';
 import { holding, withHolding, type Portfolio } from '../../domain/portfolio.js';
 import { KeeperError } from '../../errors.js';
 import type { ExecutionContext, ExecutionResult, Executor } from '../../executor/executor.js';
@@ -17,7 +19,7 @@ import {
   type PipelineJournal,
   type PipelineOptions,
 } from '../execution-pipeline.js';
-import { checkBalances, EvmAdapter, type BuildActionFn, type CheckTransactionFn } from './evm-adapter.js';
+import { checkBalances, EvmAdapter, type BuildActionFn, type CheckBatchFn, type PrepareActionFn } from './evm-adapter.js';
 import type { EvmExecutionConfig } from './exec-config.js';
 import type { BuildContext, TxIntent } from './evm-tx.js';
 import { loadKey } from './key-source.js';
@@ -48,6 +50,26 @@ export interface EvmExecutorOptions {
   readonly pipeline: PipelineOptions;
   readonly clock?: (() => number) | undefined;
   readonly log?: Logger | undefined;
+}
+
+const RATE_SCALE = 10n ** 18n;
+
+/**
+ * The snapshot's fair rates of the action's assets as BuildInputs wants them (base-asset base units per
+ * 10^18 base units of the asset), so the builders value each transaction from the data the keeper decided
+ * on. An asset without a fair rate is left out (the builder then refuses rather than guess).
+ */
+export function fairRatesFor(action: PlannedAction, ctx: Pick<ExecutionContext, 'universe' | 'snapshot'>): Record<AssetId, bigint> {
+  const out: Record<AssetId, bigint> = {};
+  const u = ctx.universe;
+  for (const id of [action.from, action.to]) {
+    const a = u.registryAssets.get(id);
+    if (!a) continue;
+    const r = fairRate(u, ctx.snapshot, id);
+    if (r === undefined || !(r > 0) || !Number.isFinite(r)) continue;
+    out[id] = rescale(mulRate(RATE_SCALE, r), a.decimals, u.baseDecimals);
+  }
+  return out;
 }
 
 function adjust(p: Portfolio, asset: AssetId, delta: bigint): Portfolio {
@@ -129,7 +151,7 @@ export class EvmExecutor implements Executor {
   async execute(action: PlannedAction, portfolio: Portfolio, ctx: ExecutionContext): Promise<ExecutionResult> {
     if (this.#halt) return { status: 'skipped', portfolio, detail: { reason: `vault halted: ${this.#halt}` } };
     if (this.mode === 'dry-run') {
-      const out = await this.pipeline.dryRun(action, ctx.onStatus);
+      const out = await this.pipeline.dryRun(action, ctx.onStatus, fairRatesFor(action, ctx));
       return out.status === 'failed'
         ? { status: 'failed', portfolio, detail: { reason: out.reason, ...out.detail } }
         : { status: 'skipped', portfolio, detail: out.detail };
@@ -141,7 +163,7 @@ export class EvmExecutor implements Executor {
 
     let out;
     try {
-      out = await this.pipeline.execute(action, refs, ctx.onStatus);
+      out = await this.pipeline.execute(action, refs, ctx.onStatus, fairRatesFor(action, ctx));
     } catch (e) {
       if (e instanceof InFlightError) {
         // Left in flight for the next start to reconcile; until then sign nothing more (it would queue
@@ -186,7 +208,9 @@ export interface EvmExecutorDeps {
   readonly vaultName: string;
   readonly nativeAsset: AssetId;
   readonly buildAction: BuildActionFn;
-  readonly checkTransaction: CheckTransactionFn;
+  /** Chain reads before building (fresh DEX quotes, rates, claim hints): builders/registry.ts prepareAction. */
+  readonly prepareAction?: PrepareActionFn | undefined;
+  readonly checkBatch: CheckBatchFn;
   /** Protocol addresses and token map for the builders; its vault must be the config's. */
   readonly buildContext: BuildContext;
   /** The explicit live flag (e.g. --live on the command line). Live needs it AND `mode: live` in the config. */
@@ -226,8 +250,9 @@ export function createEvmExecutor(config: EvmExecutionConfig, deps: EvmExecutorD
     vault: config.vault,
     signer: key?.account,
     buildAction: deps.buildAction,
+    prepareAction: deps.prepareAction,
     buildContext: deps.buildContext,
-    checkTransaction: deps.checkTransaction,
+    checkBatch: deps.checkBatch,
     fees: config.fees,
     bump: config.bump,
     gasHeadroom: config.gasHeadroom,

@@ -63,6 +63,8 @@ export const EvmExecutionSchema = z
     maxWait: duration.default(parseDuration('30m')),
     pollInterval: duration.default(parseDuration('2s')),
     gasHeadroom: z.number().min(0).max(2).default(0.2),
+    /** A deployment file (deployment-file.ts) whose addresses replace the registry's; relative to the vault file. */
+    deployment: z.string().min(1).optional(),
     reconcile: z
       .strictObject({
         /** Largest accepted gap between a balance change and the plan's expectation, as a fraction of the expected amount. */

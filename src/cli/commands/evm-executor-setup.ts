@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { buildTargetsFromRegistry } from '../../chains/evm/builders/mainnet.js';
-import { buildAction } from '../../chains/evm/builders/registry.js';
+import { buildAction, prepareAction } from '../../chains/evm/builders/registry.js';
+import { applyDeployment, loadDeployment } from '../../chains/evm/deployment-file.js';
 import { createEvmExecutor } from '../../chains/evm/evm-executor.js';
 import type { BuildContext } from '../../chains/evm/evm-tx.js';
 import { policyChecker } from '../../chains/evm/policy-check.js';
@@ -42,14 +43,18 @@ export function evmExecutorFor(vault: LoadedVault, journal: Journal, o: { live: 
   if (policy.vault !== evm.vault) issues.push({ where: `${policyPath} vault`, value: policy.vault, expected: `the vault of execution.evm (${evm.vault})` });
   if (policy.chainId !== evm.chainId) issues.push({ where: `${policyPath} chainId`, value: policy.chainId, expected: `the chain of execution.evm (${evm.chainId})` });
   if (issues.length > 0) throw new ConfigError(policyPath, issues);
-  const targets = buildTargetsFromRegistry(vault.registry, vault.config.chain);
-  const ctx: BuildContext = { vault: evm.vault, addresses: targets.addresses, tokens: targets.tokens };
+  const fromRegistry = buildTargetsFromRegistry(vault.registry, vault.config.chain);
+  const targets = vault.paths.deployment ? applyDeployment(fromRegistry, loadDeployment(vault.paths.deployment)) : fromRegistry;
+  // A DEX leg's minimum out: the planner's bound, tightened to a fresh on-chain quote less the planner's
+  // slippage (the policy's maxSlippage is the looser backstop behind it).
+  const ctx: BuildContext = { vault: evm.vault, addresses: targets.addresses, tokens: targets.tokens, maxSlippage: vault.config.planner.maxSlippage };
   return createEvmExecutor(evm, {
     journal,
     vaultName: vault.config.name,
     nativeAsset: vault.config.baseAsset,
     buildAction,
-    checkTransaction: policyChecker(policy, buildAction, ctx),
+    prepareAction,
+    checkBatch: policyChecker(policy),
     buildContext: ctx,
     liveFlag: o.live,
     env: o.env ?? process.env,

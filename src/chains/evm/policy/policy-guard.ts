@@ -2,7 +2,7 @@ import { decodeFunctionData, encodeFunctionData, getAddress, isAddress, toFuncti
 import { exactRatio, formatUnits } from '../../../domain/amount.js';
 import type { EpochMs } from '../../../domain/time.js';
 import type { TxIntent } from '../evm-tx.js';
-import { canonicalSignature, elementType, isArrayType, isIntegerType, typeMax, type Bound, type Constraint, type Policy, type PolicyRule, type ResolvedLiteral } from './policy-schema.js';
+import { canonicalSignature, elementType, isArrayType, isIntegerType, typeMax, valueAtPath, type ArgPath, type Bound, type Constraint, type Policy, type PolicyRule, type ResolvedLiteral } from './policy-schema.js';
 
 /**
  * The policy guard: the last check before a transaction is signed. Pure — it reads only the transaction,
@@ -68,9 +68,9 @@ export function checkBatch(txs: readonly TxIntent[], policy: Policy, ctx: GuardC
       if (to !== spender) continue;
       const p = n.rule.pulls;
       if (!p) continue;
-      const pullToken = 'address' in p.token ? p.token.address : getAddress(n.args[p.token.arg] as string);
+      const pullToken = 'address' in p.token ? p.token.address : getAddress(valueAtPath(n.args, p.token.arg) as string);
       if (pullToken !== token) continue;
-      const a = n.args[p.amountArg];
+      const a = valueAtPath(n.args, p.amountArg);
       pulled += Array.isArray(a) ? a.reduce<bigint>((s, x) => s + toBig(x), 0n) : toBig(a);
     }
     if (amount > pulled) {
@@ -183,8 +183,8 @@ function ruleFailure(tx: TxIntent, data: Hex, rule: PolicyRule, policy: Policy):
   }
 
   for (const check of rule.args) {
-    const why = constraintFailure(args[check.index], check.type, check.constraint, policy);
-    if (why) return `${argName(rule, check.index)} = ${why}`;
+    const why = constraintFailure(valueAtPath(args, check.path), check.path.type, check.constraint, policy);
+    if (why) return `${pathName(check.path)} = ${why}`;
   }
 
   if (rule.value === undefined) {
@@ -195,9 +195,9 @@ function ruleFailure(tx: TxIntent, data: Hex, rule: PolicyRule, policy: Policy):
 
   if (rule.slippage) {
     if (rule.slippage.required && !tx.slippage) return 'a swap must declare its slippage (minOut and quotedOut) and it declares none';
-    const i = rule.slippage.minOutArg;
-    if (i !== undefined && tx.slippage && toBig(args[i]) !== tx.slippage.minOut) {
-      return `declared slippage minOut ${fmtInt(tx.slippage.minOut)} differs from ${argName(rule, i)} = ${fmtInt(toBig(args[i]))} in the calldata`;
+    const at = rule.slippage.minOutArg;
+    if (at !== undefined && tx.slippage && toBig(valueAtPath(args, at)) !== tx.slippage.minOut) {
+      return `declared slippage minOut ${fmtInt(tx.slippage.minOut)} differs from ${pathName(at)} = ${fmtInt(toBig(valueAtPath(args, at)))} in the calldata`;
     }
   }
   return { args };
@@ -268,6 +268,13 @@ function sameValue(a: unknown, b: unknown): boolean {
     return ka.length === kb.length && kb.every((k) => sameValue((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k]));
   }
   return a === b;
+}
+
+/** "arg 2 (onBehalfOf)", "arg 0.3 (params.recipient)". */
+function pathName(path: ArgPath): string {
+  const at = path.steps.map((s) => s.index).join('.');
+  const named = path.steps.every((s) => s.name !== '') ? path.steps.map((s) => s.name).join('.') : '';
+  return named ? `arg ${at} (${named})` : `arg ${at}`;
 }
 
 function argName(rule: PolicyRule, i: number): string {

@@ -44,13 +44,28 @@ export interface Constraint {
   readonly notMaxUint: boolean;
 }
 
-export interface ArgCheck {
-  /** Position in the function's inputs. */
+/** One step into the decoded arguments: a parameter, or a field of a struct (tuple), by position and name. */
+export interface ArgStep {
   readonly index: number;
-  /** Parameter name from the signature, or "" when the signature has none. */
+  /** Name from the signature, or "" when the signature has none. */
   readonly name: string;
-  /** ABI type, e.g. "uint256", "address", "uint256[]". */
+}
+
+/**
+ * Where a value sits in a call's arguments: a parameter ("amount", "1") or a field inside a struct
+ * parameter ("params.recipient", "0.3"). Struct fields are reached by position and by name, because viem
+ * decodes a tuple with named fields as an object and one without as an array.
+ */
+export interface ArgPath {
+  readonly steps: readonly ArgStep[];
+  /** ABI type of the value at the end of the path, e.g. "uint256", "address", "uint256[]". */
   readonly type: string;
+  /** As the file wrote it, for messages. */
+  readonly text: string;
+}
+
+export interface ArgCheck {
+  readonly path: ArgPath;
   readonly constraint: Constraint;
 }
 
@@ -69,12 +84,12 @@ export interface PolicyRule {
   /** msg.value bound; absent means the call must carry no ETH. */
   readonly value?: { readonly max: Bound } | undefined;
   /** For swaps: which argument is the minimum output, and whether a slippage declaration is required. */
-  readonly slippage?: { readonly minOutArg?: number | undefined; readonly required: boolean } | undefined;
+  readonly slippage?: { readonly minOutArg?: ArgPath | undefined; readonly required: boolean } | undefined;
   /**
    * What this call pulls from the vault under an ERC-20 allowance (token and amount argument). An approval
    * in a batch must not exceed what later calls to its spender pull (see checkBatch).
    */
-  readonly pulls?: { readonly token: { readonly address: Address } | { readonly arg: number }; readonly amountArg: number } | undefined;
+  readonly pulls?: { readonly token: { readonly address: Address } | { readonly arg: ArgPath }; readonly amountArg: ArgPath } | undefined;
 }
 
 export interface Policy {
@@ -146,18 +161,37 @@ export function typeMax(t: string): bigint {
   return m[1] === 'u' ? (1n << bits) - 1n : (1n << (bits - 1n)) - 1n;
 }
 
-/** Finds a parameter by index ("2", 2) or name ("onBehalfOf"). */
-function paramIndex(abi: AbiFunction, ref: string | number): number | undefined {
-  if (typeof ref === 'number' || /^\d+$/.test(ref)) {
-    const i = Number(ref);
-    return i < abi.inputs.length ? i : undefined;
+type AbiParam = AbiFunction['inputs'][number];
+const componentsOf = (p: AbiParam): readonly AbiParam[] | undefined => ('components' in p ? (p.components as readonly AbiParam[]) : undefined);
+
+/**
+ * Resolves an argument reference against a signature: a parameter by index ("2", 2) or name
+ * ("onBehalfOf"), then, through struct parameters, fields by index or name joined with dots
+ * ("params.recipient", "0.3"). A message saying what exists where the path went wrong, if it does not.
+ */
+export function resolveArgPath(abi: AbiFunction, ref: string | number, signatureText = toFunctionSignature(abi)): ArgPath | string {
+  const text = String(ref);
+  const parts = text.split('.');
+  let level: readonly AbiParam[] = abi.inputs;
+  let where = `a parameter of ${signatureText}`;
+  const steps: ArgStep[] = [];
+  let param: AbiParam | undefined;
+  for (const [k, part] of parts.entries()) {
+    const i = /^\d+$/.test(part) ? (Number(part) < level.length ? Number(part) : -1) : level.findIndex((p) => p.name === part);
+    if (i < 0) return `${where}: ${describeParams(level)}${k > 0 ? ` (after "${parts.slice(0, k).join('.')}")` : ''}`;
+    param = level[i]!;
+    steps.push({ index: i, name: param.name ?? '' });
+    if (k === parts.length - 1) break;
+    const inner = param.type === 'tuple' ? componentsOf(param) : undefined;
+    if (!inner) return `a path into a struct ("${parts.slice(0, k + 1).join('.')}" is ${param.type}, which has no fields)`;
+    level = inner;
+    where = `a field of ${parts.slice(0, k + 1).join('.')}`;
   }
-  const i = abi.inputs.findIndex((p) => p.name === ref);
-  return i >= 0 ? i : undefined;
+  return { steps, type: param!.type, text };
 }
 
-function describeParams(abi: AbiFunction): string {
-  return abi.inputs.map((p, i) => (p.name ? `${i} or "${p.name}"` : `${i}`)).join(', ') || 'none (the function takes no arguments)';
+function describeParams(params: readonly AbiParam[]): string {
+  return params.map((p, i) => (p.name ? `${i} or "${p.name}"` : `${i}`)).join(', ') || 'none (the function takes no arguments)';
 }
 
 // ───────────────────────────── literal and bound resolution ─────────────────────────────
@@ -331,18 +365,18 @@ function checkRule(rule: RuleInput, names: ReadonlyMap<string, Address> | undefi
     if (c.each !== undefined && isArrayType(type)) walk(c.each, elementType(type), [...path, 'each']);
   };
   for (const [key, c] of Object.entries(rule.args ?? {})) {
-    const i = paramIndex(abi, key);
-    if (i === undefined) {
-      if (!wantNames) report(['args', key], `a parameter of ${rule.function.trim()}: ${describeParams(abi)}`);
+    const at = resolveArgPath(abi, key, rule.function.trim());
+    if (typeof at === 'string') {
+      if (!wantNames) report(['args', key], at);
       continue;
     }
-    walk(c, abi.inputs[i]!.type, ['args', key]);
+    walk(c, at.type, ['args', key]);
   }
   const refCheck = (ref: string | number | undefined, path: (string | number)[], ok: (type: string) => boolean, what: string): void => {
     if (ref === undefined || wantNames) return;
-    const i = paramIndex(abi, ref);
-    if (i === undefined) report(path, `a parameter of ${rule.function.trim()}: ${describeParams(abi)}`);
-    else if (!ok(abi.inputs[i]!.type)) report(path, `${what} (parameter ${ref} is ${abi.inputs[i]!.type})`);
+    const at = resolveArgPath(abi, ref, rule.function.trim());
+    if (typeof at === 'string') report(path, at);
+    else if (!ok(at.type)) report(path, `${what} (${ref} is ${at.type})`);
   };
   refCheck(rule.slippage?.minOutArg, ['slippage', 'minOutArg'], isIntegerType, 'an integer parameter');
   refCheck(rule.pulls?.amountArg, ['pulls', 'amountArg'], (t) => isIntegerType(elementType(t)), 'an integer or integer-array parameter');
@@ -429,18 +463,17 @@ function compile(p: PolicyInput): Policy {
   });
   const rules = p.rules.map((r): PolicyRule => {
     const abi = parseSignature(r.function);
-    const idx = (ref: string | number): number => {
-      const i = paramIndex(abi, ref);
-      if (i === undefined) throw new Error(`policy compile: bad parameter ${ref}`);
-      return i;
+    const idx = (ref: string | number): ArgPath => {
+      const at = resolveArgPath(abi, ref);
+      if (typeof at === 'string') throw new Error(`policy compile: bad argument path ${ref} (validation should have caught this)`);
+      return at;
     };
     const args = Object.entries(r.args ?? {})
       .map(([key, c]): ArgCheck => {
-        const i = idx(key);
-        const param = abi.inputs[i]!;
-        return { index: i, name: param.name ?? '', type: param.type, constraint: constraint(c, param.type) };
+        const path = idx(key);
+        return { path, constraint: constraint(c, path.type) };
       })
-      .sort((a, b) => a.index - b.index);
+      .sort((a, b) => comparePaths(a.path, b.path));
     return {
       id: r.id,
       description: r.description,
@@ -458,6 +491,26 @@ function compile(p: PolicyInput): Policy {
     };
   });
   return { version: 1, chainId: p.chainId, vault: addresses.get('vault')!, caps, maxSlippage: p.maxSlippage, addresses, names, rules };
+}
+
+/** Argument order: checks run, and refusals read, in the order the arguments appear in the call. */
+function comparePaths(a: ArgPath, b: ArgPath): number {
+  for (let k = 0; k < Math.min(a.steps.length, b.steps.length); k++) {
+    const d = a.steps[k]!.index - b.steps[k]!.index;
+    if (d !== 0) return d;
+  }
+  return a.steps.length - b.steps.length;
+}
+
+/** The value at `path` in decoded arguments (a named struct decodes as an object, an unnamed one as an array). */
+export function valueAtPath(args: readonly unknown[], path: ArgPath): unknown {
+  let v: unknown = args;
+  for (const step of path.steps) {
+    if (Array.isArray(v)) v = v[step.index];
+    else if (v !== null && typeof v === 'object') v = (v as Record<string, unknown>)[step.name];
+    else return undefined;
+  }
+  return v;
 }
 
 // ───────────────────────────── loading ─────────────────────────────
