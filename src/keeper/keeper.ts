@@ -1,3 +1,4 @@
+import { toJsonText } from '../journal/codec.js';
 import type { Logger } from 'pino';
 import type { AssetId } from '../domain/asset.js';
 import type { Observation } from '../domain/observation.js';
@@ -95,7 +96,7 @@ export class Keeper {
   }
 
   private static beginRun(o: KeeperOptions, at: number): number {
-    return o.journal.startRun({ at, mode: o.mode, vault: o.vault.config.name, configHash: o.vault.hash, configJson: JSON.stringify(o.vault.config) });
+    return o.journal.startRun({ at, mode: o.mode, vault: o.vault.config.name, configHash: o.vault.hash, configJson: toJsonText('run config', o.vault.config) });
   }
 
   private static open(o: KeeperOptions, at: number, runId: number, inflight: InFlightOutcome | undefined): Keeper {

@@ -1,11 +1,12 @@
 import type { Logger } from 'pino';
-import { buildTargetsFromRegistry } from '../../chains/evm/builders/mainnet.js';
+import { buildTargetsFromRegistry, type EvmBuildTargets } from '../../chains/evm/builders/mainnet.js';
 import { buildAction, prepareAction } from '../../chains/evm/builders/registry.js';
 import { applyDeployment, loadDeployment } from '../../chains/evm/deployment-file.js';
 import { createEvmExecutor } from '../../chains/evm/evm-executor.js';
 import type { BuildContext } from '../../chains/evm/evm-tx.js';
 import { policyChecker } from '../../chains/evm/policy-check.js';
-import { loadPolicy } from '../../chains/evm/policy/policy-schema.js';
+import { loadPolicy, PLACEHOLDER_VAULT, type Policy } from '../../chains/evm/policy/policy-schema.js';
+import type { EvmExecutionConfig } from '../../chains/evm/exec-config.js';
 import type { LoadedVault } from '../../config/load-vault.js';
 import { ConfigError, KeeperError } from '../../errors.js';
 import type { Executor } from '../../executor/executor.js';
@@ -28,23 +29,41 @@ export function executorKind(o: ExecutorFlags): ExecutorKind {
   return k;
 }
 
+/** What a vault's `execution` section resolves to before any connection is made. */
+export interface EvmExecutionSetup {
+  readonly evm: EvmExecutionConfig;
+  readonly policy: Policy;
+  readonly policyPath: string;
+  readonly targets: EvmBuildTargets;
+}
+
 /**
- * The EVM executor a vault's `execution` section describes: the transaction policy (loaded normally, so
- * the placeholder vault is refused), the builders' targets from the asset registry, the vault's account,
- * and the policy guard in front of every signature. Live only with `mode: live` AND the --live flag.
+ * Loads and cross-checks the `execution` section: the evm settings, the transaction policy (the
+ * placeholder vault refused unless `allowPlaceholder`), the builders' targets from the asset registry with
+ * the deployment file laid over them, and that the policy's vault and chain are the section's. Every
+ * problem is a ConfigError naming the file and the field.
  */
-export function evmExecutorFor(vault: LoadedVault, journal: Journal, o: { live: boolean; log: Logger; env?: NodeJS.ProcessEnv }) {
+export function loadEvmExecutionSetup(vault: LoadedVault, o: { allowPlaceholder?: boolean } = {}): EvmExecutionSetup {
   const evm = vault.config.execution?.evm;
   if (!evm) throw new ConfigError(vault.file, [{ where: `${vault.file} execution.evm`, value: undefined, expected: 'an execution.evm section (rpcUrl, chainId, vault, key, fees) for --executor evm' }]);
   const policyPath = vault.paths.policy;
   if (!policyPath) throw new ConfigError(vault.file, [{ where: `${vault.file} execution.policy`, value: undefined, expected: 'the path of the transaction policy (relative to the vault file) for --executor evm' }]);
-  const policy = loadPolicy(policyPath);
+  const policy = loadPolicy(policyPath, { allowPlaceholder: o.allowPlaceholder === true });
   const issues = [];
   if (policy.vault !== evm.vault) issues.push({ where: `${policyPath} vault`, value: policy.vault, expected: `the vault of execution.evm (${evm.vault})` });
   if (policy.chainId !== evm.chainId) issues.push({ where: `${policyPath} chainId`, value: policy.chainId, expected: `the chain of execution.evm (${evm.chainId})` });
   if (issues.length > 0) throw new ConfigError(policyPath, issues);
   const fromRegistry = buildTargetsFromRegistry(vault.registry, vault.config.chain);
   const targets = vault.paths.deployment ? applyDeployment(fromRegistry, loadDeployment(vault.paths.deployment)) : fromRegistry;
+  return { evm, policy, policyPath, targets };
+}
+
+/**
+ * The EVM executor a vault's `execution` section describes, with the policy guard in front of every
+ * signature. Live only with `mode: live` AND the --live flag.
+ */
+export function evmExecutorFor(vault: LoadedVault, journal: Journal, o: { live: boolean; log: Logger; env?: NodeJS.ProcessEnv }) {
+  const { evm, policy, targets } = loadEvmExecutionSetup(vault);
   // A DEX leg's minimum out: the planner's bound, tightened to a fresh on-chain quote less the planner's
   // slippage (the policy's maxSlippage is the looser backstop behind it).
   const ctx: BuildContext = { vault: evm.vault, addresses: targets.addresses, tokens: targets.tokens, maxSlippage: vault.config.planner.maxSlippage };

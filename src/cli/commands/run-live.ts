@@ -1,3 +1,4 @@
+import { toJsonText } from '../../journal/codec.js';
 import cron from 'node-cron';
 import { formatTime, parseTime } from '../../domain/time.js';
 import { ConfigError } from '../../errors.js';
@@ -95,7 +96,7 @@ export async function recordCommand(o: RecordOptions, out: (l: string) => void):
   const p = await prepare(o);
   const source = liveSourceOf(p);
   const journal = openVaultJournal(p.journalPath);
-  const runId = journal.startRun({ at: Date.now(), mode: 'record', vault: p.vault.config.name, configHash: p.vault.hash, configJson: JSON.stringify(p.vault.config) });
+  const runId = journal.startRun({ at: Date.now(), mode: 'record', vault: p.vault.config.name, configHash: p.vault.hash, configJson: toJsonText('run config', p.vault.config) });
   let n = 0;
   const sample = async () => {
     const now = Date.now();

@@ -53,10 +53,12 @@ export async function runCommand(o: RunOptions, out: (line: string) => void = (l
   }
   let clockNow = t;
   let keeper: Keeper;
+  let mode: string;
   try {
-    const { executor, mode } = executorFor(kind, p.vault, journal, { live: o.live === true, log: p.log }, 'paper');
+    const chosen = executorFor(kind, p.vault, journal, { live: o.live === true, log: p.log }, 'paper');
+    mode = chosen.mode;
     keeper = await Keeper.startReconciled(
-      { vault: p.vault, strategy: p.strategy, params: p.params, solver: p.solver, source, executor, journal, mode, log: p.log, clock: () => clockNow },
+      { vault: p.vault, strategy: p.strategy, params: p.params, solver: p.solver, source, executor: chosen.executor, journal, mode, log: p.log, clock: () => clockNow },
       t,
     );
   } catch (e) {
@@ -69,7 +71,7 @@ export async function runCommand(o: RunOptions, out: (line: string) => void = (l
   const line = (r: CycleReport) => {
     if (!o.quiet) out(formatCycleLine(r, base.baseAsset, base.baseDecimals));
   };
-  if (!o.quiet) out(`restake-keeper paper run: vault ${vaultName}, strategy ${p.strategy.name}, ${formatTime(t)} → ${formatTime(o.once ? t : window.to)} every ${p.vault.config.schedule.step}, journal ${p.journalPath}`);
+  if (!o.quiet) out(`restake-keeper ${mode === 'paper' ? 'paper' : mode} run over recorded data: vault ${vaultName}, strategy ${p.strategy.name}, ${formatTime(t)} → ${formatTime(o.once ? t : window.to)} every ${p.vault.config.schedule.step}, journal ${p.journalPath}`);
 
   let stop = false;
   const onSignal = () => {

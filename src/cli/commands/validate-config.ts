@@ -1,6 +1,8 @@
 import { loadVault } from '../../config/load-vault.js';
 import { ConfigError, formatIssue, KeeperError } from '../../errors.js';
 import { loadStrategy, parseStrategyParams } from '../../strategy/load-strategy.js';
+import { PLACEHOLDER_VAULT } from '../../chains/evm/policy/policy-schema.js';
+import { loadEvmExecutionSetup } from './evm-executor-setup.js';
 
 /** Checks a vault config, its registry and its strategy params; prints every problem. Exit 0 only when all is valid. */
 export async function validateConfigCommand(file: string, out: (l: string) => void): Promise<number> {
@@ -9,6 +11,11 @@ export async function validateConfigCommand(file: string, out: (l: string) => vo
     const s = await loadStrategy(v.config.strategy.name);
     parseStrategyParams(s, v.config.strategy.params, v.file);
     out(`${v.file}: valid (vault ${v.config.name}, ${v.universe.assets.length} assets, strategy ${s.name}, registry ${v.paths.registry})`);
+    if (v.config.execution?.evm) {
+      const x = loadEvmExecutionSetup(v, { allowPlaceholder: true });
+      out(`  execution: ${x.evm.mode} on chain ${x.evm.chainId} for vault ${x.evm.vault}; policy ${x.policyPath} valid (${x.policy.rules.length} rules)${v.paths.deployment ? `; deployment ${v.paths.deployment}` : ''}`);
+      if (x.policy.vault === PLACEHOLDER_VAULT) out(`  note: the vault address is the shipped placeholder ${PLACEHOLDER_VAULT}; --executor evm refuses to start until it is set here and in the policy`);
+    }
     return 0;
   } catch (e) {
     if (e instanceof ConfigError) {
