@@ -80,10 +80,11 @@ function journalRows(file: string) {
       .prepare(
         `SELECT a.seq, a.kind, a.from_asset AS "from", a.to_asset AS "to",
                 (SELECT s.status FROM action_status s WHERE s.action_id = a.id ORDER BY s.id DESC LIMIT 1) AS status,
-                (SELECT group_concat(s.status, ',') FROM action_status s WHERE s.action_id = a.id) AS history
+                (SELECT group_concat(s.status, ',') FROM action_status s WHERE s.action_id = a.id) AS history,
+                (SELECT s.detail_json FROM action_status s WHERE s.action_id = a.id ORDER BY s.id DESC LIMIT 1) AS detail
          FROM actions a ORDER BY a.id`,
       )
-      .all() as { seq: number; kind: string; from: string; to: string; status: string; history: string }[];
+      .all() as { seq: number; kind: string; from: string; to: string; status: string; history: string; detail: string | null }[];
     const txs = db
       .prepare(`SELECT t.tx_hash AS hash, (SELECT s.status FROM transaction_status s WHERE s.transaction_id = t.id ORDER BY s.id DESC LIMIT 1) AS status FROM transactions t ORDER BY t.id`)
       .all() as { hash: string | null; status: string }[];
@@ -116,6 +117,12 @@ describe('once --executor evm (CLI subprocess against anvil)', () => {
     expect(j.actions.map((a) => `${a.kind} ${a.from}→${a.to}`)).toEqual(['buy ETH→wstETH', 'supply ETH→aave-v3-WETH', 'buy ETH→weETH', 'supply weETH→aave-v3-weETH']);
     // Each action was built and simulated; none was signed or sent (no transaction rows, nonce unchanged).
     for (const a of j.actions) expect(a.history).toMatch(/^planned,intent,built,simulated,(skipped|failed)$/);
+    // Each action's transactions were simulated in sequence on one state: the first three actions (wrap,
+    // approve, swap or supply) would succeed as built; the fourth supplies weETH the vault only has once the
+    // third has run, so its supply step fails in a dry-run and the detail says which step.
+    const sim = j.actions.map((a) => (JSON.parse(a.detail ?? '{}') as { simulation?: { ok: boolean; inSequence: boolean; seq?: number } }).simulation);
+    expect(sim.slice(0, 3)).toEqual([{ ok: true, inSequence: true }, { ok: true, inSequence: true }, { ok: true, inSequence: true }]);
+    expect(sim[3]).toMatchObject({ ok: false, inSequence: true, seq: 1 });
     expect(j.txs).toEqual([]);
     expect(await admin.client.getTransactionCount({ address: vault })).toBe(nonce);
   }, 120_000);

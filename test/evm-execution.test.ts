@@ -378,7 +378,17 @@ describe('live execution on anvil', () => {
     const custom = await k.run(ids[0]!, action(1, 'sell', 'WETH', 'ETH', 5n * ETH));
     const string = await k.run(ids[1]!, action(2, 'mint', 'ETH', 'WETH', 0n));
     const refused = await k.run(ids[2]!, action(3, 'mint', 'ETH', 'WETH', 60n * ETH));
+    // approve + deposit with no WETH: the approval alone would pass, but the batch is simulated in sequence
+    // before the first signature, so the deposit's revert stops the action with nothing sent.
+    const [batchId] = k.plan([action(4, 'supply', 'WETH', 'SHARE', 5n * ETH)]);
+    const halfway = await k.run(batchId!, action(4, 'supply', 'WETH', 'SHARE', 5n * ETH));
     k.end();
+    expect(halfway.status).toBe('failed');
+    expect(halfway.detail.reason).toBe(
+      'simulation of the whole batch: transaction 2 of 2 (deposit 5000000000000000000 WETH into the sink) would revert after the earlier ones: InsufficientBalance(0, 5000000000000000000)',
+    );
+    expect(halfway.detail).toMatchObject({ stage: 'simulate', inSequence: true, simulations: [{ seq: 0, ok: true }, { seq: 1, ok: false, errorName: 'InsufficientBalance' }] });
+    expect(history(j, batchId!)).toEqual(['planned', 'intent', 'built', 'failed']);
     expect(custom.status).toBe('failed');
     expect(custom.detail.reason).toBe('simulation reverted: InsufficientBalance(0, 5000000000000000000)');
     expect(custom.detail).toMatchObject({ stage: 'simulate', errorName: 'InsufficientBalance' });
@@ -401,8 +411,12 @@ describe('live execution on anvil', () => {
     const k = new MiniKeeper(j, exec);
     const nonce0 = await nonceOf(vault, 'pending');
     const bal0 = await admin.client.getBalance({ address: vault });
-    const [ok, bad] = await k.runAll([action(1, 'mint', 'ETH', 'WETH', 1n * ETH), action(2, 'sell', 'WETH', 'ETH', 1n * ETH)]);
+    const [ok, bad, seq] = await k.runAll([action(1, 'mint', 'ETH', 'WETH', 1n * ETH), action(2, 'sell', 'WETH', 'ETH', 1n * ETH), action(3, 'supply', 'WETH', 'SHARE', 1n * ETH)]);
     k.end();
+    // A two-step action is simulated in sequence on one state (eth_simulateV1): the approval passes, the
+    // deposit fails for want of WETH, and the dry-run says which step and why.
+    expect(seq!.detail).toMatchObject({ dryRun: true, simulation: { ok: false, inSequence: true, seq: 1, reason: 'InsufficientBalance(0, 1000000000000000000)' } });
+    expect(seq!.detail.note).toBe('transaction 2 of 2 would fail after the earlier ones: later ones were not simulated');
     expect(ok!.status).toBe('skipped');
     expect(ok!.detail).toMatchObject({ dryRun: true, simulation: { ok: true } });
     expect(bad!.status).toBe('skipped');

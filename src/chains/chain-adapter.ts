@@ -45,6 +45,16 @@ export type Simulation =
   | { readonly ok: false; readonly reason: string; readonly detail: Record<string, unknown> };
 
 /**
+ * An action's transactions simulated in order, each on the state the earlier ones leave: `results` has
+ * one entry per transaction up to and including the first failure. 'unsupported' when the node cannot
+ * simulate a sequence (the pipeline then simulates each transaction alone).
+ */
+export type BatchSimulation =
+  | { readonly ok: true; readonly results: readonly Simulation[] }
+  | { readonly ok: false; readonly index: number; readonly reason: string; readonly results: readonly Simulation[] }
+  | { readonly ok: 'unsupported'; readonly reason: string };
+
+/**
  * Where the sending account stands right before signing. `ok: false` with 'external-nonce-use' or
  * 'sequence-gap' means someone else is using the account (or the chain lost our transaction): the
  * pipeline stops sending and halts, it does not fight for nonces. 'fee-cap' and 'stale' fail the one
@@ -133,6 +143,8 @@ export interface ChainAdapter<P = unknown> {
   build(action: PlannedAction, ctx: BuildInputs): Promise<BuildResult<P>>;
   /** Runs the transaction against current chain state without sending it; a failure carries a readable reason. */
   simulate(tx: UnsignedTx<P>): Promise<Simulation>;
+  /** Simulates the transactions in sequence (state carried from one to the next), if the chain can. */
+  simulateBatch?(txs: readonly UnsignedTx<P>[]): Promise<BatchSimulation>;
   /**
    * Checks the account's sequencing right before signing. `expected` is the nonce the keeper itself
    * expects next (from its journal and its own sends), or undefined when it has no expectation yet.

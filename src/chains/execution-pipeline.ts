@@ -5,7 +5,7 @@ import type { ExecutionContext } from '../executor/executor.js';
 import { KeeperError } from '../errors.js';
 import type { JournalPort, TransactionJournal, TransactionRecord } from '../journal/journal-port.js';
 import { isTxTerminal } from '../journal/transitions.js';
-import type { BuildInputs, ChainAdapter, JournaledTx, SignedTx, TxLookup, UnsignedTx } from './chain-adapter.js';
+import type { BatchSimulation, BuildInputs, ChainAdapter, JournaledTx, Simulation, SignedTx, TxLookup, UnsignedTx } from './chain-adapter.js';
 import { failpoint } from './failpoints.js';
 
 /**
@@ -173,24 +173,42 @@ export class ExecutionPipeline<P = unknown> {
     const built = await adapter.build(action, { spentToday: 0n, now: this.#clock(), fairRates });
     if (!built.ok) return { status: 'failed', reason: built.reason, txs: [], detail: { stage: 'build', dryRun: true, ...built.detail } };
     onStatus('built', { chain: adapter.chain, account: adapter.account, txCount: built.txs.length, txs: built.txs.map(txSummary) });
-    const sims: Array<Record<string, unknown>> = [];
-    for (const tx of built.txs) {
-      const sim = await adapter.simulate(tx);
-      sims.push({ seq: tx.seq, description: tx.description, ok: sim.ok, ...(sim.ok ? {} : { reason: sim.reason }), ...sim.detail });
+    const batch = await this.#simulateInSequence(built.txs);
+    let sims: Array<Record<string, unknown>>;
+    let note: string | undefined;
+    if (batch) {
+      sims = batch.results.map((sim, i) => simSummary(built.txs[i]!, sim));
+      if (batch.ok !== true) note = `transaction ${batch.index + 1} of ${built.txs.length} would fail after the earlier ones: later ones were not simulated`;
+    } else {
+      sims = [];
+      for (const tx of built.txs) sims.push(simSummary(tx, await adapter.simulate(tx)));
+      if (built.txs.length > 1) note = 'the node cannot simulate a sequence: each transaction was simulated against current state, without the earlier ones applied';
     }
-    const ok = sims.every((s) => s.ok === true);
+    const ok = sims.length === built.txs.length && sims.every((s) => s.ok === true);
     const firstFailure = sims.find((s) => s.ok !== true);
-    onStatus('simulated', { ok, simulations: sims });
+    onStatus('simulated', { ok, inSequence: batch !== undefined, simulations: sims });
     return {
       status: 'skipped',
       detail: {
         reason: 'dry-run: built and simulated, not signed or sent',
         dryRun: true,
-        simulation: { ok, ...(firstFailure ? { reason: firstFailure.reason } : {}) },
+        simulation: { ok, inSequence: batch !== undefined, ...(firstFailure ? { reason: firstFailure.reason, seq: firstFailure.seq } : {}) },
         simulations: sims,
-        ...(built.txs.length > 1 ? { note: 'each transaction is simulated against current state, without the earlier ones applied' } : {}),
+        ...(note ? { note } : {}),
       },
     };
+  }
+
+  /** The action's transactions simulated in order on one state, or undefined when the adapter or node cannot. */
+  async #simulateInSequence(txs: readonly UnsignedTx<P>[]): Promise<Extract<BatchSimulation, { results: unknown }> | undefined> {
+    const { adapter } = this.#d;
+    if (!adapter.simulateBatch) return undefined;
+    const r = await adapter.simulateBatch(txs);
+    if (r.ok === 'unsupported') {
+      this.#d.log?.debug({ reason: r.reason }, 'sequence simulation unsupported; simulating transactions one by one');
+      return undefined;
+    }
+    return r;
   }
 
   /**
@@ -228,6 +246,22 @@ export class ExecutionPipeline<P = unknown> {
       txs: settled,
       detail: { ...detail, ...(settled.length ? { partial: true, confirmedTxs: settled.length, of: built.txs.length } : {}) },
     });
+
+    // Before the first signature, the whole batch in sequence: an action whose later step would revert
+    // (a swap below its minimum after the approval) sends nothing, rather than stopping half done.
+    if (built.txs.length > 1) {
+      const batch = await this.#simulateInSequence(built.txs);
+      if (batch && batch.ok !== true) {
+        const tx = built.txs[batch.index]!;
+        return fail(`simulation of the whole batch: transaction ${batch.index + 1} of ${built.txs.length} (${tx.description}) would revert after the earlier ones: ${batch.reason}`, {
+          stage: 'simulate',
+          inSequence: true,
+          seq: tx.seq,
+          description: tx.description,
+          simulations: batch.results.map((sim, i) => simSummary(built.txs[i]!, sim)),
+        });
+      }
+    }
 
     for (const tx of built.txs) {
       const first = tx.seq === built.txs[0]?.seq;
@@ -509,6 +543,10 @@ export class ExecutionPipeline<P = unknown> {
     const cycleId = journal.actionInfo(base.actionId)?.cycleId ?? null;
     return this.#sendResigned(base, r.signed, 'cancel', r.description, r, cycleId);
   }
+}
+
+function simSummary(tx: UnsignedTx, sim: Simulation): Record<string, unknown> {
+  return { seq: tx.seq, description: tx.description, ok: sim.ok, ...(sim.ok ? {} : { reason: sim.reason }), ...sim.detail };
 }
 
 function txSummary(t: UnsignedTx): Record<string, unknown> {

@@ -15,7 +15,9 @@ import {
 } from 'viem';
 import type { AssetId } from '../../domain/asset.js';
 import type { PlannedAction } from '../../domain/action.js';
+import { simulateCalls } from 'viem/actions';
 import type {
+  BatchSimulation,
   BroadcastResult,
   BuildInputs,
   BuildResult,
@@ -255,6 +257,37 @@ export class EvmAdapter implements ChainAdapter<TxIntent> {
       ok: true,
       txs: intents.map((t, seq) => ({ seq, description: t.description, to: getAddress(t.to), calldata: t.data.toLowerCase(), value: t.value, valueAtRisk: t.valueAtRiskWei, payload: t })),
     };
+  }
+
+  /**
+   * The batch in order on one state through eth_simulateV1 (viem simulateCalls): each call sees what the
+   * earlier ones did (WETH wrapped, allowance set). A node without the method answers 'unsupported'.
+   */
+  async simulateBatch(txs: readonly UnsignedTx<TxIntent>[]): Promise<BatchSimulation> {
+    let r;
+    try {
+      r = await simulateCalls(this.#o.client, {
+        account: this.account as Address,
+        calls: txs.map((tx) => ({ to: tx.to as Address, data: tx.calldata as Hex, value: tx.value })),
+      });
+    } catch (e) {
+      const msg = e instanceof BaseError ? e.shortMessage : String(e);
+      // Method missing or refused: fall back to one-by-one simulation. Anything else (the node down) too,
+      // since each transaction is simulated again right before it is signed.
+      return { ok: 'unsupported', reason: msg };
+    }
+    const results: Simulation[] = [];
+    for (const [i, c] of r.results.entries()) {
+      if (c.status === 'success') {
+        results.push({ ok: true, gas: c.gasUsed, detail: { gasUsed: c.gasUsed.toString() } });
+        continue;
+      }
+      const d = decodeRevert(c.error, this.#abis);
+      results.push({ ok: false, reason: d.reason, detail: { revert: d.reason, ...(d.errorName ? { errorName: d.errorName, args: d.args } : {}), ...(d.data ? { revertData: d.data } : {}) } });
+      return { ok: false, index: i, reason: d.reason, results };
+    }
+    if (results.length !== txs.length) return { ok: 'unsupported', reason: `the node returned ${results.length} results for ${txs.length} calls` };
+    return { ok: true, results };
   }
 
   async simulate(tx: UnsignedTx<TxIntent>): Promise<Simulation> {
