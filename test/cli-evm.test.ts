@@ -172,7 +172,7 @@ describe('once --executor evm (CLI subprocess against anvil)', () => {
 
       const status = await cliRun(['evm', 'status', '-c', file]);
       expect(status.code).toBe(0);
-      expect(status.stdout).toMatch(new RegExp(`not halted\\n1 transaction\\(s\\) in flight:\\n  #1 action 1 step 0 action nonce ${nonce0} sent 0x[0-9a-f]{64}, maxFee [0-9.]+ gwei: wrap`));
+      expect(status.stdout).toMatch(new RegExp(`not halted\\nvalue at risk sent today \\(UTC\\): 49\\.896350249481756356 ETH of the policy's 300 ETH per-day cap\\n1 transaction\\(s\\) in flight:\\n  #1 action 1 step 0 action nonce ${nonce0} sent 0x[0-9a-f]{64}, maxFee [0-9.]+ gwei: wrap`));
 
       // Cancel: mine only once the replacement is in the node's pool (the original never mines).
       const cancelling = cliRun(['evm', 'cancel', '--nonce', String(nonce0), '--live', '-c', file], { env });
@@ -194,7 +194,7 @@ describe('once --executor evm (CLI subprocess against anvil)', () => {
     } finally {
       await rpc('evm_setAutomine', [true]);
     }
-    expect((await cliRun(['evm', 'status', '-c', file])).stdout).toBe('vault eth-restaking: not halted\nno transaction in flight\n');
+    expect((await cliRun(['evm', 'status', '-c', file])).stdout).toBe("vault eth-restaking: not halted\nvalue at risk sent today (UTC): 0 ETH of the policy's 300 ETH per-day cap\nno transaction in flight\n");
     expect((await cliRun(['evm', 'resume', '-c', file, '--note', 'x'])).stdout).toMatch(/is not halted; nothing to resume/);
 
     // A fill further from the plan than the reconciliation tolerance halts the vault (the Uniswap buy fills

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { haltState, resumeVault } from '../../chains/execution-pipeline.js';
 import { formatUnits } from '../../domain/amount.js';
-import { formatTime } from '../../domain/time.js';
+import { DAY, formatTime } from '../../domain/time.js';
 import { KeeperError } from '../../errors.js';
 import type { Journal } from '../../journal/journal.js';
 import type { TransactionRecord } from '../../journal/journal-port.js';
@@ -31,12 +31,18 @@ function txLine(t: TransactionRecord): string {
   return `  #${t.id} action ${t.actionId} step ${t.seq} ${t.kind} nonce ${t.nonce ?? '—'} ${t.status} ${t.txHash ?? '(no hash yet)'}${fee}: ${t.description}`;
 }
 
-/** `evm status`: the halt in force (if any) and every transaction still in flight. */
-export function evmStatusCommand(o: OperatorOptions, out: (l: string) => void): number {
+/** `evm status`: the halt in force (if any), today's spend against the policy's cap, every transaction still in flight. */
+export function evmStatusCommand(o: OperatorOptions, out: (l: string) => void, now = Date.now()): number {
   const { vault, journal } = open(o);
   try {
     const halt = haltState(journal, vault.config.name);
     out(halt ? `vault ${vault.config.name}: HALTED — ${halt}` : `vault ${vault.config.name}: not halted`);
+    if (vault.config.execution?.evm) {
+      const { evm, policy } = loadEvmExecutionSetup(vault, { allowPlaceholder: true });
+      const day = now - (now % DAY);
+      const spent = journal.spentBetween(`evm:${evm.chainId}`, evm.vault, day, day + DAY);
+      out(`value at risk sent today (UTC): ${formatUnits(spent, 18)} ETH of the policy's ${formatUnits(policy.caps.perDayWei, 18)} ETH per-day cap`);
+    }
     const open = journal.openTransactions();
     out(open.length === 0 ? 'no transaction in flight' : `${open.length} transaction(s) in flight:`);
     for (const t of open) out(txLine(t));
