@@ -31,6 +31,11 @@ function account(index: number): { vault: Address; key: Hex } {
   return { vault: getAddress(anvilAccount(index).address), key: toHex(anvilAccount(index).getHdKey().privateKey as Uint8Array) as Hex };
 }
 
+/** The keeper takes its holdings from the chain: give a vault account exactly the config's 100 ETH. */
+async function fundLikeConfig(who: Address): Promise<void> {
+  await admin.client.request({ method: 'anvil_setBalance', params: [who, toHex(100n * 10n ** 18n)] } as never);
+}
+
 beforeAll(async () => {
   anvil = await startAnvil({ chainId: 31337 });
   admin = testChain(anvil.rpcUrl, { chainId: 31337 });
@@ -38,6 +43,8 @@ beforeAll(async () => {
   d = await deployExecDoubles(admin, { curveSeed: 1000n, curvePrices: { weETH: (10n ** 36n) / 961_510_000_000_000_000n }, uniswapPrices: { buy: 854_470_000_000_000_000n } });
   dir = tempDir('cli-evm-');
   ({ vault, key } = account(2));
+  await fundLikeConfig(vault);
+  await fundLikeConfig(account(3).vault);
   writeDoublesDeployment(d, join(dir, 'deployment.yaml'));
 }, 120_000);
 
@@ -151,6 +158,17 @@ describe('once --executor evm (CLI subprocess against anvil)', () => {
     }
     // The chain agrees: the vault's nonce advanced by exactly the journaled transactions.
     expect(await admin.client.getTransactionCount({ address: vault })).toBe(nonce + j.txs.length);
+    // The next cycle reads the chain's balances: after a live cycle the journal's holdings agree with them
+    // (no drift); only the Aave positions differ, by the day's interest the recorded index adds and the
+    // doubles do not pay.
+    const again = await cliRun(['once', '--executor', 'evm', '--live', '-c', file], { env: { [KEY_VAR]: key } });
+    expect(again.code, again.stderr).toBe(0);
+    const db = openJournalDb(join(dir, 'live.sqlite'), { readonly: true });
+    const ev = db.prepare("SELECT kind, data_json AS data FROM events WHERE kind LIKE 'holdings-%'").all() as { kind: string; data: string }[];
+    db.close();
+    expect(ev.map((e) => e.kind)).not.toContain('holdings-drift');
+    for (const e of ev) for (const c of (JSON.parse(e.data) as { changes: { asset: string; relative: number }[] }).changes) expect(c.asset, JSON.stringify(c)).toMatch(/^aave-v3-/);
+
     const secret = key.slice(2).toLowerCase();
     expect((r.stdout + r.stderr).toLowerCase()).not.toContain(secret);
     expect(readFileSync(join(dir, 'live.sqlite')).toString('latin1').toLowerCase()).not.toContain(secret);

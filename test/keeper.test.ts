@@ -43,6 +43,75 @@ function start(journalPath: string, source: YieldSource, executor: Executor = ne
   return { journal, keeper };
 }
 
+describe('holdings from the executor (a chain executor reads the vault balances)', () => {
+  /** A paper executor that also reports holdings, as a chain executor does. */
+  class ReportingExecutor extends PaperExecutor {
+    reads = 0;
+    constructor(private readonly report: () => ReadonlyMap<string, bigint>) {
+      super();
+    }
+    async readHoldings(): Promise<ReadonlyMap<string, bigint>> {
+      this.reads++;
+      return this.report();
+    }
+  }
+  const E18 = 10n ** 18n;
+
+  it('plans from what the chain holds, and journals the difference from the journal (drift above 0.1 % is a warning)', async () => {
+    const dir = tempDir();
+    const ex = new ReportingExecutor(() => new Map([['ETH', 40n * E18], ['wstETH', 0n]]));
+    const { journal, keeper } = start(join(dir, 'j.sqlite'), new ReplaySource(rows), ex);
+    const r = await keeper.runCycle(T0);
+    expect(ex.reads).toBe(1);
+    expect(r.status).toBe('completed');
+    // Sized on 40 ETH, not the config's 100: NAV (after this cycle's costs) and every entry follow the chain.
+    expect(r.navBase).toBeLessThanOrEqual(40n * E18);
+    expect(r.navBase).toBeGreaterThan(39n * E18);
+    const db = openJournalDb(join(dir, 'j.sqlite'), { readonly: true });
+    const drift = listEvents(db, { kind: 'holdings-drift' });
+    expect(drift).toHaveLength(1);
+    expect(drift[0]?.severity).toBe('warn');
+    expect(drift[0]?.message).toBe('holdings taken from the chain (journal → chain, base units): ETH 100000000000000000000 → 40000000000000000000');
+    const spent = db.prepare("SELECT SUM(CAST(amount_in AS REAL)) AS s FROM actions WHERE from_asset = 'ETH'").get() as { s: number };
+    expect(spent.s).toBeLessThanOrEqual(40e18);
+    db.close();
+    journal.close();
+  });
+
+  it('a small difference is adopted quietly (info); no difference, no event', async () => {
+    const dir = tempDir();
+    let eth = 100n * E18 + 10n ** 15n; // +0.001 %
+    const ex = new ReportingExecutor(() => new Map([['ETH', eth]]));
+    const { journal, keeper } = start(join(dir, 'j.sqlite'), new ReplaySource(rows), ex);
+    await keeper.runCycle(T0);
+    eth = keeper.currentPortfolio.holdings.get('ETH') ?? 0n; // the chain now agrees with the journal
+    await keeper.runCycle(T0 + DAY);
+    const db = openJournalDb(join(dir, 'j.sqlite'), { readonly: true });
+    expect(listEvents(db, { kind: 'holdings-synced' }).map((e) => e.severity)).toEqual(['info']);
+    expect(listEvents(db, { kind: 'holdings-drift' })).toEqual([]);
+    db.close();
+    journal.close();
+  });
+
+  it('fails the cycle closed when the balances cannot be read: no plan, a critical event', async () => {
+    const dir = tempDir();
+    const ex = new ReportingExecutor(() => {
+      throw new Error('RPC http://127.0.0.1:1 refused the connection');
+    });
+    const { journal, keeper } = start(join(dir, 'j.sqlite'), new ReplaySource(rows), ex);
+    const r = await keeper.runCycle(T0);
+    expect(r.status).toBe('failed');
+    expect(r.planned).toBe(0);
+    expect(r.note).toBe('holdings read failed: RPC http://127.0.0.1:1 refused the connection');
+    const db = openJournalDb(join(dir, 'j.sqlite'), { readonly: true });
+    const ev = listEvents(db, { kind: 'holdings-read-failed' });
+    expect(ev.map((e) => [e.severity, e.message])).toEqual([['critical', "could not read the vault's balances: RPC http://127.0.0.1:1 refused the connection"]]);
+    expect(db.prepare('SELECT COUNT(*) AS n FROM actions').get()).toEqual({ n: 0 });
+    db.close();
+    journal.close();
+  });
+});
+
 describe('keeper cycle', () => {
   it('fails closed when a source covering a held asset fails: no plan, an event says which and why', async () => {
     const dir = tempDir();

@@ -1,4 +1,5 @@
 import type { ActionStatus, Fill, PlannedAction } from '../domain/action.js';
+import type { AssetId } from '../domain/asset.js';
 import type { Portfolio } from '../domain/portfolio.js';
 import type { Universe } from '../config/universe.js';
 import type { Snapshot } from '../market/asset-view.js';
@@ -26,4 +27,11 @@ export interface ExecutionResult {
 export interface Executor {
   readonly mode: string;
   execute(action: PlannedAction, portfolio: Portfolio, ctx: ExecutionContext): Promise<ExecutionResult>;
+  /**
+   * What the vault actually holds, where that is known outside the journal (a chain executor reads its
+   * account's balances): per universe asset it can read, in base units. The keeper adopts these before
+   * deciding, so a live plan starts from the chain, not from the journal's running estimate. Paper
+   * executors have no such source and omit it.
+   */
+  readHoldings?(universe: Universe): Promise<ReadonlyMap<AssetId, bigint>>;
 }

@@ -15,6 +15,7 @@ import type { Strategy } from '../strategy/strategy.js';
 import type { YieldSource } from '../sources/yield-source.js';
 import type { CycleReport } from './cycle-report.js';
 import { decideCycle, type DecisionSettings } from './decide-cycle.js';
+import { adoptChainHoldings } from './holdings-sync.js';
 import { haltReasonOf, isReconciling, recoverUnfinished, type InFlightOutcome } from './recover.js';
 
 export interface KeeperOptions {
@@ -146,6 +147,39 @@ export class Keeper {
     return this.o.clock ? this.o.clock() : now;
   }
 
+  /**
+   * Adopts what the executor reads as the vault's real balances (a chain executor; paper has none) and
+   * journals any difference from the journal's estimate: 'holdings-drift' (warn) beyond 0.1 %, for
+   * example funds moved outside the keeper, else 'holdings-synced' (info, e.g. interest the estimate
+   * missed). Returns the error message when the read fails.
+   */
+  private async syncHoldings(cycleId: number, now: number): Promise<string | undefined> {
+    const ex = this.o.executor;
+    if (!ex.readHoldings) return undefined;
+    let chain: ReadonlyMap<AssetId, bigint>;
+    try {
+      chain = await ex.readHoldings(this.o.vault.universe);
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      this.o.journal.recordEvent({ cycleId, at: this.at(now), kind: 'holdings-read-failed', severity: 'critical', message: `could not read the vault's balances: ${message}` });
+      return message;
+    }
+    const s = adoptChainHoldings(this.portfolio, chain);
+    this.portfolio = s.portfolio;
+    if (s.changes.length === 0) return undefined;
+    const drift = s.changes.some((c) => c.relative > 0.001);
+    const list = s.changes.map((c) => `${c.asset} ${c.journal} → ${c.chain}`).join(', ');
+    this.o.journal.recordEvent({
+      cycleId,
+      at: this.at(now),
+      kind: drift ? 'holdings-drift' : 'holdings-synced',
+      severity: drift ? 'warn' : 'info',
+      message: `holdings taken from the chain (journal → chain, base units): ${list}`,
+      data: { changes: s.changes.map((c) => ({ asset: c.asset, journal: c.journal.toString(), chain: c.chain.toString(), relative: c.relative })) },
+    });
+    return undefined;
+  }
+
   private async cycle(now: number): Promise<CycleReport> {
     const { journal: j, vault } = this.o;
     const u = vault.universe;
@@ -184,6 +218,13 @@ export class Keeper {
     }
     const snapshot = this.market.view(now);
     this.portfolio = accrueRebasing(u, snapshot, this.portfolio);
+    const holdingsError = await this.syncHoldings(cycleId, now);
+    if (holdingsError !== undefined) {
+      const v = valuePortfolio(u, snapshot, this.portfolio);
+      j.recordDecision(cycleId, { strategy: this.o.strategy.name, weights: currentWeights(u, v), rationale: ["no plan: the vault's balances could not be read (fail closed)"], halted: true });
+      j.endCycle(cycleId, this.at(now), 'failed', { reason: 'holdings read failed', message: holdingsError });
+      return report('failed', { navBase: v.nav, current: currentWeights(u, v), note: `holdings read failed: ${holdingsError}` });
+    }
     if (blocking.length > 0) {
       const v = valuePortfolio(u, snapshot, this.portfolio);
       j.recordDecision(cycleId, { strategy: this.o.strategy.name, weights: currentWeights(u, v), rationale: ['no plan: a source covering a held asset failed (fail closed)'], halted: true });

@@ -7,6 +7,7 @@ import { fairRate } from '../../market/valuation.js';
 import { holding, withHolding, type Portfolio } from '../../domain/portfolio.js';
 import { KeeperError } from '../../errors.js';
 import type { ExecutionContext, ExecutionResult, Executor } from '../../executor/executor.js';
+import type { Universe } from '../../config/universe.js';
 import type { InFlightReport } from '../reconcile-inflight.js';
 import { reconcileInFlight } from '../reconcile-inflight.js';
 import {
@@ -135,6 +136,16 @@ export class EvmExecutor implements Executor {
   async cancel(nonce: number) {
     if (this.mode !== 'live') throw new KeeperError('dry-run never sends, so it cannot cancel');
     return this.pipeline.cancel(nonce);
+  }
+
+  /** The vault's balance of every universe asset with a token here (and the native asset), at one block. */
+  async readHoldings(universe: Universe): Promise<ReadonlyMap<AssetId, bigint>> {
+    const tokens: Record<AssetId, Address | null> = {};
+    for (const a of universe.assets) {
+      if (a.id === this.#o.nativeAsset) tokens[a.id] = null;
+      else if (this.#o.tokens[a.id]) tokens[a.id] = this.#o.tokens[a.id] as Address;
+    }
+    return new Map(Object.entries(await this.#o.adapter.balances(tokens)));
   }
 
   #tokensFor(a: PlannedAction): Record<AssetId, Address | null> | string {
