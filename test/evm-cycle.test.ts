@@ -188,6 +188,10 @@ describe('a whole cycle on anvil', () => {
     expect(wstethBought * 100n).toBeGreaterThanOrEqual(BigInt(uni.expectedOut) * 99n);
     const uniTxs = txs.filter((t) => t.actionId === uni.id);
     expect(uniTxs.map((t) => t.description.split(' ')[0])).toEqual(['wrap', 'approve', 'buy']);
+    // Each transaction is journaled with the policy rule that allowed it.
+    const allowedBy = (txId: number) => (JSON.parse((db.prepare("SELECT detail_json AS d FROM transaction_status WHERE transaction_id = ? AND status = 'built'").get(txId) as { d: string }).d) as { allowedBy: string }).allowedBy;
+    expect(uniTxs.map((t) => allowedBy(t.id))).toEqual(['weth-deposit', 'weth-approve', 'uniswap-wsteth-buy']);
+    expect(txs.filter((t) => t.actionId === aaveWeeth.id).map((t) => allowedBy(t.id))).toEqual(['weeth-approve', 'aave-supply']);
     // Its minimum out was checked against a fresh quote read from the pool at build time, not the plan's.
     const freshQuote = (wstethIn * 854_470_000_000_000_000n) / 10n ** 18n;
     expect(uniTxs[2]!.description).toContain(`(quoted ${formatEther(freshQuote)})`);

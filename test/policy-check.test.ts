@@ -39,7 +39,8 @@ describe('policyChecker', () => {
   it('allows an on-policy batch exactly as built (wrap, exact approve, supply)', () => {
     const txs = buildAction(supply, ctx);
     expect(txs.map((t) => t.call.signature)).toEqual(['deposit()', 'approve(address,uint256)', 'supply(address,uint256,address,uint16)']);
-    expect(check(txs, guard(supply))).toEqual({ allowed: true });
+    // Each transaction's allowing rule is named, for the journal.
+    expect(check(txs, guard(supply))).toEqual({ allowed: true, rules: ['weth-deposit', 'weth-approve', 'aave-supply'] });
   });
 
   it('refuses an off-policy transaction, naming the action, the transaction and the reason', () => {
@@ -70,7 +71,7 @@ describe('policyChecker', () => {
     expect(v.allowed).toBe(false);
     if (!v.allowed) expect(v.reason).toMatch(/msg\.value 60 ETH is above the rule.s max perTransactionEth/);
     // 10 ETH wrapped and 10 ETH supplied count 20 ETH at risk: allowed at 280 already sent, refused above.
-    expect(check(buildAction(supply, ctx), guard(supply, 280n * ETH))).toEqual({ allowed: true });
+    expect(check(buildAction(supply, ctx), guard(supply, 280n * ETH))).toMatchObject({ allowed: true });
     const over = check(buildAction(supply, ctx), guard(supply, 280n * ETH + 1n));
     expect(over).toMatchObject({ allowed: false, index: 2 });
   });

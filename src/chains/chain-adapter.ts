@@ -34,6 +34,8 @@ export interface UnsignedTx<P = unknown> {
   readonly valueAtRisk: bigint;
   /** The adapter's own form of the transaction (EVM: the builder's TxIntent). */
   readonly payload: P;
+  /** Which rule of the transaction policy allowed it (journaled with the transaction). */
+  readonly allowedBy?: string | undefined;
 }
 
 export type BuildResult<P> =

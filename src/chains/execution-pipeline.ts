@@ -299,7 +299,7 @@ export class ExecutionPipeline<P = unknown> {
         meta: signed.meta,
         createdAt: this.#clock(),
         history: [
-          { status: 'built', at: builtAt },
+          { status: 'built', at: builtAt, ...(tx.allowedBy ? { detail: { allowedBy: tx.allowedBy } } : {}) },
           { status: 'simulated', at: simAt, detail: sim.detail },
           { status: 'signed', at: this.#clock(), detail: { hash: signed.hash, nonce: signed.nonce, ...prep.detail } },
         ],
@@ -550,7 +550,7 @@ function simSummary(tx: UnsignedTx, sim: Simulation): Record<string, unknown> {
 }
 
 function txSummary(t: UnsignedTx): Record<string, unknown> {
-  return { seq: t.seq, description: t.description, to: t.to, value: t.value.toString(), valueAtRisk: t.valueAtRisk.toString(), calldata: t.calldata };
+  return { seq: t.seq, description: t.description, to: t.to, value: t.value.toString(), valueAtRisk: t.valueAtRisk.toString(), calldata: t.calldata, ...(t.allowedBy ? { allowedBy: t.allowedBy } : {}) };
 }
 
 /** For the executors: the action-level status callback, typed. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, type Issue } from '../errors.js';
 import { loadYaml } from './load-yaml.js';
@@ -13,7 +13,10 @@ export interface LoadedVault {
   readonly registry: Registry;
   readonly universe: Universe;
   readonly paths: { readonly registry: string; readonly history: string | undefined; readonly journal: string; readonly policy?: string | undefined; readonly deployment?: string | undefined };
-  /** sha256 of the vault file and the registry file, so the journal can tell which config made a decision. */
+  /**
+   * sha256 of the vault file, the registry file and, when present, the transaction policy and deployment
+   * files, so the journal can tell which configuration (and which policy) made a decision.
+   */
   readonly hash: string;
 }
 
@@ -29,7 +32,12 @@ export function loadVault(file: string): LoadedVault {
   const registry = loadYaml(registryPath, RegistrySchema);
   const issues = crossCheck(path, config, registry);
   if (issues.length > 0) throw new ConfigError(path, issues);
-  const hash = createHash('sha256').update(readFileSync(path)).update(readFileSync(registryPath)).digest('hex');
+  const policy = config.execution?.policy ? resolve(dir, config.execution.policy) : undefined;
+  const deployment = config.execution?.evm?.deployment ? resolve(dir, config.execution.evm.deployment) : undefined;
+  const h = createHash('sha256').update(readFileSync(path)).update(readFileSync(registryPath));
+  // A missing policy is reported where it is loaded (--executor evm); paper runs do not need it.
+  for (const f of [policy, deployment]) if (f && existsSync(f)) h.update(readFileSync(f));
+  const hash = h.digest('hex');
   return {
     file: path,
     config,
@@ -39,8 +47,8 @@ export function loadVault(file: string): LoadedVault {
       registry: registryPath,
       history: config.history ? resolve(dir, config.history) : undefined,
       journal: resolve(dir, config.journal),
-      policy: config.execution?.policy ? resolve(dir, config.execution.policy) : undefined,
-      deployment: config.execution?.evm?.deployment ? resolve(dir, config.execution.evm.deployment) : undefined,
+      policy,
+      deployment,
     },
     hash,
   };

@@ -50,7 +50,8 @@ export interface GuardContext {
   readonly spentTodayWei: bigint;
   readonly now: number;
 }
-export type GuardVerdict = { readonly allowed: true } | { readonly allowed: false; readonly index: number; readonly reason: string };
+/** Allowed: the id of the rule that allowed each transaction, in order (when the guard names rules). */
+export type GuardVerdict = { readonly allowed: true; readonly rules?: readonly string[] | undefined } | { readonly allowed: false; readonly index: number; readonly reason: string };
 /**
  * The policy guard: may this action's transactions be signed at all? It sees the whole batch exactly as
  * it will be signed, so it can hold each approval to what the later calls pull and count the day's caps
@@ -255,7 +256,7 @@ export class EvmAdapter implements ChainAdapter<TxIntent> {
     }
     return {
       ok: true,
-      txs: intents.map((t, seq) => ({ seq, description: t.description, to: getAddress(t.to), calldata: t.data.toLowerCase(), value: t.value, valueAtRisk: t.valueAtRiskWei, payload: t })),
+      txs: intents.map((t, seq) => ({ seq, description: t.description, to: getAddress(t.to), calldata: t.data.toLowerCase(), value: t.value, valueAtRisk: t.valueAtRiskWei > t.value ? t.valueAtRiskWei : t.value, payload: t, allowedBy: v.rules?.[seq] })),
     };
   }
 

@@ -11,6 +11,6 @@ import type { Policy } from './policy/policy-schema.js';
 export function policyChecker(policy: Policy): CheckBatchFn {
   return (txs, g) => {
     const r = checkBatch(txs, policy, { chainId: g.chainId, spentTodayWei: g.spentTodayWei });
-    return r.allowed ? { allowed: true } : { allowed: false, index: r.index, reason: `policy refuses action ${g.action.seq} (${g.action.kind} ${g.action.from}→${g.action.to}): ${r.reason}` };
+    return r.allowed ? { allowed: true, rules: r.results.map((x) => x.rule) } : { allowed: false, index: r.index, reason: `policy refuses action ${g.action.seq} (${g.action.kind} ${g.action.from}→${g.action.to}): ${r.reason}` };
   };
 }
