@@ -6,6 +6,7 @@ import { ConfigError } from '../errors.js';
 import { parseDuration, parseTime } from '../domain/time.js';
 import { openJournal } from '../journal/open-journal.js';
 import type { Journal } from '../journal/journal.js';
+import { InstanceLease } from '../keeper/instance-lease.js';
 import { ReplaySource } from '../sources/recorded/replay-source.js';
 import { loadSolver } from '../strategy/load-solver.js';
 import { loadStrategy, parseStrategyParams } from '../strategy/load-strategy.js';
@@ -60,9 +61,21 @@ export async function prepare(o: CommonOptions): Promise<Prepared> {
   return { vault, strategy, params, solver, log: makeLogger(o.logLevel), journalPath: o.journal ?? vault.paths.journal };
 }
 
-export function openVaultJournal(path: string): Journal {
-  mkdirSync(dirname(path), { recursive: true });
-  return openJournal(path);
+/**
+ * Opens the vault's journal for a command that writes runs to it, holding the instance lease (one keeper
+ * per journal; instance-lease.ts) until the journal is closed. Pass an already-taken lease when the
+ * command needed it earlier (run --fresh takes it before moving an old journal aside).
+ */
+export function openVaultJournal(path: string, command: string, lease: InstanceLease = InstanceLease.acquire(path, command)): Journal {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    const journal = openJournal(path);
+    journal.onClose(() => lease.release());
+    return journal;
+  } catch (e) {
+    lease.release();
+    throw e;
+  }
 }
 
 export function replaySource(vault: LoadedVault): ReplaySource {

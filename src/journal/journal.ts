@@ -742,7 +742,15 @@ export class Journal implements JournalPort, TransactionJournal {
     });
   }
 
+  #onClose: Array<() => void> = [];
+
+  /** Runs `fn` once the journal is closed (the CLI releases the keeper's instance lease this way). */
+  onClose(fn: () => void): void {
+    this.#onClose.push(fn);
+  }
+
   close(): void {
     if (this.#db.open) this.#db.close();
+    for (const fn of this.#onClose.splice(0)) fn();
   }
 }

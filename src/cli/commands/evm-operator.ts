@@ -6,6 +6,8 @@ import { KeeperError } from '../../errors.js';
 import type { Journal } from '../../journal/journal.js';
 import type { TransactionRecord } from '../../journal/journal-port.js';
 import { loadVault } from '../../config/load-vault.js';
+import { existsSync } from 'node:fs';
+import { openJournal } from '../../journal/open-journal.js';
 import { openVaultJournal } from '../prepare.js';
 import { evmExecutorFor, loadEvmExecutionSetup } from './evm-executor-setup.js';
 
@@ -20,10 +22,11 @@ export interface OperatorOptions {
   readonly journal?: string | undefined;
 }
 
-function open(o: OperatorOptions) {
+/** Cancel and resume write runs of their own, so they take the instance lease: not while a keeper runs. */
+function open(o: OperatorOptions, command: string) {
   const vault = loadVault(o.config);
   const path = o.journal ?? vault.paths.journal;
-  return { vault, path, journal: openVaultJournal(path) };
+  return { vault, path, journal: openVaultJournal(path, command) };
 }
 
 function txLine(t: TransactionRecord): string {
@@ -33,7 +36,11 @@ function txLine(t: TransactionRecord): string {
 
 /** `evm status`: the halt in force (if any), today's spend against the policy's cap, every transaction still in flight. */
 export function evmStatusCommand(o: OperatorOptions, out: (l: string) => void, now = Date.now()): number {
-  const { vault, journal } = open(o);
+  // Read-only, so it works while the keeper runs (no lease).
+  const vault = loadVault(o.config);
+  const path = o.journal ?? vault.paths.journal;
+  if (!existsSync(path)) throw new KeeperError(`no journal at ${path}`);
+  const journal = openJournal(path, { readonly: true });
   try {
     const halt = haltState(journal, vault.config.name);
     out(halt ? `vault ${vault.config.name}: HALTED — ${halt}` : `vault ${vault.config.name}: not halted`);
@@ -60,7 +67,7 @@ function operatorRun(journal: Journal, vault: ReturnType<typeof loadVault>, at: 
 export function evmResumeCommand(o: OperatorOptions & { note?: string | undefined }, out: (l: string) => void, now = Date.now()): number {
   const note = o.note?.trim();
   if (!note) throw new KeeperError('evm resume needs --note "<why it is safe to resume>" (it is journaled with the resume)');
-  const { vault, journal } = open(o);
+  const { vault, journal } = open(o, 'evm resume');
   try {
     const halt = haltState(journal, vault.config.name);
     if (!halt) {
@@ -86,7 +93,7 @@ export function evmResumeCommand(o: OperatorOptions & { note?: string | undefine
  * maxWait) so the journal ends with the outcome: the cancel mined, or the original did first.
  */
 export async function evmCancelCommand(o: OperatorOptions & { nonce: number; live?: boolean | undefined; log: Logger }, out: (l: string) => void): Promise<number> {
-  const { vault, journal } = open(o);
+  const { vault, journal } = open(o, 'evm cancel');
   try {
     const setup = loadEvmExecutionSetup(vault);
     if (setup.evm.mode !== 'live' || !o.live) throw new KeeperError('evm cancel signs a transaction: it needs execution.evm.mode live and the --live flag');

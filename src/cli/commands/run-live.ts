@@ -48,7 +48,7 @@ export async function runLiveCommand(o: LiveOptions, out: (l: string) => void): 
   const kind = executorKind(o);
   const p = await prepare(o);
   const source = liveSourceOf(p);
-  const journal = openVaultJournal(p.journalPath);
+  const journal = openVaultJournal(p.journalPath, o.once ? 'once --feed live' : 'run --feed live');
   const u = p.vault.universe;
   const start = o.at ? parseTime(o.at) : Date.now();
   let keeper: Keeper;
@@ -95,7 +95,7 @@ export interface RecordOptions extends CommonOptions {
 export async function recordCommand(o: RecordOptions, out: (l: string) => void): Promise<number> {
   const p = await prepare(o);
   const source = liveSourceOf(p);
-  const journal = openVaultJournal(p.journalPath);
+  const journal = openVaultJournal(p.journalPath, 'record');
   const runId = journal.startRun({ at: Date.now(), mode: 'record', vault: p.vault.config.name, configHash: p.vault.hash, configJson: toJsonText('run config', p.vault.config) });
   let n = 0;
   const sample = async () => {

@@ -7,6 +7,7 @@ import { OverlapGuard } from '../../keeper/overlap-guard.js';
 import { formatSummary, summarize } from '../../keeper/run-summary.js';
 import { valuePortfolio } from '../../market/valuation.js';
 import { MarketState } from '../../market/market-state.js';
+import { InstanceLease } from '../../keeper/instance-lease.js';
 import { openVaultJournal, prepare, replaySource, replayWindow, type CommonOptions } from '../prepare.js';
 import { executorFor, executorKind, type ExecutorFlags } from './evm-executor-setup.js';
 
@@ -31,12 +32,20 @@ export async function runCommand(o: RunOptions, out: (line: string) => void = (l
   const p = await prepare(o);
   const source = replaySource(p.vault);
   const window = replayWindow(p.vault, source, o);
-  if (o.fresh && existsSync(p.journalPath)) {
-    const aside = `${p.journalPath}.${new Date().toISOString().replace(/[:.]/g, '-')}.bak`;
-    for (const ext of ['', '-wal', '-shm']) if (existsSync(p.journalPath + ext)) renameSync(p.journalPath + ext, aside + ext);
-    out(`kept the previous journal as ${aside}`);
+  // The lease comes first: --fresh must never move aside a journal another keeper is writing.
+  const command = o.once ? 'once' : 'run';
+  const lease = InstanceLease.acquire(p.journalPath, command);
+  try {
+    if (o.fresh && existsSync(p.journalPath)) {
+      const aside = `${p.journalPath}.${new Date().toISOString().replace(/[:.]/g, '-')}.bak`;
+      for (const ext of ['', '-wal', '-shm']) if (existsSync(p.journalPath + ext)) renameSync(p.journalPath + ext, aside + ext);
+      out(`kept the previous journal as ${aside}`);
+    }
+  } catch (e) {
+    lease.release();
+    throw e;
   }
-  const journal = openVaultJournal(p.journalPath);
+  const journal = openVaultJournal(p.journalPath, command, lease);
   const vaultName = p.vault.config.name;
   const lastDecision = journal.lastDecisionTime(vaultName);
   const atOverride = o.at ? Date.parse(o.at) : undefined;
