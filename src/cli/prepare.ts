@@ -6,6 +6,7 @@ import { ConfigError } from '../errors.js';
 import { parseDuration, parseTime } from '../domain/time.js';
 import { openJournal } from '../journal/open-journal.js';
 import type { Journal } from '../journal/journal.js';
+import { WebhookAlerts } from '../alerts/webhook-alerts.js';
 import { InstanceLease } from '../keeper/instance-lease.js';
 import { ReplaySource } from '../sources/recorded/replay-source.js';
 import { loadSolver } from '../strategy/load-solver.js';
@@ -59,6 +60,18 @@ export async function prepare(o: CommonOptions): Promise<Prepared> {
   const params = parseStrategyParams(strategy, { ...rawParams, ...parseParamOverrides(o.param) }, vault.file);
   const solver = await loadSolver(vault.config.optimizer.solver);
   return { vault, strategy, params, solver, log: makeLogger(o.logLevel), journalPath: o.journal ?? vault.paths.journal };
+}
+
+/**
+ * Sends the journal's events to the vault's alert webhook, if one is configured. The returned flush waits
+ * for deliveries in flight (call it before the command exits).
+ */
+export function attachAlerts(journal: Journal, vault: LoadedVault, log: Logger): { flush(): Promise<void> } {
+  const hook = vault.config.alerts?.webhook;
+  if (!hook) return { flush: async () => {} };
+  const alerts = new WebhookAlerts(hook, { vault: vault.config.name, log });
+  journal.onEvent((e) => alerts.notify(e));
+  return { flush: () => alerts.flush() };
 }
 
 /**

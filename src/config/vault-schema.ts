@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { AlertsSchema } from '../alerts/alert-config.js';
 import { CHAINS } from '../domain/asset.js';
 import { parseDuration, parseTime } from '../domain/time.js';
 import { LiveSourcesSchema } from '../sources/live-sources.js';
@@ -138,6 +139,8 @@ export const VaultSchema = z
         incentiveHaircut: fraction.default(0.5),
       })
       .prefault({}),
+    /** Where journaled events that need a person right away are sent (a webhook). */
+    alerts: AlertsSchema.optional(),
     /** Where and how transactions are sent (chain executors), and the transaction policy they are checked against. */
     execution: z
       .strictObject({

@@ -503,7 +503,28 @@ export class Journal implements JournalPort, TransactionJournal {
     });
   }
 
+  #eventListeners: Array<(e: KeeperEvent & { cycleId?: number | null }) => void> = [];
+
+  /**
+   * Calls `fn` with every event once it is journaled (alerting hangs off this). A listener that throws is
+   * ignored: journaling never depends on who else is told.
+   */
+  onEvent(fn: (e: KeeperEvent & { cycleId?: number | null }) => void): void {
+    this.#eventListeners.push(fn);
+  }
+
   recordEvent(e: KeeperEvent & { cycleId?: number | null; runId?: number | null }): void {
+    this.#insertEvent(e);
+    for (const fn of this.#eventListeners) {
+      try {
+        fn(e);
+      } catch {
+        // see onEvent
+      }
+    }
+  }
+
+  #insertEvent(e: KeeperEvent & { cycleId?: number | null; runId?: number | null }): void {
     guard('recordEvent', { kind: e.kind, cycleId: e.cycleId }, () => {
       if (!SEVERITIES.includes(e.severity)) {
         throw new JournalError(`unknown event severity "${String(e.severity)}"`, { severity: e.severity });

@@ -7,7 +7,7 @@ import { Keeper } from '../../keeper/keeper.js';
 import { OverlapGuard } from '../../keeper/overlap-guard.js';
 import { recordSample } from '../../keeper/recorder.js';
 import { createLiveSource } from '../../sources/live-sources.js';
-import { openVaultJournal, prepare, type CommonOptions } from '../prepare.js';
+import { attachAlerts, openVaultJournal, prepare, type CommonOptions } from '../prepare.js';
 import { executorFor, executorKind, type ExecutorFlags } from './evm-executor-setup.js';
 
 export interface LiveOptions extends CommonOptions, ExecutorFlags {
@@ -49,6 +49,7 @@ export async function runLiveCommand(o: LiveOptions, out: (l: string) => void): 
   const p = await prepare(o);
   const source = liveSourceOf(p);
   const journal = openVaultJournal(p.journalPath, o.once ? 'once --feed live' : 'run --feed live');
+  const alerts = attachAlerts(journal, p.vault, p.log);
   const u = p.vault.universe;
   const start = o.at ? parseTime(o.at) : Date.now();
   let keeper: Keeper;
@@ -56,6 +57,7 @@ export async function runLiveCommand(o: LiveOptions, out: (l: string) => void): 
     const { executor, mode } = executorFor(kind, p.vault, journal, { live: o.live === true, log: p.log }, 'paper-live');
     keeper = await Keeper.startReconciled({ vault: p.vault, strategy: p.strategy, params: p.params, solver: p.solver, source, executor, journal, mode, log: p.log, primeFromJournal: true }, start);
   } catch (e) {
+    await alerts.flush();
     journal.close();
     throw e;
   }
@@ -81,6 +83,7 @@ export async function runLiveCommand(o: LiveOptions, out: (l: string) => void): 
       );
     }
   } finally {
+    await alerts.flush();
     journal.close();
   }
   return 0;
@@ -96,6 +99,7 @@ export async function recordCommand(o: RecordOptions, out: (l: string) => void):
   const p = await prepare(o);
   const source = liveSourceOf(p);
   const journal = openVaultJournal(p.journalPath, 'record');
+  const alerts = attachAlerts(journal, p.vault, p.log);
   const runId = journal.startRun({ at: Date.now(), mode: 'record', vault: p.vault.config.name, configHash: p.vault.hash, configJson: toJsonText('run config', p.vault.config) });
   let n = 0;
   const sample = async () => {
@@ -120,6 +124,7 @@ export async function recordCommand(o: RecordOptions, out: (l: string) => void):
       );
     }
   } finally {
+    await alerts.flush();
     journal.close();
   }
   return 0;

@@ -8,7 +8,7 @@ import { formatSummary, summarize } from '../../keeper/run-summary.js';
 import { valuePortfolio } from '../../market/valuation.js';
 import { MarketState } from '../../market/market-state.js';
 import { InstanceLease } from '../../keeper/instance-lease.js';
-import { openVaultJournal, prepare, replaySource, replayWindow, type CommonOptions } from '../prepare.js';
+import { attachAlerts, openVaultJournal, prepare, replaySource, replayWindow, type CommonOptions } from '../prepare.js';
 import { executorFor, executorKind, type ExecutorFlags } from './evm-executor-setup.js';
 
 export interface RunOptions extends CommonOptions, ExecutorFlags {
@@ -46,6 +46,7 @@ export async function runCommand(o: RunOptions, out: (line: string) => void = (l
     throw e;
   }
   const journal = openVaultJournal(p.journalPath, command, lease);
+  const alerts = attachAlerts(journal, p.vault, p.log);
   const vaultName = p.vault.config.name;
   const lastDecision = journal.lastDecisionTime(vaultName);
   const atOverride = o.at ? Date.parse(o.at) : undefined;
@@ -71,6 +72,7 @@ export async function runCommand(o: RunOptions, out: (line: string) => void = (l
       t,
     );
   } catch (e) {
+    await alerts.flush();
     journal.close();
     throw e;
   }
@@ -127,6 +129,7 @@ export async function runCommand(o: RunOptions, out: (line: string) => void = (l
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    await alerts.flush();
     journal.close();
   }
   const summary = summarize(reports, lastDecision === undefined ? startNav : (reports[0]?.navBase ?? startNav));
