@@ -4,20 +4,13 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { InstanceLease, LeaseHeldError } from '../src/keeper/instance-lease.js';
 import { cliRun, ROOT, tempDir } from './support/cli.js';
+import { thrown } from './support/thrown.js';
 
 /** One keeper per journal: the lease beside the journal, held by the process, dropped by the OS when it dies. */
 
 const LEASE_JS = pathToFileURL(join(ROOT, 'dist/src/keeper/instance-lease.js')).href;
 
-function held(f: () => unknown): LeaseHeldError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(LeaseHeldError);
-    return e as LeaseHeldError;
-  }
-  throw new Error('expected LeaseHeldError');
-}
+const held = (f: () => unknown): LeaseHeldError => thrown(LeaseHeldError, f);
 
 /** A separate process that takes the lease, says so, and waits to be killed. */
 function holderProcess(journal: string): Promise<{ pid: number; kill: () => Promise<void> }> {

@@ -2,16 +2,9 @@ import { describe, expect, it } from 'vitest';
 import riskAdjusted from '../strategies/risk-adjusted.js';
 import { ConfigError } from '../src/errors.js';
 import { buildParamGrid, cartesian, expandRange, parseGrid, parseGridAxis } from '../src/backtest/param-grid.js';
+import { thrown } from './support/thrown.js';
 
-function configError(f: () => unknown): ConfigError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return e as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
+const configError = (f: () => unknown): ConfigError => thrown(ConfigError, f);
 
 describe('grid axis specs', () => {
   it('reads a comma list as JSON values, else strings', () => {

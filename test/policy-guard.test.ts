@@ -8,6 +8,7 @@ import { checkBatch, checkTransaction, DailySpend, effectiveValueAtRisk, utcDay 
 import { loadPolicy, parseAmount, parsePolicy, PLACEHOLDER_VAULT, type Policy } from '../src/chains/evm/policy/policy-schema.js';
 import type { PlannedAction } from '../src/domain/action.js';
 import { ConfigError } from '../src/errors.js';
+import { thrown } from './support/thrown.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const POLICY_FILE = join(ROOT, 'config/policies/eth-restaking.policy.yaml');
@@ -56,15 +57,7 @@ function allowedBy(tx: TxIntent, p: Policy = policy, c = ctx): string {
   return r.rule;
 }
 
-function configError(f: () => unknown): ConfigError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return e as ConfigError;
-  }
-  throw new Error('expected a ConfigError');
-}
+const configError = (f: () => unknown): ConfigError => thrown(ConfigError, f);
 
 describe('policy guard: allowed calls', () => {
   it('allows each kind of call the keeper makes, naming the rule', () => {

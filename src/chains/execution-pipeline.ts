@@ -291,12 +291,7 @@ export class ExecutionPipeline<P = unknown> {
         calldata: tx.calldata,
         value: tx.value,
         valueAtRisk: tx.valueAtRisk,
-        nonce: signed.nonce,
-        signedRaw: signed.raw,
-        txHash: signed.hash,
-        maxFee: signed.maxFee,
-        maxPriorityFee: signed.maxPriorityFee,
-        meta: signed.meta,
+        ...signedColumns(signed),
         createdAt: this.#clock(),
         history: [
           { status: 'built', at: builtAt, ...(tx.allowedBy ? { detail: { allowedBy: tx.allowedBy } } : {}) },
@@ -495,12 +490,7 @@ export class ExecutionPipeline<P = unknown> {
       calldata: r.calldata,
       value: r.value,
       valueAtRisk: kind === 'cancel' ? 0n : base.valueAtRisk,
-      nonce: signed.nonce,
-      signedRaw: signed.raw,
-      txHash: signed.hash,
-      maxFee: signed.maxFee,
-      maxPriorityFee: signed.maxPriorityFee,
-      meta: signed.meta,
+      ...signedColumns(signed),
       createdAt: at,
       history: [
         { status: 'built', at, detail: { replaces: base.txHash } },
@@ -543,6 +533,11 @@ export class ExecutionPipeline<P = unknown> {
     const cycleId = journal.actionInfo(base.actionId)?.cycleId ?? null;
     return this.#sendResigned(base, r.signed, 'cancel', r.description, r, cycleId);
   }
+}
+
+/** A signed transaction as the journal stores it (original, replacement or cancel alike). */
+function signedColumns(signed: SignedTx) {
+  return { nonce: signed.nonce, signedRaw: signed.raw, txHash: signed.hash, maxFee: signed.maxFee, maxPriorityFee: signed.maxPriorityFee, meta: signed.meta };
 }
 
 function simSummary(tx: UnsignedTx, sim: Simulation): Record<string, unknown> {

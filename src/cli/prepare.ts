@@ -1,5 +1,3 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { loadVault, type LoadedVault } from '../config/load-vault.js';
 import { ConfigError } from '../errors.js';
@@ -81,8 +79,7 @@ export function attachAlerts(journal: Journal, vault: LoadedVault, log: Logger):
  */
 export function openVaultJournal(path: string, command: string, lease: InstanceLease = InstanceLease.acquire(path, command)): Journal {
   try {
-    mkdirSync(dirname(path), { recursive: true });
-    const journal = openJournal(path);
+    const journal = openJournal(path); // the lease made the directory
     journal.onClose(() => lease.release());
     return journal;
   } catch (e) {

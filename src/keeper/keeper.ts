@@ -1,4 +1,3 @@
-import { toJsonText } from '../journal/codec.js';
 import type { Logger } from 'pino';
 import type { AssetId } from '../domain/asset.js';
 import type { Observation } from '../domain/observation.js';
@@ -14,6 +13,7 @@ import type { LpSolver } from '../strategy/lp-solver.js';
 import type { Strategy } from '../strategy/strategy.js';
 import type { YieldSource } from '../sources/yield-source.js';
 import type { CycleReport } from './cycle-report.js';
+import { toJsonText } from '../journal/codec.js';
 import { decideCycle, type DecisionSettings } from './decide-cycle.js';
 import { adoptChainHoldings } from './holdings-sync.js';
 import { haltReasonOf, isReconciling, recoverUnfinished, type InFlightOutcome } from './recover.js';
@@ -218,18 +218,20 @@ export class Keeper {
     }
     const snapshot = this.market.view(now);
     this.portfolio = accrueRebasing(u, snapshot, this.portfolio);
+    // Fail closed: no plan, the cycle ends 'failed' with why, valued at what is known.
+    const failClosed = (rationale: string, summary: Record<string, unknown>, note: string): CycleReport => {
+      const v = valuePortfolio(u, snapshot, this.portfolio);
+      const current = currentWeights(u, v);
+      j.recordDecision(cycleId, { strategy: this.o.strategy.name, weights: current, rationale: [`no plan: ${rationale} (fail closed)`], halted: true });
+      j.endCycle(cycleId, this.at(now), 'failed', summary);
+      return report('failed', { navBase: v.nav, current, note });
+    };
     const holdingsError = await this.syncHoldings(cycleId, now);
     if (holdingsError !== undefined) {
-      const v = valuePortfolio(u, snapshot, this.portfolio);
-      j.recordDecision(cycleId, { strategy: this.o.strategy.name, weights: currentWeights(u, v), rationale: ["no plan: the vault's balances could not be read (fail closed)"], halted: true });
-      j.endCycle(cycleId, this.at(now), 'failed', { reason: 'holdings read failed', message: holdingsError });
-      return report('failed', { navBase: v.nav, current: currentWeights(u, v), note: `holdings read failed: ${holdingsError}` });
+      return failClosed("the vault's balances could not be read", { reason: 'holdings read failed', message: holdingsError }, `holdings read failed: ${holdingsError}`);
     }
     if (blocking.length > 0) {
-      const v = valuePortfolio(u, snapshot, this.portfolio);
-      j.recordDecision(cycleId, { strategy: this.o.strategy.name, weights: currentWeights(u, v), rationale: ['no plan: a source covering a held asset failed (fail closed)'], halted: true });
-      j.endCycle(cycleId, this.at(now), 'failed', { reason: 'source failure', sources: blocking.map((f) => f.source) });
-      return report('failed', { navBase: v.nav, current: currentWeights(u, v), note: `source failed: ${blocking.map((f) => f.source).join(', ')}` });
+      return failClosed('a source covering a held asset failed', { reason: 'source failure', sources: blocking.map((f) => f.source) }, `source failed: ${blocking.map((f) => f.source).join(', ')}`);
     }
 
     const d = decideCycle({ settings: this.settings, strategy: this.o.strategy, params: this.o.params, solver: this.o.solver, snapshot, portfolio: this.portfolio, peakNav: this.peakNav, now, history: { rows: this.seen } });

@@ -59,6 +59,11 @@ export type GuardVerdict = { readonly allowed: true; readonly rules?: readonly s
  */
 export type CheckBatchFn = (txs: readonly TxIntent[], ctx: GuardContext) => GuardVerdict;
 
+/** The journal's key for an EVM chain ("evm:1"): transactions and spend are recorded under it. */
+export function evmChainKey(chainId: number): string {
+  return `evm:${chainId}`;
+}
+
 export interface FeeCaps {
   readonly maxFeePerGas: bigint;
   readonly maxPriorityFeePerGas: bigint;
@@ -182,7 +187,7 @@ export class EvmAdapter implements ChainAdapter<TxIntent> {
     }
     if (!(o.bump >= 0.1)) throw new RangeError(`fee bump ${o.bump} is below the 10 % nodes require for a replacement`);
     this.#o = o;
-    this.chain = `evm:${o.chainId}`;
+    this.chain = evmChainKey(o.chainId);
     this.account = getAddress(o.vault);
     this.#abis = o.errorAbis ?? [];
   }

@@ -20,7 +20,7 @@ import {
   type PipelineJournal,
   type PipelineOptions,
 } from '../execution-pipeline.js';
-import { checkBalances, EvmAdapter, type BuildActionFn, type CheckBatchFn, type PrepareActionFn } from './evm-adapter.js';
+import { checkBalances, EvmAdapter, evmChainKey, type BuildActionFn, type CheckBatchFn, type PrepareActionFn } from './evm-adapter.js';
 import type { EvmExecutionConfig } from './exec-config.js';
 import type { BuildContext, TxIntent } from './evm-tx.js';
 import { loadKey } from './key-source.js';
@@ -123,7 +123,7 @@ export class EvmExecutor implements Executor {
    */
   async reconcileInFlight(at: number): Promise<InFlightReport> {
     const chainId = await this.#o.adapter.client.getChainId();
-    if (`evm:${chainId}` !== this.#o.adapter.chain) {
+    if (evmChainKey(chainId) !== this.#o.adapter.chain) {
       throw new KeeperError(`the RPC serves chain ${chainId}, the config says ${this.#o.adapter.chain}`, { chainId });
     }
     if (this.mode === 'dry-run') return { resolutions: new Map(), lines: [], inFlight: this.#o.journal.openTransactions().length };

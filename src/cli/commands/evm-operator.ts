@@ -6,9 +6,9 @@ import { KeeperError } from '../../errors.js';
 import type { Journal } from '../../journal/journal.js';
 import type { TransactionRecord } from '../../journal/journal-port.js';
 import { loadVault } from '../../config/load-vault.js';
-import { existsSync } from 'node:fs';
 import { openJournal } from '../../journal/open-journal.js';
 import { openVaultJournal } from '../prepare.js';
+import { evmChainKey } from '../../chains/evm/evm-adapter.js';
 import { evmExecutorFor, loadEvmExecutionSetup } from './evm-executor-setup.js';
 
 /**
@@ -38,16 +38,14 @@ function txLine(t: TransactionRecord): string {
 export function evmStatusCommand(o: OperatorOptions, out: (l: string) => void, now = Date.now()): number {
   // Read-only, so it works while the keeper runs (no lease).
   const vault = loadVault(o.config);
-  const path = o.journal ?? vault.paths.journal;
-  if (!existsSync(path)) throw new KeeperError(`no journal at ${path}`);
-  const journal = openJournal(path, { readonly: true });
+  const journal = openJournal(o.journal ?? vault.paths.journal, { readonly: true });
   try {
     const halt = haltState(journal, vault.config.name);
     out(halt ? `vault ${vault.config.name}: HALTED — ${halt}` : `vault ${vault.config.name}: not halted`);
     if (vault.config.execution?.evm) {
       const { evm, policy } = loadEvmExecutionSetup(vault, { allowPlaceholder: true });
       const day = now - (now % DAY);
-      const spent = journal.spentBetween(`evm:${evm.chainId}`, evm.vault, day, day + DAY);
+      const spent = journal.spentBetween(evmChainKey(evm.chainId), evm.vault, day, day + DAY);
       out(`value at risk sent today (UTC): ${formatUnits(spent, 18)} ETH of the policy's ${formatUnits(policy.caps.perDayWei, 18)} ETH per-day cap`);
     }
     const open = journal.openTransactions();
@@ -95,8 +93,7 @@ export function evmResumeCommand(o: OperatorOptions & { note?: string | undefine
 export async function evmCancelCommand(o: OperatorOptions & { nonce: number; live?: boolean | undefined; log: Logger }, out: (l: string) => void): Promise<number> {
   const { vault, journal } = open(o, 'evm cancel');
   try {
-    const setup = loadEvmExecutionSetup(vault);
-    if (setup.evm.mode !== 'live' || !o.live) throw new KeeperError('evm cancel signs a transaction: it needs execution.evm.mode live and the --live flag');
+    if (vault.config.execution?.evm?.mode !== 'live' || !o.live) throw new KeeperError('evm cancel signs a transaction: it needs execution.evm.mode live and the --live flag');
     const executor = evmExecutorFor(vault, journal, { live: true, log: o.log });
     const now = Date.now();
     operatorRun(journal, vault, now);

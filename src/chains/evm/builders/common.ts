@@ -20,6 +20,7 @@ export const ETH_SENTINEL: Address = '0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE
 export const SHARE_ROUNDING_MARGIN_WEI = 2n;
 
 const E18 = 10n ** 18n;
+const PPM = 1_000_000n;
 
 /** A builder could not turn the action into transactions (unsupported route, missing address or chain fact). */
 export class BuildError extends KeeperError {
@@ -144,4 +145,28 @@ export function claimKey(action: PlannedAction, ids: readonly bigint[]): string 
 
 export function requirePositive(action: PlannedAction, amount: bigint, what = 'amountIn'): void {
   if (amount <= 0n) throw new BuildError(`${what} must be positive (got ${amount})`, action);
+}
+
+/**
+ * A DEX leg's minimum out and the quote it came from: the planner's bound (action.minOut), tightened to a
+ * fresh quote (ctx.quotes[seq], read by the builder's prepare) less ctx.maxSlippage. A fresh quote already
+ * under the planner's bound is refused before anything is sent. Shared by the Curve and Uniswap builders.
+ */
+export function dexMinOut(action: PlannedAction, ctx: BuildContext): { minOut: bigint; quotedOut: bigint } {
+  const fresh = ctx.quotes?.[action.seq];
+  if (fresh === undefined) {
+    if (action.minOut <= 0n) throw new BuildError('a DEX leg needs a positive minimum out', action);
+    return { minOut: action.minOut, quotedOut: action.expectedOut };
+  }
+  if (fresh < action.minOut) throw new BuildError(`fresh quote ${fmt(fresh)} ${action.to} is below the planned minimum ${fmt(action.minOut)}: the market moved past the slippage bound`, action);
+  const slip = ctx.maxSlippage;
+  let minOut = action.minOut;
+  if (slip !== undefined) {
+    if (!(slip >= 0 && slip < 1)) throw new BuildError(`slippage bound ${slip} is not a fraction in [0, 1)`, action);
+    // Rounded so float error can only tighten the bound (1 ppm at most).
+    const fromQuote = (fresh * (PPM - BigInt(Math.floor(slip * 1e6)))) / PPM;
+    if (fromQuote > minOut) minOut = fromQuote;
+  }
+  if (minOut <= 0n) throw new BuildError('a DEX leg needs a positive minimum out', action);
+  return { minOut, quotedOut: fresh };
 }

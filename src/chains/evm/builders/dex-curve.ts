@@ -1,7 +1,7 @@
 import type { PlannedAction } from '../../../domain/action.js';
 import { curveExchangeAbi } from '../abi/curve.js';
 import type { BuildContext, ChainReader, ProtocolBuilder, TxIntent } from '../evm-tx.js';
-import { approveExact, BuildError, callIntent, fmt, isNative, requirePositive, tokenOf, valueWei } from './common.js';
+import { approveExact, BuildError, callIntent, dexMinOut, fmt, isNative, requirePositive, tokenOf, valueWei } from './common.js';
 import { isWeth, wethDeposit, wethWithdraw } from './weth.js';
 
 /**
@@ -23,33 +23,11 @@ import { isWeth, wethDeposit, wethWithdraw } from './weth.js';
  * above it stays on the vault as WETH.
  */
 
-const PPM = 1_000_000n;
-
 function pool(ctx: BuildContext, action: PlannedAction, receipt: string) {
   const p = ctx.addresses.dex?.[receipt];
   if (!p) throw new BuildError(`no DEX pool configured for ${receipt}`, action);
   if (p.kind !== 'curve') throw new BuildError(`the ${receipt} pool is ${p.kind as string}, not Curve`, action);
   return p;
-}
-
-/** The minimum out and the quote it came from. */
-export function curveMinOut(action: PlannedAction, ctx: BuildContext): { minOut: bigint; quotedOut: bigint } {
-  const fresh = ctx.quotes?.[action.seq];
-  if (fresh === undefined) {
-    if (action.minOut <= 0n) throw new BuildError('a DEX leg needs a positive minimum out', action);
-    return { minOut: action.minOut, quotedOut: action.expectedOut };
-  }
-  if (fresh < action.minOut) throw new BuildError(`fresh quote ${fmt(fresh)} ${action.to} is below the planned minimum ${fmt(action.minOut)}: the market moved past the slippage bound`, action);
-  const slip = ctx.maxSlippage;
-  let minOut = action.minOut;
-  if (slip !== undefined) {
-    if (!(slip >= 0 && slip < 1)) throw new BuildError(`slippage bound ${slip} is not a fraction in [0, 1)`, action);
-    // Rounded so float error can only tighten the bound (1 ppm at most).
-    const fromQuote = (fresh * (PPM - BigInt(Math.floor(slip * 1e6)))) / PPM;
-    if (fromQuote > minOut) minOut = fromQuote;
-  }
-  if (minOut <= 0n) throw new BuildError('a DEX leg needs a positive minimum out', action);
-  return { minOut, quotedOut: fresh };
 }
 
 function buildSell(action: PlannedAction, ctx: BuildContext): TxIntent[] {
@@ -59,7 +37,7 @@ function buildSell(action: PlannedAction, ctx: BuildContext): TxIntent[] {
   const token = tokenOf(ctx, action.from, action);
   const toNative = isNative(ctx, action.to);
   if (!toNative && !isWeth(ctx, action.to)) throw new BuildError(`Curve legs trade against ETH or WETH, not ${action.to}`, action);
-  const s = curveMinOut(action, ctx);
+  const s = dexMinOut(action, ctx);
   const out: TxIntent[] = [
     approveExact(action, token, action.from, p.pool, 'curve.pool', x),
     callIntent({
@@ -85,7 +63,7 @@ function buildBuy(action: PlannedAction, ctx: BuildContext): TxIntent[] {
   tokenOf(ctx, action.to, action);
   const fromNative = isNative(ctx, action.from);
   if (!fromNative && !isWeth(ctx, action.from)) throw new BuildError(`Curve legs trade against ETH or WETH, not ${action.from}`, action);
-  const s = curveMinOut(action, ctx);
+  const s = dexMinOut(action, ctx);
   const out: TxIntent[] = [];
   if (p.ethIsNative && !fromNative) out.push(wethWithdraw(ctx, x, 'the pool takes native ETH'));
   if (!p.ethIsNative) {

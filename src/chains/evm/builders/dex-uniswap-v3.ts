@@ -2,8 +2,7 @@ import type { Address } from 'viem';
 import type { PlannedAction } from '../../../domain/action.js';
 import { uniswapV3QuoterAbi, uniswapV3RouterAbi } from '../abi/uniswap-v3.js';
 import type { BuildContext, ChainReader, ProtocolBuilder, TxIntent } from '../evm-tx.js';
-import { approveExact, BuildError, callIntent, fmt, isNative, requirePositive, tokenOf, valueWei } from './common.js';
-import { curveMinOut } from './dex-curve.js';
+import { approveExact, BuildError, callIntent, dexMinOut, fmt, isNative, requirePositive, tokenOf, valueWei } from './common.js';
 import { isWeth, wethDeposit, wethWithdraw } from './weth.js';
 
 /**
@@ -59,7 +58,7 @@ function buildSell(action: PlannedAction, ctx: BuildContext): TxIntent[] {
   const token = tokenOf(ctx, action.from, action);
   const toNative = isNative(ctx, action.to);
   if (!toNative && !isWeth(ctx, action.to)) throw new BuildError(`Uniswap v3 legs trade against ETH or WETH, not ${action.to}`, action);
-  const s = curveMinOut(action, ctx);
+  const s = dexMinOut(action, ctx);
   const out: TxIntent[] = [
     approveExact(action, token, action.from, v.router, 'uniswap-v3.router', x),
     swap(ctx, v, token, ctx.addresses.weth, x, s.minOut, {
@@ -79,7 +78,7 @@ function buildBuy(action: PlannedAction, ctx: BuildContext): TxIntent[] {
   const token = tokenOf(ctx, action.to, action);
   const fromNative = isNative(ctx, action.from);
   if (!fromNative && !isWeth(ctx, action.from)) throw new BuildError(`Uniswap v3 legs trade against ETH or WETH, not ${action.from}`, action);
-  const s = curveMinOut(action, ctx);
+  const s = dexMinOut(action, ctx);
   const out: TxIntent[] = [];
   if (fromNative) out.push(wethDeposit(ctx, x, 'the router takes WETH'));
   out.push(approveExact(action, ctx.addresses.weth, 'WETH', v.router, 'uniswap-v3.router', x));

@@ -2,7 +2,7 @@ import { decodeFunctionData, encodeFunctionData, getAddress, isAddress, toFuncti
 import { exactRatio, formatUnits } from '../../../domain/amount.js';
 import type { EpochMs } from '../../../domain/time.js';
 import type { TxIntent } from '../evm-tx.js';
-import { canonicalSignature, elementType, isArrayType, isIntegerType, typeMax, valueAtPath, type ArgPath, type Bound, type Constraint, type Policy, type PolicyRule, type ResolvedLiteral } from './policy-schema.js';
+import { canonicalSignature, elementType, isArrayType, isIntegerType, typeMax, valueAtPath, type ArgStep, type Bound, type Constraint, type Policy, type PolicyRule, type ResolvedLiteral } from './policy-schema.js';
 
 /**
  * The policy guard: the last check before a transaction is signed. Pure — it reads only the transaction,
@@ -178,13 +178,13 @@ function ruleFailure(tx: TxIntent, data: Hex, rule: PolicyRule, policy: Policy):
   if (tx.call.args.length !== args.length) return `the transaction declares ${tx.call.args.length} arguments but its calldata has ${args.length}`;
   for (const [i, a] of args.entries()) {
     if (!sameValue(tx.call.args[i], a)) {
-      return `the transaction declares ${argName(rule, i)} = ${show(tx.call.args[i], rule.abi.inputs[i]!.type, policy)} but its calldata has ${show(a, rule.abi.inputs[i]!.type, policy)}`;
+      return `the transaction declares ${pathName([{ index: i, name: rule.abi.inputs[i]?.name ?? '' }])} = ${show(tx.call.args[i], rule.abi.inputs[i]!.type, policy)} but its calldata has ${show(a, rule.abi.inputs[i]!.type, policy)}`;
     }
   }
 
   for (const check of rule.args) {
     const why = constraintFailure(valueAtPath(args, check.path), check.path.type, check.constraint, policy);
-    if (why) return `${pathName(check.path)} = ${why}`;
+    if (why) return `${pathName(check.path.steps)} = ${why}`;
   }
 
   if (rule.value === undefined) {
@@ -197,7 +197,7 @@ function ruleFailure(tx: TxIntent, data: Hex, rule: PolicyRule, policy: Policy):
     if (rule.slippage.required && !tx.slippage) return 'a swap must declare its slippage (minOut and quotedOut) and it declares none';
     const at = rule.slippage.minOutArg;
     if (at !== undefined && tx.slippage && toBig(valueAtPath(args, at)) !== tx.slippage.minOut) {
-      return `declared slippage minOut ${fmtInt(tx.slippage.minOut)} differs from ${pathName(at)} = ${fmtInt(toBig(valueAtPath(args, at)))} in the calldata`;
+      return `declared slippage minOut ${fmtInt(tx.slippage.minOut)} differs from ${pathName(at.steps)} = ${fmtInt(toBig(valueAtPath(args, at)))} in the calldata`;
     }
   }
   return { args };
@@ -271,15 +271,10 @@ function sameValue(a: unknown, b: unknown): boolean {
 }
 
 /** "arg 2 (onBehalfOf)", "arg 0.3 (params.recipient)". */
-function pathName(path: ArgPath): string {
-  const at = path.steps.map((s) => s.index).join('.');
-  const named = path.steps.every((s) => s.name !== '') ? path.steps.map((s) => s.name).join('.') : '';
+function pathName(steps: readonly ArgStep[]): string {
+  const at = steps.map((s) => s.index).join('.');
+  const named = steps.every((s) => s.name !== '') ? steps.map((s) => s.name).join('.') : '';
   return named ? `arg ${at} (${named})` : `arg ${at}`;
-}
-
-function argName(rule: PolicyRule, i: number): string {
-  const n = rule.abi.inputs[i]?.name;
-  return n ? `arg ${i} (${n})` : `arg ${i}`;
 }
 
 function nameSelector(selector: Hex, policy: Policy, tx: TxIntent): string {
