@@ -9,7 +9,7 @@ import { loadVault } from '../../config/load-vault.js';
 import { openJournal } from '../../journal/open-journal.js';
 import { openVaultJournal } from '../prepare.js';
 import { evmChainKey } from '../../chains/evm/evm-adapter.js';
-import { evmExecutorFor, loadEvmExecutionSetup } from './evm-executor-setup.js';
+import { evmExecutorFor, loadEvmExecutionSetup } from '../../chains/evm/evm-executor-setup.js';
 
 /**
  * What a vault manager does by hand when the executor has stopped itself: see what is halted and in

@@ -8,7 +8,7 @@ import { OverlapGuard } from '../../keeper/overlap-guard.js';
 import { recordSample } from '../../keeper/recorder.js';
 import { createLiveSource } from '../../sources/live-sources.js';
 import { attachAlerts, openVaultJournal, prepare, type CommonOptions } from '../prepare.js';
-import { executorFor, executorKind, type ExecutorFlags } from './evm-executor-setup.js';
+import { executorFor, executorKind, type ExecutorFlags } from '../../chains/executor-factory.js';
 
 export interface LiveOptions extends CommonOptions, ExecutorFlags {
   cron?: string;

@@ -9,7 +9,7 @@ import { valuePortfolio } from '../../market/valuation.js';
 import { MarketState } from '../../market/market-state.js';
 import { InstanceLease } from '../../keeper/instance-lease.js';
 import { attachAlerts, openVaultJournal, prepare, replaySource, replayWindow, type CommonOptions } from '../prepare.js';
-import { executorFor, executorKind, type ExecutorFlags } from './evm-executor-setup.js';
+import { executorFor, executorKind, type ExecutorFlags } from '../../chains/executor-factory.js';
 
 export interface RunOptions extends CommonOptions, ExecutorFlags {
   cron?: string;

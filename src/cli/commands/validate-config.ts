@@ -2,7 +2,7 @@ import { loadVault } from '../../config/load-vault.js';
 import { ConfigError, formatIssue, KeeperError } from '../../errors.js';
 import { loadStrategy, parseStrategyParams } from '../../strategy/load-strategy.js';
 import { PLACEHOLDER_VAULT } from '../../chains/evm/policy/policy-schema.js';
-import { loadEvmExecutionSetup } from './evm-executor-setup.js';
+import { loadEvmExecutionSetup } from '../../chains/evm/evm-executor-setup.js';
 
 /** Checks a vault config, its registry and its strategy params; prints every problem. Exit 0 only when all is valid. */
 export async function validateConfigCommand(file: string, out: (l: string) => void): Promise<number> {

@@ -1,33 +1,15 @@
 import type { Logger } from 'pino';
-import { buildTargetsFromRegistry, type EvmBuildTargets } from '../../chains/evm/builders/mainnet.js';
-import { buildAction, prepareAction } from '../../chains/evm/builders/registry.js';
-import { applyDeployment, loadDeployment } from '../../chains/evm/deployment-file.js';
-import { createEvmExecutor } from '../../chains/evm/evm-executor.js';
-import type { BuildContext } from '../../chains/evm/evm-tx.js';
-import { policyChecker } from '../../chains/evm/policy-check.js';
-import { loadPolicy, PLACEHOLDER_VAULT, type Policy } from '../../chains/evm/policy/policy-schema.js';
-import type { EvmExecutionConfig } from '../../chains/evm/exec-config.js';
+import { buildTargetsFromRegistry, type EvmBuildTargets } from './builders/mainnet.js';
+import { buildAction, prepareAction } from './builders/registry.js';
+import { applyDeployment, loadDeployment } from './deployment-file.js';
+import { createEvmExecutor } from './evm-executor.js';
+import type { BuildContext } from './evm-tx.js';
+import { policyChecker } from './policy-check.js';
+import { loadPolicy, PLACEHOLDER_VAULT, type Policy } from './policy/policy-schema.js';
+import type { EvmExecutionConfig } from './exec-config.js';
 import type { LoadedVault } from '../../config/load-vault.js';
-import { ConfigError, KeeperError } from '../../errors.js';
-import type { Executor } from '../../executor/executor.js';
-import { PaperExecutor } from '../../executor/paper-executor.js';
+import { ConfigError } from '../../errors.js';
 import type { Journal } from '../../journal/journal.js';
-
-export type ExecutorKind = 'paper' | 'evm';
-
-export interface ExecutorFlags {
-  /** --executor: paper (default) or evm (the vault's execution.evm section). */
-  readonly executor?: string | undefined;
-  /** --live: the explicit flag a live EVM executor needs besides `mode: live` in the config. */
-  readonly live?: boolean | undefined;
-}
-
-export function executorKind(o: ExecutorFlags): ExecutorKind {
-  const k = o.executor ?? 'paper';
-  if (k !== 'paper' && k !== 'evm') throw new KeeperError(`--executor must be paper or evm, not "${k}"`);
-  if (o.live && k !== 'evm') throw new KeeperError('--live only applies to --executor evm (the paper executor never sends)');
-  return k;
-}
 
 /** What a vault's `execution` section resolves to before any connection is made. */
 export interface EvmExecutionSetup {
@@ -79,11 +61,4 @@ export function evmExecutorFor(vault: LoadedVault, journal: Journal, o: { live: 
     env: o.env ?? process.env,
     log: o.log,
   });
-}
-
-/** The executor a run uses, and the journal mode it is recorded under. */
-export function executorFor(kind: ExecutorKind, vault: LoadedVault, journal: Journal, o: { live: boolean; log: Logger }, paperMode: string): { executor: Executor; mode: string } {
-  if (kind === 'paper') return { executor: new PaperExecutor(), mode: paperMode };
-  const executor = evmExecutorFor(vault, journal, o);
-  return { executor, mode: `evm-${executor.mode}` };
 }
