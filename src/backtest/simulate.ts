@@ -15,6 +15,7 @@ import type { Snapshot } from '../market/asset-view.js';
 import { parseDuration } from '../domain/time.js';
 import type { AllocationBounds } from '../risk/allocation-bounds.js';
 import type { BreakerFiring } from '../risk/breakers.js';
+import { NO_EPISODES, type DepegMemory } from '../risk/depeg-episodes.js';
 import type { HistoryView } from '../strategy/history-view.js';
 import type { LpSolver } from '../strategy/lp-solver.js';
 import type { Strategy } from '../strategy/strategy.js';
@@ -91,6 +92,7 @@ export function simulate(spec: BacktestSpec): BacktestResult {
   const scale = 10 ** u.baseDecimals;
   let portfolio: Portfolio = initialPortfolio(vault);
   let peakNav = 0n;
+  let depegMemory: DepegMemory = NO_EPISODES;
   let cursor = 0;
   let cumCost = 0;
   const steps: StepRecord[] = [];
@@ -105,7 +107,8 @@ export function simulate(spec: BacktestSpec): BacktestResult {
     while (cursor < rows.length && (rows[cursor] as Observation).time <= t) market.ingest(rows[cursor++] as Observation);
     const snapshot = market.view(t);
     portfolio = accrueRebasing(u, snapshot, portfolio);
-    const d = decideCycle({ settings, strategy: spec.strategy, params: spec.params, solver: spec.solver, snapshot, portfolio, peakNav, now: t, history });
+    const d = decideCycle({ settings, strategy: spec.strategy, params: spec.params, solver: spec.solver, snapshot, portfolio, peakNav, now: t, history, depegMemory });
+    depegMemory = d.depeg.memory;
     if (d.valuation.nav > peakNav) peakNav = d.valuation.nav;
     for (const f of d.firings) if (f.held || f.action === 'halt') firings.push({ t, firing: f });
     spec.onSnapshot?.(t, snapshot, d.bounds);

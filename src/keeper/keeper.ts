@@ -1,3 +1,4 @@
+import { NO_EPISODES, type DepegMemory } from '../risk/depeg-episodes.js';
 import type { Logger } from 'pino';
 import type { AssetId } from '../domain/asset.js';
 import type { Observation } from '../domain/observation.js';
@@ -55,6 +56,8 @@ export class Keeper {
   private readonly market: MarketState;
   private readonly settings: DecisionSettings;
   private running = false;
+  /** Depeg episodes in progress (hysteresis), carried from one decision to the next. */
+  private depegMemory: DepegMemory = NO_EPISODES;
   /** Readings seen so far, for strategies that look back (bounded so a long live run cannot grow without end). */
   private seen: Observation[] = [];
 
@@ -234,7 +237,8 @@ export class Keeper {
       return failClosed('a source covering a held asset failed', { reason: 'source failure', sources: blocking.map((f) => f.source) }, `source failed: ${blocking.map((f) => f.source).join(', ')}`);
     }
 
-    const d = decideCycle({ settings: this.settings, strategy: this.o.strategy, params: this.o.params, solver: this.o.solver, snapshot, portfolio: this.portfolio, peakNav: this.peakNav, now, history: { rows: this.seen } });
+    const d = decideCycle({ settings: this.settings, strategy: this.o.strategy, params: this.o.params, solver: this.o.solver, snapshot, portfolio: this.portfolio, peakNav: this.peakNav, now, history: { rows: this.seen }, depegMemory: this.depegMemory });
+    this.depegMemory = d.depeg.memory;
     j.recordPortfolio({ cycleId, at: this.at(now), navBase: d.valuation.nav, portfolio: this.portfolio, marks: d.valuation.marks });
     if (d.valuation.nav > this.peakNav) this.peakNav = d.valuation.nav;
     for (const f of d.firings) {
