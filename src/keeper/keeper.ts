@@ -286,7 +286,7 @@ export class Keeper {
       j.recordActionStatus(id, r.status, this.at(now), r.detail);
       if (r.status === 'confirmed') {
         filled++;
-        cost += r.fill?.costBase ?? 0n;
+        cost += (r.fill?.costBase ?? 0n) - (r.fill?.gainBase ?? 0n);
         this.portfolio = r.portfolio;
       } else if (r.status === 'failed') {
         failed++;
@@ -297,6 +297,6 @@ export class Keeper {
     const current = currentWeights(u, after);
     j.recordPortfolio({ cycleId, at: this.at(now), navBase: after.nav, portfolio: this.portfolio, marks: after.marks });
     j.endCycle(cycleId, this.at(now), 'completed', { nav: after.nav.toString(), peakNav: this.peakNav.toString(), actions: d.plan.actions.length, filled, failed, costBase: cost.toString() });
-    return report('completed', { navBase: after.nav, current, targets: d.decision.weights, planned: d.plan.actions.length, filled, failed, costBase: cost, firings: d.firings });
+    return report('completed', { navBase: after.nav, navBefore: d.valuation.nav, queued: after.nav > 0n ? Number(after.pendingBase) / Number(after.nav) : 0, current, targets: d.decision.weights, planned: d.plan.actions.length, filled, failed, costBase: cost, firings: d.firings });
   }
 }
