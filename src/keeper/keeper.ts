@@ -1,3 +1,4 @@
+import { NO_EPISODES, type DepegMemory } from '../risk/depeg-episodes.js';
 import type { Logger } from 'pino';
 import type { AssetId } from '../domain/asset.js';
 import type { Observation } from '../domain/observation.js';
@@ -58,6 +59,8 @@ export class Keeper {
   private readonly market: TrustedMarket;
   private readonly settings: DecisionSettings;
   private running = false;
+  /** Depeg episodes in progress (hysteresis), carried from one decision to the next. */
+  private depegMemory: DepegMemory = NO_EPISODES;
   /** Readings seen so far, for strategies that look back (bounded so a long live run cannot grow without end). */
   private seen: Observation[] = [];
 
@@ -238,7 +241,8 @@ export class Keeper {
     }
 
     const quarantined = new Map([...this.market.quarantined()].map(([id, q]) => [id, q.message]));
-    const d = decideCycle({ settings: this.settings, strategy: this.o.strategy, params: this.o.params, solver: this.o.solver, snapshot, portfolio: this.portfolio, peakNav: this.peakNav, now, history: { rows: this.seen }, quarantined });
+    const d = decideCycle({ settings: this.settings, strategy: this.o.strategy, params: this.o.params, solver: this.o.solver, snapshot, portfolio: this.portfolio, peakNav: this.peakNav, now, history: { rows: this.seen }, quarantined, depegMemory: this.depegMemory });
+    this.depegMemory = d.depeg.memory;
     for (const [asset, reason] of d.frozen) if (held.has(asset)) j.recordEvent({ cycleId, at: this.at(now), ...frozenHeldEvent(asset, reason) });
     j.recordPortfolio({ cycleId, at: this.at(now), navBase: d.valuation.nav, portfolio: this.portfolio, marks: d.valuation.marks });
     if (d.valuation.nav > this.peakNav) this.peakNav = d.valuation.nav;
@@ -287,7 +291,7 @@ export class Keeper {
       j.recordActionStatus(id, r.status, this.at(now), r.detail);
       if (r.status === 'confirmed') {
         filled++;
-        cost += r.fill?.costBase ?? 0n;
+        cost += (r.fill?.costBase ?? 0n) - (r.fill?.gainBase ?? 0n);
         this.portfolio = r.portfolio;
       } else if (r.status === 'failed') {
         failed++;
@@ -298,6 +302,6 @@ export class Keeper {
     const current = currentWeights(u, after);
     j.recordPortfolio({ cycleId, at: this.at(now), navBase: after.nav, portfolio: this.portfolio, marks: after.marks });
     j.endCycle(cycleId, this.at(now), 'completed', { nav: after.nav.toString(), peakNav: this.peakNav.toString(), actions: d.plan.actions.length, filled, failed, costBase: cost.toString() });
-    return report('completed', { navBase: after.nav, current, targets: d.decision.weights, planned: d.plan.actions.length, filled, failed, costBase: cost, firings: d.firings });
+    return report('completed', { navBase: after.nav, navBefore: d.valuation.nav, queued: after.nav > 0n ? Number(after.pendingBase) / Number(after.nav) : 0, current, targets: d.decision.weights, planned: d.plan.actions.length, filled, failed, costBase: cost, firings: d.firings });
   }
 }
