@@ -6,7 +6,7 @@ import { anchorDiscriminator } from '../src/chains/solana/builders/common.js';
 import { ata, NATIVE_MINT, wrapSol } from '../src/chains/solana/builders/plumbing.js';
 import { buildSolAction, prepareSolAction, solanaBuilders } from '../src/chains/solana/builders/registry.js';
 import type { SolBuildContext, SolTxIntent } from '../src/chains/solana/builders/types.js';
-import { checkSolTransaction } from '../src/chains/solana/policy/sol-policy-guard.js';
+import { checkSolTransaction, type SolGuardInput } from '../src/chains/solana/policy/sol-policy-guard.js';
 import { loadSolPolicy, parseSolPolicy, SolPolicyError, type SolPolicy } from '../src/chains/solana/policy/sol-policy-schema.js';
 import type { PlannedAction } from '../src/domain/action.js';
 import { ConfigError } from '../src/errors.js';
@@ -29,7 +29,7 @@ function compile(ixs: readonly TransactionInstruction[], tables: AddressLookupTa
   return new TransactionMessage({ payerKey: payer, recentBlockhash: BLOCKHASH, instructions: [...ixs] }).compileToV0Message(tables).serialize();
 }
 
-function check(ixs: readonly TransactionInstruction[], declared: SolTxIntent | { valueAtRiskLamports: bigint; slippage?: SolTxIntent['slippage'] } = { valueAtRiskLamports: 0n }, o: { tables?: AddressLookupTableAccount[]; spentToday?: bigint; payer?: PublicKey } = {}) {
+function check(ixs: readonly TransactionInstruction[], declared: SolGuardInput['declared'] = { valueAtRiskLamports: 0n }, o: { tables?: AddressLookupTableAccount[]; spentToday?: bigint; payer?: PublicKey } = {}) {
   return checkSolTransaction({ message: compile(ixs, o.tables, o.payer), tables: o.tables ?? [], declared, spentToday: o.spentToday ?? 0n }, policy);
 }
 
