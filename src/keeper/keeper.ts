@@ -3,7 +3,7 @@ import type { AssetId } from '../domain/asset.js';
 import type { Observation } from '../domain/observation.js';
 import { portfolioFromJson, type Portfolio } from '../domain/portfolio.js';
 import type { LoadedVault } from '../config/load-vault.js';
-import type { ExecutionContext, Executor } from '../executor/executor.js';
+import { isPlanExecutor, type ExecutionContext, type Executor } from '../executor/executor.js';
 import type { JournalPort } from '../journal/journal-port.js';
 import { accrueRebasing } from '../market/accrual.js';
 import { MarketState } from '../market/market-state.js';
@@ -17,6 +17,7 @@ import { toJsonText } from '../journal/codec.js';
 import { decideCycle, type DecisionSettings } from './decide-cycle.js';
 import { adoptChainHoldings } from './holdings-sync.js';
 import { haltReasonOf, isReconciling, recoverUnfinished, type InFlightOutcome } from './recover.js';
+import { executePlanAtOnce } from './plan-at-once.js';
 
 export interface KeeperOptions {
   readonly vault: LoadedVault;
@@ -260,7 +261,15 @@ export class Keeper {
     let filled = 0;
     let failed = 0;
     let cost = 0n;
-    for (const [k, action] of d.plan.actions.entries()) {
+    // A multisig proposer takes the whole plan at once (one proposal per cycle); every other executor action by action.
+    const atOnce = isPlanExecutor(this.o.executor) ? this.o.executor : undefined;
+    if (atOnce) {
+      const ctx = { universe: u, snapshot, now, cycleId, rationale: d.decision.rationale, firings: d.firings };
+      const r = await executePlanAtOnce({ journal: j, executor: atOnce, actions: d.plan.actions, ids, portfolio: this.portfolio, ctx, at: () => this.at(now) });
+      ({ filled, failed, cost } = r);
+      this.portfolio = r.portfolio;
+    }
+    for (const [k, action] of (atOnce ? [] : d.plan.actions).entries()) {
       const id = ids[k] as number;
       const halted = haltReasonOf(this.o.executor);
       if (halted !== undefined) {
