@@ -53,11 +53,11 @@ afterAll(async () => {
 });
 
 /** A fresh funded 2-of-3 Safe with the delegate registered, and a keeper rig on its own journal. */
-async function freshSafe(name: string, o: { staleAfterMs?: number; multiSendCallOnly?: Address; builder?: boolean } = {}): Promise<{ safe: Address; rig: ProposerRig }> {
-  const safe = await createSafe(admin, dep, owners.map((x) => x.address), 2, salt++);
+async function freshSafe(name: string, o: { staleAfterMs?: number; multiSendCallOnly?: Address; builder?: boolean; threshold?: number; proposer?: typeof delegate } = {}): Promise<{ safe: Address; rig: ProposerRig }> {
+  const safe = await createSafe(admin, dep, owners.map((x) => x.address), o.threshold ?? 2, salt++);
   delegates[safe] = [delegate.address];
   await fundSafe(admin, safe);
-  const rig = await proposerRig({ admin, d, dep, safe, signer: delegate, journalPath: join(dir, `${name}.sqlite`), serviceUrl: service.url, ...(o.builder ? { builderDir: join(dir, `${name}-batches`) } : {}), staleAfterMs: o.staleAfterMs, multiSendCallOnly: o.multiSendCallOnly });
+  const rig = await proposerRig({ admin, d, dep, safe, signer: o.proposer ?? delegate, journalPath: join(dir, `${name}.sqlite`), serviceUrl: service.url, ...(o.builder ? { builderDir: join(dir, `${name}-batches`) } : {}), staleAfterMs: o.staleAfterMs, multiSendCallOnly: o.multiSendCallOnly });
   rigs.push(rig);
   return { safe, rig };
 }
@@ -152,6 +152,7 @@ describe('a Safe proposal through its whole life', () => {
     expect(proposalsOf(rig, safe)).toHaveLength(1);
     expect(service.txs.size).toBe([...service.txs.values()].length);
     const pendingCycle = actionRows(rig).filter((a) => a.cycleId !== actions[0]!.cycleId);
+    expect(pendingCycle.length).toBeGreaterThan(0);
     for (const a of pendingCycle) expect(JSON.parse(a.detail).reason).toMatch(/is pending .* no new proposal while it is/);
 
     // Two owners sign through the service; the keeper records the confirmations; a relayer executes.
@@ -187,4 +188,117 @@ describe('a Safe proposal through its whole life', () => {
     // Any new proposal after the execution is at the next nonce.
     for (const q of proposalsOf(rig, safe).slice(1)) expect(q.nonce).toBe(1n);
   }, 240_000);
+});
+
+describe("a proposal's other fates", () => {
+  it('left unexecuted past its staleness → replaced at the same nonce, saying why (an owner as proposer)', async () => {
+    const proposer = owners[0]!;
+    const { safe, rig } = await freshSafe('stale', { staleAfterMs: 6 * HOUR, proposer });
+    await rig.cycle(AT);
+    const [a] = proposalsOf(rig, safe);
+    expect(a!.status).toBe('proposed');
+    // An owner's proposal is also its first confirmation.
+    expect(service.txs.get(a!.hash.toLowerCase())!.confirmations.map((c) => c.owner)).toEqual([getAddress(proposer.address)]);
+    await rig.cycle(AT + 2 * HOUR); // not stale yet
+    expect(proposalsOf(rig, safe)).toHaveLength(1);
+    await rig.cycle(AT + 7 * HOUR);
+    const [a2, b] = proposalsOf(rig, safe);
+    expect(a2!.status).toBe('stale');
+    expect(JSON.stringify(a2!.statusDetail)).toMatch(/past the 360 min staleness bound/);
+    expect(b!.status).toBe('proposed');
+    expect(b!.nonce).toBe(a!.nonce);
+    expect(b!.replacesId).toBe(a!.id);
+    expect(b!.hash).not.toBe(a!.hash);
+    expect((b!.description as { replaces: { safeTxHash: string; reason: string } }).replaces).toMatchObject({ safeTxHash: a!.hash, reason: expect.stringMatching(/staleness/) });
+    expect(events(rig, 'proposal-replaced')).toHaveLength(1);
+    // Both are at the service at nonce 0; the signers can only ever execute one of them.
+    const atZero = [...service.txs.values()].filter((t) => t.safe === safe && t.nonce === 0);
+    expect(atZero.map((t) => t.safeTxHash).sort()).toEqual([a!.hash, b!.hash].sort());
+  }, 180_000);
+
+  it('rejected by the owners (a 0-value transaction at that nonce) → recorded, and the keeper plans again', async () => {
+    const { safe, rig } = await freshSafe('rejected');
+    await rig.cycle(AT);
+    const [a] = proposalsOf(rig, safe);
+    const receipt = await ownersExecute(safe, rejectionSafeTx(safe, a!.nonce));
+    expect(receipt.status).toBe('success');
+    await rig.cycle(AT + HOUR);
+    const [a2, b] = proposalsOf(rig, safe);
+    expect(a2!.status).toBe('rejected');
+    expect(a2!.statusDetail).toMatchObject({ txHash: receipt.transactionHash, block: receipt.blockNumber.toString() });
+    expect(events(rig, 'proposal-rejected')).toHaveLength(1);
+    // Planned again in the same cycle: a new proposal at the next nonce.
+    expect(b!.status).toBe('proposed');
+    expect(b!.nonce).toBe(1n);
+    expect(b!.replacesId).toBeNull();
+  }, 180_000);
+
+  it('a Safe nonce used outside the keeper is detected and recorded', async () => {
+    const { safe, rig } = await freshSafe('external');
+    await rig.cycle(AT);
+    const [a] = proposalsOf(rig, safe);
+    // The owners do something else at that nonce: send 1 ETH to owner 3.
+    const receipt = await ownersExecute(safe, plainSafeTx({ to: owners[2]!.address, value: parseEther('1'), data: '0x', operation: 0, nonce: a!.nonce }));
+    expect(receipt.status).toBe('success');
+    await rig.cycle(AT + HOUR);
+    const [a2, b] = proposalsOf(rig, safe);
+    expect(a2!.status).toBe('replaced');
+    expect(a2!.statusDetail).toMatchObject({ nonceUsed: true, external: true, txHash: receipt.transactionHash, to: getAddress(owners[2]!.address), value: parseEther('1').toString() });
+    const ev = events(rig, 'safe-nonce-external');
+    expect(ev).toHaveLength(1);
+    expect(ev[0]!.message).toMatch(/Safe nonce 0 was used by a transaction the keeper did not propose/);
+    expect(b!.nonce).toBe(1n);
+    // The keeper planned from the Safe's real balance (99 ETH), not the journal's.
+    expect(events(rig, 'holdings-drift').length + events(rig, 'holdings-synced').length).toBeGreaterThan(0);
+  }, 180_000);
+
+  it('a delegatecall target other than MultiSendCallOnly is refused before anything is signed or sent', async () => {
+    // The config points "multiSendCallOnly" at MultiSend, which can delegatecall anything.
+    const postsBefore = service.posts.length;
+    const { safe, rig } = await freshSafe('bad-target', { multiSendCallOnly: dep.multiSend });
+    await rig.cycle(AT);
+    expect(proposalsOf(rig, safe)).toHaveLength(0);
+    expect(service.posts.length).toBe(postsBefore);
+    const rows = actionRows(rig);
+    expect(rows.length).toBeGreaterThan(0);
+    for (const r of rows) {
+      expect(r.status).toBe('failed');
+      expect(JSON.parse(r.detail).reason).toMatch(/is not MultiSendCallOnly v1\.4\.1 \(code hash 0x/);
+    }
+  }, 180_000);
+
+  it('an owner proposer on a Safe it could execute alone (threshold 1) is refused', async () => {
+    const { safe, rig } = await freshSafe('threshold-1', { threshold: 1, proposer: owners[0]! });
+    await rig.cycle(AT);
+    expect(proposalsOf(rig, safe)).toHaveLength(0);
+    for (const r of actionRows(rig)) expect(JSON.parse(r.detail).reason).toMatch(/threshold 1; a proposer must not be able to execute alone/);
+  }, 180_000);
+});
+
+describe('the service double checks what the real service checks', () => {
+  it('hash, sender, signature, delegatecall target and API key', async () => {
+    const safe = await createSafe(admin, dep, owners.map((x) => x.address), 2, salt++);
+    const tx = plainSafeTx({ to: owners[2]!.address, value: 1n, data: '0x', operation: 0, nonce: 0n });
+    const hash = safeTxHash(31337, safe, tx);
+    expect(hash).toBe(await admin.client.readContract({ address: safe, abi: safeAbi, functionName: 'getTransactionHash', args: [tx.to, tx.value, tx.data, tx.operation, 0n, 0n, 0n, tx.gasToken, tx.refundReceiver, 0n] }));
+    const body = async (o: { sender?: Address; signer?: typeof delegate; hash?: Hex; t?: SafeTx }) => {
+      const t = o.t ?? tx;
+      const h = o.hash ?? safeTxHash(31337, safe, t);
+      const signer = o.signer ?? owners[0]!;
+      return { to: t.to, value: t.value.toString(), data: t.data, operation: t.operation, safeTxGas: '0', baseGas: '0', gasPrice: '0', gasToken: t.gasToken, refundReceiver: t.refundReceiver, nonce: Number(t.nonce), contractTransactionHash: h, sender: o.sender ?? signer.address, signature: await ownerSignature(signer, 31337, safe, t), origin: 'test' };
+    };
+    const post = async (b: unknown, key = API_KEY) => {
+      const r = await fetch(`${service.url}/v2/safes/${safe}/multisig-transactions/`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` }, body: JSON.stringify(b) });
+      return { status: r.status, text: await r.text() };
+    };
+    expect((await post(await body({}), 'wrong-key')).status).toBe(401);
+    expect(await post(await body({ hash: `0x${'11'.repeat(32)}` }))).toMatchObject({ status: 422, text: expect.stringMatching(/does not match/) });
+    expect(await post(await body({ signer: anvilAccount(7) }))).toMatchObject({ status: 422, text: expect.stringMatching(/is not an owner or delegate/) });
+    expect(await post(await body({ sender: owners[1]!.address, signer: owners[0]! }))).toMatchObject({ status: 422, text: expect.stringMatching(/is not the provided sender/) });
+    const evil = plainSafeTx({ to: owners[2]!.address, data: '0x', operation: 1, nonce: 0n });
+    expect(await post(await body({ t: evil }))).toMatchObject({ status: 422, text: expect.stringMatching(/DELEGATE_CALL is not allowed/) });
+    expect((await post(await body({}))).status).toBe(201);
+    expect((await post(await body({}))).status).toBe(201); // idempotent by hash
+    expect([...service.txs.values()].filter((t) => t.safe === safe)).toHaveLength(1);
+  }, 60_000);
 });

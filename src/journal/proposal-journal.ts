@@ -144,10 +144,13 @@ export class ProposalJournal {
       .map((r) => ({ status: r.status, at: r.at, detail: parseOptionalJson('proposal_status.detail_json', r.detail_json) }));
   }
 
-  /** Value at risk of proposals created in [from, to) that can still execute or did (not rejected, replaced, stale or failed). */
-  valueAtRiskBetween(chain: string, account: string, from: number, to: number): bigint {
+  /**
+   * Value at risk of proposals created in [from, to) that can still execute or did (not rejected, replaced,
+   * stale or failed), leaving out `exceptId` (the pending proposal a replacement takes the nonce of).
+   */
+  valueAtRiskBetween(chain: string, account: string, from: number, to: number, exceptId?: number): bigint {
     return this.ofAccount(chain, account)
-      .filter((p) => p.createdAt >= from && p.createdAt < to && !['rejected', 'replaced', 'stale', 'failed'].includes(p.status))
+      .filter((p) => p.id !== exceptId && p.createdAt >= from && p.createdAt < to && !['rejected', 'replaced', 'stale', 'failed'].includes(p.status))
       .reduce((s, p) => s + p.valueAtRisk, 0n);
   }
 }

@@ -35,7 +35,7 @@ export interface ProposerRig {
   readonly proposer: SafeProposer;
   readonly vault: LoadedVault;
   readonly clock: { now: number };
-  /** One keeper cycle at `at` (a fresh keeper process each time, as a scheduled run would be). */
+  /** One keeper cycle at `at` (one keeper for the rig's life, as `run` keeps one). */
   cycle(at: number): Promise<void>;
 }
 
@@ -84,6 +84,7 @@ export async function proposerRig(p: {
   const params = parseStrategyParams(strategy, vault.config.strategy.params, vault.file);
   const solver = await loadSolver(vault.config.optimizer.solver);
   const source = ReplaySource.fromFile(vault.paths.history as string);
+  let keeper: Keeper | undefined;
   return {
     journal,
     proposals,
@@ -92,7 +93,7 @@ export async function proposerRig(p: {
     clock,
     async cycle(at: number) {
       clock.now = at;
-      const keeper = await Keeper.startReconciled({ vault, strategy, params, solver, source, executor: proposer, journal, mode: 'safe-propose', log, clock: () => clock.now }, at);
+      keeper ??= await Keeper.startReconciled({ vault, strategy, params, solver, source, executor: proposer, journal, mode: 'safe-propose', log, clock: () => clock.now }, at);
       await keeper.runCycle(at);
     },
   };

@@ -173,7 +173,8 @@ export class SafeProposer implements PlanExecutor {
     if (isOwner && threshold < 2n) return fail(`refused: the proposer ${o.proposer?.address} is an owner of a Safe with threshold ${threshold}; a proposer must not be able to execute alone`, { stage: 'guard' });
 
     const dayStart = ctx.now - (ctx.now % DAY);
-    const spentToday = o.proposals.valueAtRiskBetween(this.chain, this.safe, dayStart, dayStart + DAY);
+    // A replacement takes its predecessor's nonce: only one of the two can ever execute, so only one counts.
+    const spentToday = o.proposals.valueAtRiskBetween(this.chain, this.safe, dayStart, dayStart + DAY, replaces?.record.id);
     const built = await buildSafeBatch({ ...o.batch, client: o.client, chainId: o.chainId }, entries.map((e) => e.action), { spentToday, now: ctx.now, fairRates: (a) => fairRatesFor(a, ctx) });
     if (!built.ok) return fail(built.reason, { stage: built.stage, index: built.index });
     for (const [k, e] of entries.entries()) {
