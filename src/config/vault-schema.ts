@@ -4,6 +4,7 @@ import { CHAINS } from '../domain/asset.js';
 import { parseDuration, parseTime } from '../domain/time.js';
 import { LiveSourcesSchema } from '../sources/live-sources.js';
 import { EvmExecutionSchema } from '../chains/evm/exec-config.js';
+import { SafeExecutionSchema } from '../chains/evm/safe/safe-config.js';
 
 /** What a vault manager writes: which assets, which strategy, which limits, which breakers, where to journal. */
 
@@ -167,6 +168,8 @@ export const VaultSchema = z
     execution: z
       .strictObject({
         evm: EvmExecutionSchema.optional(),
+        /** Propose through a Safe (the vault is the Safe; execution.evm gives the chain). */
+        safe: SafeExecutionSchema.optional(),
         /** Path of the transaction policy (YAML), relative to this file. */
         policy: z.string().min(1).optional(),
       })

@@ -4,7 +4,7 @@ import type { AssetId } from '../domain/asset.js';
 import type { Observation } from '../domain/observation.js';
 import { portfolioFromJson, type Portfolio } from '../domain/portfolio.js';
 import type { LoadedVault } from '../config/load-vault.js';
-import type { ExecutionContext, Executor } from '../executor/executor.js';
+import { isPlanExecutor, type ExecutionContext, type Executor } from '../executor/executor.js';
 import type { JournalPort } from '../journal/journal-port.js';
 import { accrueRebasing } from '../market/accrual.js';
 import type { TrustedMarket } from '../market/trusted-market.js';
@@ -20,6 +20,7 @@ import { adoptChainHoldings } from './holdings-sync.js';
 import { haltReasonOf, isReconciling, recoverUnfinished, type InFlightOutcome } from './recover.js';
 import { trustedMarketFor } from './trusted-market-for.js';
 import { frozenHeldEvent, verdictEvent } from './trust-events.js';
+import { executePlanAtOnce } from './plan-at-once.js';
 
 export interface KeeperOptions {
   readonly vault: LoadedVault;
@@ -269,7 +270,15 @@ export class Keeper {
     let filled = 0;
     let failed = 0;
     let cost = 0n;
-    for (const [k, action] of d.plan.actions.entries()) {
+    // A multisig proposer takes the whole plan at once (one proposal per cycle); every other executor action by action.
+    const atOnce = isPlanExecutor(this.o.executor) ? this.o.executor : undefined;
+    if (atOnce) {
+      const ctx = { universe: u, snapshot, now, cycleId, rationale: d.decision.rationale, firings: d.firings };
+      const r = await executePlanAtOnce({ journal: j, executor: atOnce, actions: d.plan.actions, ids, portfolio: this.portfolio, ctx, at: () => this.at(now) });
+      ({ filled, failed, cost } = r);
+      this.portfolio = r.portfolio;
+    }
+    for (const [k, action] of (atOnce ? [] : d.plan.actions).entries()) {
       const id = ids[k] as number;
       const halted = haltReasonOf(this.o.executor);
       if (halted !== undefined) {
