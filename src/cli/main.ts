@@ -82,6 +82,18 @@ withCommon(program.command('record').description('sample every configured live s
   });
 
 program
+  .command('serve')
+  .description('run a fleet of vaults in one process with Prometheus /metrics, /healthz, /readyz, /api/vaults and a status page (127.0.0.1 by default)')
+  .requiredOption('--fleet <file>', 'fleet file (YAML): vaults with their config, journal, schedule, feed and executor')
+  .option('--host <address>', 'listen address (default: the fleet file\'s http.host, 127.0.0.1); another than loopback needs http.token')
+  .option('--port <n>', 'listen port (default: the fleet file\'s http.port; 0 = any free port)', int)
+  .option('--log-level <level>', 'pino log level on stderr', process.env.RESTAKE_KEEPER_LOG ?? 'warn')
+  .action(async (o) => {
+    const { serveCommand } = await import('./commands/serve.js');
+    process.exitCode = await serveCommand({ fleet: o.fleet, host: o.host, port: o.port, log: makeLogger(o.logLevel) }, out);
+  });
+
+program
   .command('backtest')
   .description('replay recorded history through the keeper\'s decision path: strategies side by side with the chase-APY baseline, the buy-and-hold benchmark and the hindsight ceiling; writes an HTML report and the series')
   .option('-c, --config <file>', 'vault config (YAML)', defaultVaultPath())
