@@ -1,9 +1,10 @@
+import { NO_EPISODES, type DepegMemory } from '../risk/depeg-episodes.js';
 import type { Logger } from 'pino';
 import type { AssetId } from '../domain/asset.js';
 import type { Observation } from '../domain/observation.js';
 import { portfolioFromJson, type Portfolio } from '../domain/portfolio.js';
 import type { LoadedVault } from '../config/load-vault.js';
-import type { ExecutionContext, Executor } from '../executor/executor.js';
+import { isPlanExecutor, type ExecutionContext, type Executor } from '../executor/executor.js';
 import type { JournalPort } from '../journal/journal-port.js';
 import { accrueRebasing } from '../market/accrual.js';
 import type { TrustedMarket } from '../market/trusted-market.js';
@@ -19,6 +20,7 @@ import { adoptChainHoldings } from './holdings-sync.js';
 import { haltReasonOf, isReconciling, recoverUnfinished, type InFlightOutcome } from './recover.js';
 import { trustedMarketFor } from './trusted-market-for.js';
 import { frozenHeldEvent, verdictEvent } from './trust-events.js';
+import { executePlanAtOnce } from './plan-at-once.js';
 
 export interface KeeperOptions {
   readonly vault: LoadedVault;
@@ -58,6 +60,8 @@ export class Keeper {
   private readonly market: TrustedMarket;
   private readonly settings: DecisionSettings;
   private running = false;
+  /** Depeg episodes in progress (hysteresis), carried from one decision to the next. */
+  private depegMemory: DepegMemory = NO_EPISODES;
   /** Readings seen so far, for strategies that look back (bounded so a long live run cannot grow without end). */
   private seen: Observation[] = [];
 
@@ -238,7 +242,8 @@ export class Keeper {
     }
 
     const quarantined = new Map([...this.market.quarantined()].map(([id, q]) => [id, q.message]));
-    const d = decideCycle({ settings: this.settings, strategy: this.o.strategy, params: this.o.params, solver: this.o.solver, snapshot, portfolio: this.portfolio, peakNav: this.peakNav, now, history: { rows: this.seen }, quarantined });
+    const d = decideCycle({ settings: this.settings, strategy: this.o.strategy, params: this.o.params, solver: this.o.solver, snapshot, portfolio: this.portfolio, peakNav: this.peakNav, now, history: { rows: this.seen }, quarantined, depegMemory: this.depegMemory });
+    this.depegMemory = d.depeg.memory;
     for (const [asset, reason] of d.frozen) if (held.has(asset)) j.recordEvent({ cycleId, at: this.at(now), ...frozenHeldEvent(asset, reason) });
     j.recordPortfolio({ cycleId, at: this.at(now), navBase: d.valuation.nav, portfolio: this.portfolio, marks: d.valuation.marks });
     if (d.valuation.nav > this.peakNav) this.peakNav = d.valuation.nav;
@@ -265,7 +270,15 @@ export class Keeper {
     let filled = 0;
     let failed = 0;
     let cost = 0n;
-    for (const [k, action] of d.plan.actions.entries()) {
+    // A multisig proposer takes the whole plan at once (one proposal per cycle); every other executor action by action.
+    const atOnce = isPlanExecutor(this.o.executor) ? this.o.executor : undefined;
+    if (atOnce) {
+      const ctx = { universe: u, snapshot, now, cycleId, rationale: d.decision.rationale, firings: d.firings };
+      const r = await executePlanAtOnce({ journal: j, executor: atOnce, actions: d.plan.actions, ids, portfolio: this.portfolio, ctx, at: () => this.at(now) });
+      ({ filled, failed, cost } = r);
+      this.portfolio = r.portfolio;
+    }
+    for (const [k, action] of (atOnce ? [] : d.plan.actions).entries()) {
       const id = ids[k] as number;
       const halted = haltReasonOf(this.o.executor);
       if (halted !== undefined) {
@@ -287,7 +300,7 @@ export class Keeper {
       j.recordActionStatus(id, r.status, this.at(now), r.detail);
       if (r.status === 'confirmed') {
         filled++;
-        cost += r.fill?.costBase ?? 0n;
+        cost += (r.fill?.costBase ?? 0n) - (r.fill?.gainBase ?? 0n);
         this.portfolio = r.portfolio;
       } else if (r.status === 'failed') {
         failed++;
@@ -298,6 +311,6 @@ export class Keeper {
     const current = currentWeights(u, after);
     j.recordPortfolio({ cycleId, at: this.at(now), navBase: after.nav, portfolio: this.portfolio, marks: after.marks });
     j.endCycle(cycleId, this.at(now), 'completed', { nav: after.nav.toString(), peakNav: this.peakNav.toString(), actions: d.plan.actions.length, filled, failed, costBase: cost.toString() });
-    return report('completed', { navBase: after.nav, current, targets: d.decision.weights, planned: d.plan.actions.length, filled, failed, costBase: cost, firings: d.firings });
+    return report('completed', { navBase: after.nav, navBefore: d.valuation.nav, queued: after.nav > 0n ? Number(after.pendingBase) / Number(after.nav) : 0, current, targets: d.decision.weights, planned: d.plan.actions.length, filled, failed, costBase: cost, firings: d.firings });
   }
 }
