@@ -20,6 +20,8 @@ export const JOURNAL_TABLES = [
   'events',
   'transactions',
   'transaction_status',
+  'cycle_redos',
+  'action_holdings',
 ] as const;
 export type JournalTable = (typeof JOURNAL_TABLES)[number];
 

@@ -60,7 +60,10 @@ export function recoverUnfinished(j: JournalPort, executorMode: string, at: numb
           { actionId: a.actionId, cycleId: c.cycleId },
         );
       }
-      j.recordActionStatus(a.actionId, 'abandoned', at, { reason: `process stopped with the action ${a.status}; ${executorMode} mode does not resume it`, nothingSent: true });
+      j.recordActionStatus(a.actionId, 'abandoned', at, {
+        reason: `process stopped with the action ${a.status}, before it executed; ${j.redo ? 'the redo of this cycle plans it again' : `${executorMode} mode does not resume it`}`,
+        nothingSent: true,
+      });
       abandoned++;
     }
     const chain = confirmed + failed > 0 ? `; from their transactions on chain, ${confirmed} confirmed and ${failed} failed` : '';
