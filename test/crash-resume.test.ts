@@ -9,13 +9,14 @@ import { CLI, ROOT, cli, tempDir } from './support/cli.js';
  * Kill-and-resume trials in the paper path, through the real CLI in a child process: the keeper is
  * SIGKILLed right after its n-th journal write (RESTAKE_KEEPER_FAILPOINT=journal-write@n), for every n a
  * run makes, and restarted on the same journal. The run spans the 2024-08-06 weETH depeg: on 08-05 the
- * vault is allocated (four actions), on 08-06 the depeg breaker de-risks it (two actions). A resumed run
+ * vault is allocated (four actions), on 08-06 the depeg breaker de-risks it (two actions), on 08-07 the
+ * depeg episode it opened is still under way (state carried from one decision to the next). A resumed run
  * must end exactly where an uninterrupted one does: same NAV (1e-9 relative), same fills, and no plan
  * step executed twice.
  */
 
 const FROM = '2024-08-05T00:00:00Z';
-const TO = '2024-08-06T00:00:00Z';
+const TO = '2024-08-07T00:00:00Z';
 const CONCURRENCY = 3;
 
 interface Exit {
@@ -62,6 +63,8 @@ interface Outcome {
   nav: bigint;
   /** Every fill, keyed by the decision it belongs to and its plan step. */
   fills: string[];
+  /** Per decision time, the decision of the cycle that finished it, and the depeg episodes it left. */
+  decisions: string[];
   /** Plan steps (decision time, seq) executed more than once. */
   twice: string[];
   unfinished: number;
@@ -88,10 +91,29 @@ function inspect(path: string): Outcome {
          GROUP BY step HAVING n > 1`,
       )
       .all() as Array<{ step: string }>;
+    const decisions = db
+      .prepare(
+        `SELECT c.decision_time, d.weights_json, d.halted, json_extract(e.summary_json, '$.depegMemory')
+         FROM cycles c JOIN decisions d ON d.cycle_id = c.id JOIN cycle_ends e ON e.cycle_id = c.id
+         WHERE e.status <> 'interrupted' ORDER BY c.decision_time`,
+      )
+      .raw()
+      .all() as unknown[][];
     const unfinished = db.prepare('SELECT COUNT(*) FROM cycles c WHERE NOT EXISTS (SELECT 1 FROM cycle_ends e WHERE e.cycle_id = c.id)').pluck().get() as number;
     const interrupted = db.prepare("SELECT cycle_id FROM cycle_ends WHERE status = 'interrupted' ORDER BY cycle_id").pluck().all() as number[];
     const redos = (db.prepare('SELECT cycle_id, redo_of FROM cycle_redos ORDER BY cycle_id').raw().all() as number[][]).map(([cycle, of]) => ({ cycle: cycle as number, of: of as number }));
-    return { nav: BigInt(nav), fills: fills.map((r) => r.join(' ')), twice: executed.map((e) => e.step), unfinished, interrupted, redos };
+    return { nav: BigInt(nav), fills: fills.map((r) => r.join(' ')), decisions: decisions.map((r) => r.join(' ')), twice: executed.map((e) => e.step), unfinished, interrupted, redos };
+  } finally {
+    db.close();
+  }
+}
+
+/** The decision time of the cycle the killed process left unfinished, if any. */
+function unfinishedDay(path: string): string | undefined {
+  const db = new Database(path, { readonly: true });
+  try {
+    const t = db.prepare('SELECT c.decision_time FROM cycles c WHERE NOT EXISTS (SELECT 1 FROM cycle_ends e WHERE e.cycle_id = c.id) ORDER BY c.id DESC LIMIT 1').pluck().get() as number | undefined;
+    return t === undefined ? undefined : new Date(t).toISOString().slice(0, 10);
   } finally {
     db.close();
   }
@@ -150,6 +172,8 @@ describe('a crash loses no decision (paper path, real CLI, SIGKILL at every jour
     ref = inspect(join(dir, 'reference.sqlite'));
     // the window holds the allocation and the depeg de-risk: fills on both days
     expect(new Set(ref.fills.map((f) => f.split(' ')[0])).size).toBe(2);
+    expect(ref.decisions).toHaveLength(3);
+    expect(ref.decisions[2]).toMatch(/"weETH":\{"kind":"liquidity"/); // the episode is under way on the third day
     expect(ref.fills.length).toBeGreaterThanOrEqual(5);
     // How many writes an uninterrupted run makes (a kill set past the last one never fires): bisection.
     let lo = 1; // fires
@@ -171,8 +195,9 @@ describe('a crash loses no decision (paper path, real CLI, SIGKILL at every jour
         const path = join(dir, `kill-${n}.sqlite`);
         const killed = await run(path, n);
         const where = stoppedAt(path);
+        const day = unfinishedDay(path);
         const resumed = await run(path);
-        return { n, path, where, killed: killed.signal, code: resumed.code, stderr: resumed.stderr, out: inspect(path) };
+        return { n, path, where, day, killed: killed.signal, code: resumed.code, stderr: resumed.stderr, out: inspect(path) };
       }),
       CONCURRENCY,
     );
@@ -181,15 +206,17 @@ describe('a crash loses no decision (paper path, real CLI, SIGKILL at every jour
       expect({ n: t.n, signal: t.killed }).toEqual({ n: t.n, signal: 'SIGKILL' });
       expect({ n: t.n, code: t.code, stderr: t.stderr }).toEqual({ n: t.n, code: 0, stderr: '' });
       expect({ n: t.n, twice: t.out.twice, unfinished: t.out.unfinished }).toEqual({ n: t.n, twice: [], unfinished: 0 });
-      expect({ n: t.n, fills: t.out.fills }).toEqual({ n: t.n, fills: ref.fills });
+      expect({ n: t.n, fills: t.out.fills, decisions: t.out.decisions }).toEqual({ n: t.n, fills: ref.fills, decisions: ref.decisions });
       const d = relDiff(t.out.nav, ref.nav);
       worst = Math.max(worst, d);
       expect(d, `kill at write ${t.n} (${t.where})`).toBeLessThanOrEqual(1e-9);
       // every interrupted cycle was redone, by a cycle linked to it
       expect({ n: t.n, redone: t.out.interrupted.filter((c) => !t.out.redos.some((r) => r.of === c)) }).toEqual({ n: t.n, redone: [] });
     }
-    betweenFills = trials.filter((t) => t.where === 'between fills').at(-1)?.path;
-    doubleFirsts = ['after the decision', 'between fills'].map((w) => trials.filter((t) => t.where === w).at(-1)?.n ?? 0);
+    const derisk = trials.filter((t) => t.day === '2024-08-06');
+    betweenFills = derisk.find((t) => t.where === 'between fills')?.path;
+    doubleFirsts = ['after the decision', 'between fills'].map((w) => derisk.find((t) => t.where === w)?.n ?? 0);
+    expect(new Set(trials.map((t) => t.day))).toEqual(new Set([undefined, '2024-08-05', '2024-08-06', '2024-08-07']));
     const kinds = new Set(trials.map((t) => t.where));
     for (const k of ['before the decision', 'after the decision', 'after the plan', 'after an action intent', 'between fills', 'after the last fill', 'before cycle end']) {
       expect([...kinds]).toContain(k);
@@ -220,7 +247,7 @@ describe('a crash loses no decision (paper path, real CLI, SIGKILL at every jour
       const id = `${t.first}/${t.second}`;
       expect({ id, first: t.signals[0] }).toEqual({ id, first: 'SIGKILL' });
       expect({ id, code: t.code, stderr: t.stderr }).toEqual({ id, code: 0, stderr: '' });
-      expect({ id, twice: t.out.twice, unfinished: t.out.unfinished, fills: t.out.fills }).toEqual({ id, twice: [], unfinished: 0, fills: ref.fills });
+      expect({ id, twice: t.out.twice, unfinished: t.out.unfinished, fills: t.out.fills, decisions: t.out.decisions }).toEqual({ id, twice: [], unfinished: 0, fills: ref.fills, decisions: ref.decisions });
       const d = relDiff(t.out.nav, ref.nav);
       worst = Math.max(worst, d);
       expect(d, id).toBeLessThanOrEqual(1e-9);

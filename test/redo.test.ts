@@ -183,3 +183,38 @@ describe('a redo whose plan made again diverges (the keeper, in process)', () =>
     expect(await k.redoInterrupted()).toEqual([]); // owed once
   });
 });
+
+describe('state a decision carries to the next survives a restart', () => {
+  it('depeg episodes under way at a restart are taken back from the journal: the cycles after it decide as without the restart', async () => {
+    const vault = loadVault(join(ROOT, 'config/vaults/eth-restaking.yaml'));
+    const strategy = await loadStrategy('risk-adjusted');
+    const solver = await loadHighsSolver();
+    const rows = readHistoryFile(join(ROOT, 'history/ethereum.csv'));
+    const params = strategy.params.parse(vault.config.strategy.params);
+    const silent = pino({ level: 'silent' });
+    const DAY = 86_400_000;
+    const T = Date.parse('2024-08-05T00:00:00Z');
+    const start = (j: Journal) => Keeper.start({ vault, strategy, params, solver, source: new ReplaySource(rows), executor: new PaperExecutor(), journal: j, mode: 'paper', log: silent }, T);
+    const memories = (j: Journal) =>
+      (j.db.prepare("SELECT c.decision_time AS t, json_extract(e.summary_json, '$.depegMemory') AS m FROM cycle_ends e JOIN cycles c ON c.id = e.cycle_id ORDER BY c.decision_time").all() as Array<{ t: number; m: string }>).map((r) => [r.t, JSON.parse(r.m)]);
+
+    const whole = journal();
+    const k = start(whole);
+    for (let t = T; t <= T + 3 * DAY; t += DAY) await k.runCycle(t);
+
+    const path = join(tempDir('rk-redo-'), 'j.sqlite');
+    const first = journal(path);
+    const k1 = start(first);
+    for (let t = T; t <= T + DAY; t += DAY) await k1.runCycle(t);
+    first.close();
+    const second = journal(path);
+    const k2 = start(second);
+    for (let t = T + 2 * DAY; t <= T + 3 * DAY; t += DAY) await k2.runCycle(t);
+
+    const expected = memories(whole);
+    // the 2024-08-06 depeg opened an episode that is still under way after the restart
+    expect(Object.keys(expected[1]![1] as object).length).toBeGreaterThan(0);
+    expect(Object.keys(expected[2]![1] as object).length).toBeGreaterThan(0);
+    expect(memories(second)).toEqual(expected);
+  }, 60_000);
+});

@@ -52,6 +52,10 @@ function statements(db: Database.Database) {
     ),
     insertRedo: db.prepare('INSERT INTO cycle_redos (cycle_id, redo_of) VALUES (?, ?)'),
     insertHoldings: db.prepare('INSERT INTO action_holdings (action_id, at, portfolio_json) VALUES (?, ?, ?)'),
+    lastCarried: db.prepare<[string, string], { v: string | null }>(
+      `SELECT json_extract(e.summary_json, '$.' || ?) AS v FROM cycle_ends e JOIN cycles c ON c.id = e.cycle_id JOIN runs r ON r.id = c.run_id
+       WHERE r.vault = ? AND r.mode <> 'record' AND e.status <> 'interrupted' ORDER BY c.id DESC LIMIT 1`,
+    ),
     lastObservation: db.prepare<[string], { t: number | null }>(
       'SELECT MAX(o.time) AS t FROM observations o JOIN cycles c ON c.id = o.cycle_id JOIN runs r ON r.id = c.run_id WHERE r.vault = ?',
     ),
@@ -139,6 +143,13 @@ export class SqliteRedoJournal implements RedoJournal {
 
   lastObservationTime(vault: string): number | undefined {
     return guard('lastObservationTime', { vault }, () => this.#s.lastObservation.get(vault)?.t ?? undefined);
+  }
+
+  lastCarried(vault: string, key: string): unknown {
+    return guard('lastCarried', { vault, key }, () => {
+      const v = this.#s.lastCarried.get(key, vault)?.v;
+      return typeof v === 'string' ? parseJsonText<unknown>(`cycle_ends.summary_json.${key}`, v) : undefined;
+    });
   }
 
   atomically<T>(fn: () => T): T {

@@ -42,6 +42,11 @@ export interface RedoJournal {
   recordActionHoldings(actionId: number, at: number, portfolio: Portfolio): void;
   /** The newest reading time journaled for this vault, if any. */
   lastObservationTime(vault: string): number | undefined;
+  /**
+   * `key` of the end summary of the vault's latest cycle that finished (completed, halted or failed; an
+   * interrupted one left nothing to carry): state a decision hands to the next, e.g. depeg episodes.
+   */
+  lastCarried(vault: string, key: string): unknown;
   /** Runs fn as one transaction: either every write in it is journaled or none is. */
   atomically<T>(fn: () => T): T;
 }

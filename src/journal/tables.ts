@@ -22,6 +22,8 @@ export const JOURNAL_TABLES = [
   'transaction_status',
   'cycle_redos',
   'action_holdings',
+  'proposals',
+  'proposal_status',
 ] as const;
 export type JournalTable = (typeof JOURNAL_TABLES)[number];
 
