@@ -3,6 +3,7 @@ import { loadVault, type LoadedVault } from '../config/load-vault.js';
 import { ConfigError } from '../errors.js';
 import { parseDuration, parseTime } from '../domain/time.js';
 import { openJournal } from '../journal/open-journal.js';
+import { withJournalFailpoints } from '../journal/journal-failpoints.js';
 import type { Journal } from '../journal/journal.js';
 import { attachAlertHub } from '../alerts/alert-hub.js';
 import { InstanceLease } from '../keeper/instance-lease.js';
@@ -75,7 +76,7 @@ export function attachAlerts(journal: Journal, vault: LoadedVault, log: Logger):
  */
 export function openVaultJournal(path: string, command: string, lease: InstanceLease = InstanceLease.acquire(path, command)): Journal {
   try {
-    const journal = openJournal(path); // the lease made the directory
+    const journal = withJournalFailpoints(openJournal(path)); // the lease made the directory
     journal.onClose(() => lease.release());
     return journal;
   } catch (e) {
