@@ -17,6 +17,13 @@ export interface CycleReport {
   readonly costBase: bigint;
   readonly firings: readonly BreakerFiring[];
   readonly note: string | undefined;
+  /**
+   * false when the cycle failed closed: what could be read is not the whole vault, so its NAV and weights
+   * are unknown (printed as such, never as the part that could be valued).
+   */
+  readonly navKnown?: boolean;
+  /** Value waiting in redemption queues (counted in NAV and in the base asset's weight), in base units. */
+  readonly queuedBase?: bigint;
 }
 
 function weights(w: Readonly<Record<AssetId, number>>): string {
@@ -28,9 +35,11 @@ function weights(w: Readonly<Record<AssetId, number>>): string {
 }
 
 export function formatCycleLine(r: CycleReport, baseSymbol: string, baseDecimals: number): string {
-  const nav = Number(formatUnits(r.navBase, baseDecimals)).toFixed(4);
+  const known = r.navKnown !== false;
+  const nav = known ? `${Number(formatUnits(r.navBase, baseDecimals)).toFixed(4)} ${baseSymbol}` : 'unknown';
   const acting = r.firings.filter((f) => f.held || f.action === 'halt');
   const br = acting.length ? acting.map((f) => `${f.breaker}${f.asset ? `:${f.asset}` : ''}→${f.action}`).join(',') : 'none';
   const target = r.targets ? weights(r.targets) : `(${r.status}: ${r.note ?? ''})`;
-  return `${formatTime(r.time)} #${r.cycleId} NAV ${nav} ${baseSymbol} | target ${target} | now ${weights(r.current)} | actions ${r.planned} (${r.filled} filled${r.failed ? `, ${r.failed} failed` : ''}) | breakers ${br}`;
+  const queued = r.queuedBase !== undefined && r.queuedBase > 0n ? ` (queued ${Number(formatUnits(r.queuedBase, baseDecimals)).toFixed(4)} ${baseSymbol})` : '';
+  return `${formatTime(r.time)} #${r.cycleId} NAV ${nav} | target ${target} | now ${known ? weights(r.current) : 'unknown'}${queued} | actions ${r.planned} (${r.filled} filled${r.failed ? `, ${r.failed} failed` : ''}) | breakers ${br}`;
 }

@@ -224,7 +224,7 @@ export class Keeper {
       const current = currentWeights(u, v);
       j.recordDecision(cycleId, { strategy: this.o.strategy.name, weights: current, rationale: [`no plan: ${rationale} (fail closed)`], halted: true });
       j.endCycle(cycleId, this.at(now), 'failed', summary);
-      return report('failed', { navBase: v.nav, current, note });
+      return report('failed', { note, navKnown: false });
     };
     const holdingsError = await this.syncHoldings(cycleId, now);
     if (holdingsError !== undefined) {

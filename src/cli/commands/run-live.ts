@@ -7,6 +7,7 @@ import { Keeper } from '../../keeper/keeper.js';
 import { OverlapGuard } from '../../keeper/overlap-guard.js';
 import { recordSample } from '../../keeper/recorder.js';
 import { createLiveSource } from '../../sources/live-sources.js';
+import { guardNewJournalPath } from '../journal-path-guard.js';
 import { attachAlerts, openVaultJournal, prepare, type CommonOptions } from '../prepare.js';
 import { executorFor, executorKind, type ExecutorFlags } from '../../chains/executor-factory.js';
 
@@ -48,6 +49,7 @@ export async function runLiveCommand(o: LiveOptions, out: (l: string) => void): 
   const kind = executorKind(o);
   const p = await prepare(o);
   const source = liveSourceOf(p);
+  guardNewJournalPath(p.vault, p.journalPath, o.journal !== undefined, false);
   const journal = openVaultJournal(p.journalPath, o.once ? 'once --feed live' : 'run --feed live');
   const alerts = attachAlerts(journal, p.vault, p.log);
   const u = p.vault.universe;
