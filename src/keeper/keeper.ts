@@ -6,7 +6,7 @@ import type { LoadedVault } from '../config/load-vault.js';
 import type { ExecutionContext, Executor } from '../executor/executor.js';
 import type { JournalPort } from '../journal/journal-port.js';
 import { accrueRebasing } from '../market/accrual.js';
-import { MarketState } from '../market/market-state.js';
+import type { TrustedMarket } from '../market/trusted-market.js';
 import { currentWeights, valuePortfolio } from '../market/valuation.js';
 import { parseDuration } from '../domain/time.js';
 import type { LpSolver } from '../strategy/lp-solver.js';
@@ -17,6 +17,8 @@ import { toJsonText } from '../journal/codec.js';
 import { decideCycle, type DecisionSettings } from './decide-cycle.js';
 import { adoptChainHoldings } from './holdings-sync.js';
 import { haltReasonOf, isReconciling, recoverUnfinished, type InFlightOutcome } from './recover.js';
+import { trustedMarketFor } from './trusted-market-for.js';
+import { frozenHeldEvent, verdictEvent } from './trust-events.js';
 
 export interface KeeperOptions {
   readonly vault: LoadedVault;
@@ -52,7 +54,8 @@ export class Keeper {
   private portfolio: Portfolio;
   private peakNav: bigint;
   private lastObserved: number;
-  private readonly market: MarketState;
+  /** Only readings the plausibility gate trusts reach the market view. */
+  private readonly market: TrustedMarket;
   private readonly settings: DecisionSettings;
   private running = false;
   /** Readings seen so far, for strategies that look back (bounded so a long live run cannot grow without end). */
@@ -66,8 +69,7 @@ export class Keeper {
     this.portfolio = start.portfolio;
     this.peakNav = start.peakNav;
     this.lastObserved = start.lastObserved;
-    const window = parseDuration(o.vault.config.apyWindow);
-    this.market = new MarketState(window, Math.max(window, parseDuration(o.vault.config.breakers.staleData.maxAge)));
+    this.market = trustedMarketFor(o.vault);
     const c = o.vault.config;
     this.settings = { universe: o.vault.universe, limits: c.limits, breakers: c.breakers, planner: c.planner, incentiveHaircut: c.scoring.incentiveHaircut, trust: c.trust };
   }
@@ -199,15 +201,16 @@ export class Keeper {
       failures = [{ source: this.o.source.name, assets: [], message: (e as Error).message }];
       observations = [];
     }
-    try {
-      this.market.ingestAll(observations);
-      this.seen.push(...observations);
-      if (this.seen.length > 500_000) this.seen = this.seen.slice(-250_000);
-    } catch (e) {
-      failures = [...failures, { source: this.o.source.name, assets: [], message: (e as Error).message }];
-    }
-    const fresh = observations.filter((o) => o.time > this.lastObserved);
+    // Stale is not broken: a reading no newer than its source's newest is ignored and journaled, and a
+    // quarantined one waits for confirmation; neither fails the cycle.
+    const verdicts = this.market.ingestAll(observations);
+    const stale = new Set(verdicts.flatMap((v) => (v.kind === 'stale' ? [v.reading] : [])));
+    this.seen.push(...observations.filter((o) => !stale.has(o)));
+    if (this.seen.length > 500_000) this.seen = this.seen.slice(-250_000);
+    // A replay hands back history the journal already holds after a restart; a primed live keeper's gate knows what it has seen.
+    const fresh = observations.filter((o) => !stale.has(o) && (this.o.primeFromJournal || o.time > this.lastObserved));
     j.recordObservations(cycleId, fresh);
+    for (const v of verdicts) j.recordEvent({ cycleId, at: this.at(now), ...verdictEvent(v) });
     if (observations.length) this.lastObserved = Math.max(this.lastObserved, (observations[observations.length - 1] as Observation).time);
     j.recordStage(cycleId, 'observed', this.at(now));
 
@@ -234,7 +237,9 @@ export class Keeper {
       return failClosed('a source covering a held asset failed', { reason: 'source failure', sources: blocking.map((f) => f.source) }, `source failed: ${blocking.map((f) => f.source).join(', ')}`);
     }
 
-    const d = decideCycle({ settings: this.settings, strategy: this.o.strategy, params: this.o.params, solver: this.o.solver, snapshot, portfolio: this.portfolio, peakNav: this.peakNav, now, history: { rows: this.seen } });
+    const quarantined = new Map([...this.market.quarantined()].map(([id, q]) => [id, q.message]));
+    const d = decideCycle({ settings: this.settings, strategy: this.o.strategy, params: this.o.params, solver: this.o.solver, snapshot, portfolio: this.portfolio, peakNav: this.peakNav, now, history: { rows: this.seen }, quarantined });
+    for (const [asset, reason] of d.frozen) if (held.has(asset)) j.recordEvent({ cycleId, at: this.at(now), ...frozenHeldEvent(asset, reason) });
     j.recordPortfolio({ cycleId, at: this.at(now), navBase: d.valuation.nav, portfolio: this.portfolio, marks: d.valuation.marks });
     if (d.valuation.nav > this.peakNav) this.peakNav = d.valuation.nav;
     for (const f of d.firings) {
