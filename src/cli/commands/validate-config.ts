@@ -7,6 +7,7 @@ import { reportError } from '../report-error.js';
 import { checkStrategyParams, loadNamedStrategy } from '../strategy-params.js';
 import { redactText } from '../../redact.js';
 import { resolve } from 'node:path';
+import { suggest } from '../../config/did-you-mean.js';
 import { listStrategies, loadStrategy } from '../../strategy/load-strategy.js';
 
 /**
@@ -65,7 +66,9 @@ async function rawParamIssues(file: string, first: ConfigError): Promise<Issue[]
     const src = readLocated(resolve(file));
     const raw = src.data as { strategy?: { name?: unknown; params?: unknown } } | null;
     const name = raw?.strategy?.name;
-    if (typeof name !== 'string' || !listStrategies().includes(name)) return [];
+    if (typeof name !== 'string') return [];
+    const names = listStrategies();
+    if (!names.includes(name)) return [{ where: `${src.locate(['strategy', 'name'])} strategy.name`, value: name, expected: `a strategy in strategies/${suggest(name, names) || ` (${names.join(', ')})`}` }];
     const s = await loadStrategy(name);
     const r = s.params.safeParse(raw?.strategy?.params ?? {});
     return r.success ? [] : zodIssues(r.error.issues, src, s.params, ['strategy', 'params'], raw?.strategy?.params ?? {});
