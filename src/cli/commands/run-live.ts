@@ -1,4 +1,4 @@
-import { toJsonText } from '../../journal/codec.js';
+import { runConfigJson } from '../../keeper/run-config.js';
 import cron from 'node-cron';
 import { formatTime, parseTime } from '../../domain/time.js';
 import { ConfigError } from '../../errors.js';
@@ -102,7 +102,7 @@ export async function recordCommand(o: RecordOptions, out: (l: string) => void):
   const source = liveSourceOf(p);
   const journal = openVaultJournal(p.journalPath, 'record');
   const alerts = attachAlerts(journal, p.vault, p.log);
-  const runId = journal.startRun({ at: Date.now(), mode: 'record', vault: p.vault.config.name, configHash: p.vault.hash, configJson: toJsonText('run config', p.vault.config) });
+  const runId = journal.startRun({ at: Date.now(), mode: 'record', vault: p.vault.config.name, configHash: p.vault.hash, configJson: runConfigJson(p.vault.config, p.strategy.name, p.params) });
   let n = 0;
   const sample = async () => {
     const now = Date.now();
