@@ -10,6 +10,7 @@ import { runCommand } from './commands/run.js';
 import { makeLogger } from './logger.js';
 import { validateConfigCommand } from './commands/validate-config.js';
 import { defaultVaultPath } from './paths.js';
+import type { Units } from './journal-units.js';
 
 import { cronArg, durationArg, int, logLevelArg, oneOf, positiveInt, timeArg } from './arg-parsers.js';
 import { installProcessHandlers, reportError } from './report-error.js';
@@ -26,9 +27,10 @@ function feedOf(o: { feed?: 'live' | 'recorded'; config: string }): 'live' | 're
   return o.feed ?? loadVault(o.config).config.feed;
 }
 
-function journalPathFor(config: string, journal?: string): { path: string; decimals: number } {
+function journalPathFor(config: string, journal?: string): { path: string; units: Units } {
   const v = loadVault(config);
-  return { path: journal ?? v.paths.journal, decimals: v.universe.baseDecimals };
+  const u = v.universe;
+  return { path: journal ?? v.paths.journal, units: { baseAsset: u.baseAsset, baseDecimals: u.baseDecimals, decimalsOf: (a) => u.assets.find((x) => x.id === a)?.decimals ?? u.baseDecimals } };
 }
 
 const program = new Command()
@@ -168,18 +170,18 @@ program
   });
 
 const journal = program.command('journal').description('read the journal: cycles, one cycle in full, events, CSV export');
-const jopts = (c: Command) => c.option('-c, --config <file>', 'vault config (for the journal path)', defaultVaultPath()).option('-j, --journal <file>', 'journal path');
+const jopts = (c: Command) => c.option('-c, --config <file>', 'vault config (for the journal path)', defaultVaultPath()).option('-j, --journal <file>', 'journal path').option('--json', 'one JSON object per line, exact amounts in base units (for scripts)');
 jopts(journal.command('cycles').description('list cycles, newest first'))
   .option('--limit <n>', 'rows', int, 50)
   .option('--offset <n>', 'skip rows', int, 0)
   .action((o) => {
     const j = journalPathFor(o.config, o.journal);
-    process.exitCode = journalCyclesCommand(j.path, { limit: o.limit, offset: o.offset, decimals: j.decimals }, out);
+    process.exitCode = journalCyclesCommand(j.path, { limit: o.limit, offset: o.offset, units: j.units, json: o.json }, out);
   });
 jopts(journal.command('show').argument('<cycle>', 'cycle id', int).description('one cycle: observations, scores with breakdown, decision, actions with status history, events'))
   .action((cycle: number, o) => {
     const j = journalPathFor(o.config, o.journal);
-    process.exitCode = journalShowCommand(j.path, cycle, { decimals: j.decimals }, out);
+    process.exitCode = journalShowCommand(j.path, cycle, { units: j.units, json: o.json }, out);
   });
 jopts(journal.command('events').description('events, newest first'))
   .option('--kind <kind>', 'exact kind, e.g. breaker:depeg')

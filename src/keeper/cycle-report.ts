@@ -34,6 +34,13 @@ function weights(w: Readonly<Record<AssetId, number>>): string {
   return parts.length ? parts.join(' ') : '-';
 }
 
+/** Weights with the value waiting in redemption queues shown as "queued", not folded into the base asset. */
+function splitQueued(r: CycleReport, baseSymbol: string): Record<AssetId, number> {
+  if (r.queuedBase === undefined || r.queuedBase <= 0n || r.navBase <= 0n) return { ...r.current };
+  const q = Number(r.queuedBase) / Number(r.navBase);
+  return { ...r.current, [baseSymbol]: Math.max(0, (r.current[baseSymbol] ?? 0) - q), queued: q };
+}
+
 export function formatCycleLine(r: CycleReport, baseSymbol: string, baseDecimals: number): string {
   const known = r.navKnown !== false;
   const nav = known ? `${Number(formatUnits(r.navBase, baseDecimals)).toFixed(4)} ${baseSymbol}` : 'unknown';
@@ -41,5 +48,5 @@ export function formatCycleLine(r: CycleReport, baseSymbol: string, baseDecimals
   const br = acting.length ? acting.map((f) => `${f.breaker}${f.asset ? `:${f.asset}` : ''}→${f.action}`).join(',') : 'none';
   const target = r.targets ? weights(r.targets) : `(${r.status}: ${r.note ?? ''})`;
   const queued = r.queuedBase !== undefined && r.queuedBase > 0n ? ` (queued ${Number(formatUnits(r.queuedBase, baseDecimals)).toFixed(4)} ${baseSymbol})` : '';
-  return `${formatTime(r.time)} #${r.cycleId} NAV ${nav} | target ${target} | now ${known ? weights(r.current) : 'unknown'}${queued} | actions ${r.planned} (${r.filled} filled${r.failed ? `, ${r.failed} failed` : ''}) | breakers ${br}`;
+  return `${formatTime(r.time)} #${r.cycleId} NAV ${nav} | target ${target} | now ${known ? weights(splitQueued(r, baseSymbol)) : 'unknown'}${queued} | actions ${r.planned} (${r.filled} filled${r.failed ? `, ${r.failed} failed` : ''}) | breakers ${br}`;
 }

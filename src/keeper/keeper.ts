@@ -256,7 +256,7 @@ export class Keeper {
       j.recordDecision(cycleId, { strategy: this.o.strategy.name, weights: { ...d.current }, rationale: [d.halt ?? 'no decision', ...(d.decision?.rationale ?? [])], halted: true });
       j.recordEvent({ cycleId, at: this.at(now), kind: d.breaches.length ? 'decision-rejected' : 'halted', severity: 'critical', message: d.halt ?? 'no decision' });
       j.endCycle(cycleId, this.at(now), 'halted', { reason: d.halt, nav: d.valuation.nav.toString() });
-      return report('halted', { navBase: d.valuation.nav, current: d.current, firings: d.firings, note: d.halt });
+      return report('halted', { navBase: d.valuation.nav, current: d.current, firings: d.firings, note: d.halt, queuedBase: d.valuation.pendingBase });
     }
     j.recordDecision(cycleId, { strategy: this.o.strategy.name, weights: { ...d.decision.weights }, rationale: [...d.decision.rationale, ...d.plan.skipped.map((s) => `skipped: ${s}`)], halted: false });
     const ids = j.recordActions(cycleId, d.plan.actions, this.at(now));
@@ -298,6 +298,6 @@ export class Keeper {
     const current = currentWeights(u, after);
     j.recordPortfolio({ cycleId, at: this.at(now), navBase: after.nav, portfolio: this.portfolio, marks: after.marks });
     j.endCycle(cycleId, this.at(now), 'completed', { nav: after.nav.toString(), peakNav: this.peakNav.toString(), actions: d.plan.actions.length, filled, failed, costBase: cost.toString() });
-    return report('completed', { navBase: after.nav, current, targets: d.decision.weights, planned: d.plan.actions.length, filled, failed, costBase: cost, firings: d.firings });
+    return report('completed', { navBase: after.nav, current, targets: d.decision.weights, planned: d.plan.actions.length, filled, failed, costBase: cost, firings: d.firings, queuedBase: after.pendingBase });
   }
 }

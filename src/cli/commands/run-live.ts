@@ -1,10 +1,11 @@
 import { runConfigJson } from '../../keeper/run-config.js';
-import cron from 'node-cron';
 import { formatTime, parseTime } from '../../domain/time.js';
 import { ConfigError } from '../../errors.js';
 import { formatCycleLine } from '../../keeper/cycle-report.js';
 import { Keeper } from '../../keeper/keeper.js';
-import { OverlapGuard } from '../../keeper/overlap-guard.js';
+import { onSchedule } from '../schedule-loop.js';
+import { StopSignal, yieldToEvents } from '../stop-signal.js';
+import { EXIT } from '../exit-codes.js';
 import { recordSample } from '../../keeper/recorder.js';
 import { createLiveSource } from '../../sources/live-sources.js';
 import { guardNewJournalPath } from '../journal-path-guard.js';
@@ -22,23 +23,6 @@ function liveSourceOf(p: Awaited<ReturnType<typeof prepare>>) {
   const cfg = p.vault.config.sources;
   if (!cfg) throw new ConfigError(p.vault.file, [{ where: `${p.vault.file} sources`, value: undefined, expected: 'a sources section (live readers) for the live feed' }]);
   return createLiveSource(cfg);
-}
-
-/** Runs `until` on a cron schedule, skipping (and journaling) ticks that land while a cycle runs. */
-async function onSchedule(expr: string, tick: () => Promise<boolean>, onSkip: () => void): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const guard = new OverlapGuard();
-    const task = cron.schedule(expr, () => {
-      void guard
-        .run(async () => {
-          if (!(await tick())) {
-            await task.stop();
-            resolve();
-          }
-        }, onSkip)
-        .catch(reject);
-    });
-  });
 }
 
 /**
@@ -64,9 +48,12 @@ export async function runLiveCommand(o: LiveOptions, out: (l: string) => void): 
     throw e;
   }
   let cycles = 0;
+  let failedClosed = 0;
+  const stop = new StopSignal();
   const one = async (t: number) => {
     const r = await keeper.runCycle(t);
     cycles++;
+    if (r.status === 'failed') failedClosed++;
     out(formatCycleLine(r, u.baseAsset, u.baseDecimals));
     for (const timing of source.lastTimings) p.log.info(timing, 'source read');
   };
@@ -82,13 +69,16 @@ export async function runLiveCommand(o: LiveOptions, out: (l: string) => void): 
           return true;
         },
         () => journal.recordEvent({ at: Date.now(), kind: 'tick-skipped', severity: 'warn', message: 'a scheduled tick arrived while the previous cycle was still running; skipped' }),
+        stop,
       );
     }
   } finally {
+    stop.dispose();
     await alerts.flush();
     journal.close();
   }
-  return 0;
+  // One cycle that failed closed is a failure cron and systemd must see; a schedule keeps going through them.
+  return stop.exitCode(failedClosed > 0 && (o.once || !o.cron) ? EXIT.failed : EXIT.ok);
 }
 
 export interface RecordOptions extends CommonOptions {
@@ -104,6 +94,7 @@ export async function recordCommand(o: RecordOptions, out: (l: string) => void):
   const alerts = attachAlerts(journal, p.vault, p.log);
   const runId = journal.startRun({ at: Date.now(), mode: 'record', vault: p.vault.config.name, configHash: p.vault.hash, configJson: runConfigJson(p.vault.config, p.strategy.name, p.params) });
   let n = 0;
+  const stop = new StopSignal();
   const sample = async () => {
     const now = Date.now();
     const r = await recordSample(journal, runId, source, now);
@@ -112,7 +103,10 @@ export async function recordCommand(o: RecordOptions, out: (l: string) => void):
   };
   try {
     if (!o.cron) {
-      for (let k = 0; k < (o.samples ?? 1); k++) await sample();
+      for (let k = 0; k < (o.samples ?? 1) && !stop.stopped; k++) {
+        await sample();
+        await yieldToEvents();
+      }
     } else {
       out(`recording ${p.vault.config.name} on "${o.cron}" into ${p.journalPath}`);
       await onSchedule(
@@ -123,11 +117,13 @@ export async function recordCommand(o: RecordOptions, out: (l: string) => void):
           return true;
         },
         () => journal.recordEvent({ at: Date.now(), kind: 'tick-skipped', severity: 'warn', message: 'a recorder tick arrived while the previous sample was still being read; skipped' }),
+        stop,
       );
     }
   } finally {
+    stop.dispose();
     await alerts.flush();
     journal.close();
   }
-  return 0;
+  return stop.exitCode(EXIT.ok);
 }
