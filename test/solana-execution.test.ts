@@ -118,7 +118,7 @@ describe('Solana adapter + the chain-agnostic pipeline on solana-bankrun (served
     while (rpc.sends.length < 3) await new Promise((r) => setTimeout(r, 20));
     // Still valid: nothing was re-signed however often it was resent.
     expect(new Set(rpc.sends).size).toBe(1);
-    await rpc.advance(310); // past lastValidBlockHeight (bankrun: height + 300)
+    await rpc.advance(160); // past lastValidBlockHeight (height + 150)
     rpc.dropNextSends(0);
     const { id, r } = await p;
     expect(r.status).toBe('confirmed');

@@ -1,3 +1,4 @@
+import { SolanaExecutionSchema } from '../chains/solana/exec-config.js';
 import { z } from 'zod';
 import { AlertsSchema } from '../alerts/alert-config.js';
 import { CHAINS } from '../domain/asset.js';
@@ -145,6 +146,7 @@ export const VaultSchema = z
     execution: z
       .strictObject({
         evm: EvmExecutionSchema.optional(),
+        solana: SolanaExecutionSchema.optional(),
         /** Path of the transaction policy (YAML), relative to this file. */
         policy: z.string().min(1).optional(),
       })

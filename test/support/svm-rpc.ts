@@ -19,6 +19,8 @@ export interface SvmRpc {
   readonly processed: string[];
   /** Raw sendTransaction calls received (including dropped and duplicate ones). */
   readonly sends: string[];
+  /** Sends the "node" refused, with the reason. */
+  readonly refusals: string[];
   dropNextSends(n: number): void;
   setPriorityFees(fees: readonly number[]): void;
   /** Advance the chain by `blocks` blocks (one slot each). */
@@ -58,6 +60,7 @@ export async function startSvmRpc(accounts: ReadonlyArray<{ address: PublicKey; 
   const landed = new Map<string, Landed>();
   const processed: string[] = [];
   const sends: string[] = [];
+  const refusals: string[] = [];
   let drop = 0;
   let fees: number[] = [0];
 
@@ -93,6 +96,7 @@ export async function startSvmRpc(accounts: ReadonlyArray<{ address: PublicKey; 
     const pre = await balances();
     const r = await c.tryProcessTransaction(tx);
     if (r.result && /already been processed/.test(r.result)) return sig;
+    if (r.result && /Blockhash not found|BlockhashNotFound/i.test(r.result)) refusals.push(`${sig}: ${r.result}`);
     if (r.result && /Blockhash not found|BlockhashNotFound/i.test(r.result)) throw Object.assign(new Error('Transaction simulation failed: Blockhash not found'), { rpc: -32002 });
     const post = await balances();
     landed.set(sig, { slot: await slot(), err: r.result ? { InstructionError: [0, { Custom: 0 }], message: r.result } : null, fee: feeOf(tx), keys: keys.map((k) => k.toBase58()), pre, post, tx, logs: r.meta?.logMessages ?? [] });
@@ -104,8 +108,10 @@ export async function startSvmRpc(accounts: ReadonlyArray<{ address: PublicKey; 
 
   const methods: Record<string, (params: unknown[]) => Promise<unknown>> = {
     getLatestBlockhash: async () => {
-      const [blockhash, last] = (await c.getLatestBlockhash()) ?? ['', 0n];
-      return { context: await ctxOf(), value: { blockhash, lastValidBlockHeight: Number(last) } };
+      // A cluster accepts a blockhash for 150 blocks (MAX_PROCESSING_AGE) and RPC nodes say so; bankrun
+      // reports the 300-entry queue length instead, so the endpoint answers as a node would.
+      const [blockhash] = (await c.getLatestBlockhash()) ?? [''];
+      return { context: await ctxOf(), value: { blockhash, lastValidBlockHeight: Number(await c.getBlockHeight()) + 150 } };
     },
     getBlockHeight: async () => Number(await c.getBlockHeight()),
     getSlot: async () => slot(),
@@ -190,6 +196,7 @@ export async function startSvmRpc(accounts: ReadonlyArray<{ address: PublicKey; 
     context,
     processed,
     sends,
+    refusals,
     dropNextSends: (n) => {
       drop = n;
     },
