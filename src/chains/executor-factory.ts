@@ -5,6 +5,7 @@ import type { Executor } from '../executor/executor.js';
 import { PaperExecutor } from '../executor/paper-executor.js';
 import type { Journal } from '../journal/journal.js';
 import { evmExecutorFor } from './evm/evm-executor-setup.js';
+import { safeProposerFor } from './evm/safe/safe-setup.js';
 import { solanaExecutorFor } from './solana/solana-executor-setup.js';
 
 /**
@@ -12,10 +13,10 @@ import { solanaExecutorFor } from './solana/solana-executor-setup.js';
  * chain or account model (EVM key, Solana key, multisig proposer) is an adapter behind the same
  * Executor port, wired in its own setup module.
  */
-export type ExecutorKind = 'paper' | 'evm' | 'solana';
+export type ExecutorKind = 'paper' | 'evm' | 'safe' | 'solana';
 
 export interface ExecutorFlags {
-  /** --executor: paper (default), evm (the vault's execution.evm section) or solana (execution.solana). */
+  /** --executor: paper (default), evm (the vault's execution.evm section), safe (propose through the Safe of execution.safe) or solana (execution.solana). */
   readonly executor?: string | undefined;
   /** --live: the explicit flag a live EVM executor needs besides `mode: live` in the config. */
   readonly live?: boolean | undefined;
@@ -23,8 +24,8 @@ export interface ExecutorFlags {
 
 export function executorKind(o: ExecutorFlags): ExecutorKind {
   const k = o.executor ?? 'paper';
-  if (k !== 'paper' && k !== 'evm' && k !== 'solana') throw new KeeperError(`--executor must be paper, evm or solana, not "${k}"`);
-  if (o.live && k === 'paper') throw new KeeperError('--live only applies to --executor evm or solana (the paper executor never sends)');
+  if (k !== 'paper' && k !== 'evm' && k !== 'safe' && k !== 'solana') throw new KeeperError(`--executor must be paper, evm, safe or solana, not "${k}"`);
+  if (o.live && k === 'paper') throw new KeeperError('--live only applies to --executor evm, safe or solana (the paper executor never sends)');
   return k;
 }
 
@@ -34,6 +35,10 @@ export function executorFor(kind: ExecutorKind, vault: LoadedVault, journal: Jou
   if (kind === 'solana') {
     const executor = solanaExecutorFor(vault, journal, o);
     return { executor, mode: `solana-${executor.mode}` };
+  }
+  if (kind === 'safe') {
+    const proposer = safeProposerFor(vault, journal, o);
+    return { executor: proposer, mode: `safe-${proposer.mode}` };
   }
   const executor = evmExecutorFor(vault, journal, o);
   return { executor, mode: `evm-${executor.mode}` };

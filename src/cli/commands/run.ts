@@ -2,11 +2,9 @@ import { existsSync, renameSync } from 'node:fs';
 import cron from 'node-cron';
 import { formatTime } from '../../domain/time.js';
 import { formatCycleLine, type CycleReport } from '../../keeper/cycle-report.js';
-import { Keeper, initialPortfolio } from '../../keeper/keeper.js';
+import { Keeper } from '../../keeper/keeper.js';
 import { OverlapGuard } from '../../keeper/overlap-guard.js';
 import { formatSummary, summarize } from '../../keeper/run-summary.js';
-import { valuePortfolio } from '../../market/valuation.js';
-import { MarketState } from '../../market/market-state.js';
 import { InstanceLease } from '../../keeper/instance-lease.js';
 import { attachAlerts, openVaultJournal, prepare, replaySource, replayWindow, type CommonOptions } from '../prepare.js';
 import { executorFor, executorKind, type ExecutorFlags } from '../../chains/executor-factory.js';
@@ -56,7 +54,9 @@ export async function runCommand(o: RunOptions, out: (line: string) => void = (l
     journal.close();
     return 2;
   }
-  if (t > window.to) {
+  // A decision a crash interrupted is owed even when the period is over (unfinished, or closed and not yet redone).
+  const owed = journal.unfinishedCycles().length > 0 || journal.redo.pendingRedo(vaultName) !== undefined;
+  if (t > window.to && !owed) {
     out(`nothing to do: the journal ${p.journalPath} already reaches ${formatTime(lastDecision ?? t)}, the end of the period (${formatTime(window.to)}). Use --journal <new file> for a fresh run.`);
     journal.close();
     return 0;
@@ -77,7 +77,6 @@ export async function runCommand(o: RunOptions, out: (line: string) => void = (l
     throw e;
   }
   const base = p.vault.universe;
-  const startNav = valuePortfolio(base, new MarketState(1).view(t), initialPortfolio(p.vault)).nav;
   const reports: CycleReport[] = [];
   const line = (r: CycleReport) => {
     if (!o.quiet) out(formatCycleLine(r, base.baseAsset, base.baseDecimals));
@@ -98,6 +97,10 @@ export async function runCommand(o: RunOptions, out: (line: string) => void = (l
     t += window.step;
   };
   try {
+    for (const r of await keeper.redoInterrupted()) {
+      reports.push(r);
+      line(r);
+    }
     if (o.cron) {
       await new Promise<void>((resolve, reject) => {
         const guard = new OverlapGuard();
@@ -132,7 +135,8 @@ export async function runCommand(o: RunOptions, out: (line: string) => void = (l
     await alerts.flush();
     journal.close();
   }
-  const summary = summarize(reports, lastDecision === undefined ? startNav : (reports[0]?.navBase ?? startNav));
+  // Start NAV: every holding valued at the first cycle's readings, before its trades.
+  const summary = summarize(reports, reports[0]?.navBefore ?? reports[0]?.navBase ?? 0n);
   if (summary && !o.once) out(formatSummary(summary, base.baseAsset, base.baseDecimals, p.journalPath));
   return 0;
 }
