@@ -208,6 +208,15 @@ describe('the Squads proposer with the journal (RPC double; the program itself i
     expect(tx.instructions.map((i) => [...i.data.subarray(0, 8)])).toEqual([[...VAULT_TRANSACTION_CREATE], [...PROPOSAL_CREATE]]);
     expect(decodeVaultTransactionCreate(tx.instructions[0]!.data).memo).toBe('restake-keeper sol-staking: JitoSOL 60 %: best score');
 
+    // Too large for one transaction: refused before anything is journaled or sent.
+    const j2 = openJournal(':memory:');
+    const big = new SquadsProposer({ connection: c.connection, multisigPda: MULTISIG, vaultIndex: 0, member, guard, proposals: new ProposalJournal(j2.db), recordEvent: () => undefined, vaultName: 'v', chain: 'solana:test', maxMemoBytes: 2000 });
+    const tooBig = await big.propose({ cycleId: null, instructions: ixs, rationale: ['x'.repeat(1500)], valueAtRisk: 1n });
+    expect(tooBig).toMatchObject({ status: 'refused', reason: expect.stringMatching(/does not fit one transaction/) });
+    expect(new ProposalJournal(j2.db).ofAccount('solana:test', MULTISIG.toBase58())).toEqual([]);
+    expect(c.sent).toHaveLength(1);
+    j2.close();
+
     // Pending: no second proposal.
     c.accounts.set(r.proposal.hash, { data: Buffer.alloc(1), owner: multisig.PROGRAM_ID, lamports: 1, executable: false });
     c.accounts.set(multisig.getProposalPda({ multisigPda: MULTISIG, transactionIndex: 5n })[0].toBase58(), proposalAccount(5n, { __kind: 'Active', timestamp: 1 }, [voters[0]!]));

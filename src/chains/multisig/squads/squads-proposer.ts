@@ -117,6 +117,15 @@ export class SquadsProposer {
     } catch (e) {
       return { status: 'refused', reason: (e as Error).message };
     }
+    // The whole inner message rides in one legacy transaction (≤ 1232 bytes); a larger one needs Squads'
+    // transaction-buffer path, which this proposer does not implement: refuse before journaling anything.
+    try {
+      const probe = new Transaction({ feePayer: o.member.publicKey, blockhash: PublicKey.default.toBase58(), lastValidBlockHeight: 0 }).add(...built.instructions);
+      probe.sign(o.member);
+      probe.serialize();
+    } catch (e) {
+      return { status: 'refused', reason: `the proposal does not fit one transaction (${(e as Error).message}); split the plan or shorten the memo` };
+    }
     const id = o.proposals.recordIntent({
       vault: o.vaultName,
       cycleId: p.cycleId,
