@@ -27,6 +27,14 @@ export function parseFailpoint(spec: string | undefined): { name: string; hit: n
   return hit >= 1 ? { name: m[1] as string, hit } : undefined;
 }
 
+/** The multisig proposer's failpoints: after its intent is journaled, and after delivery before 'proposed' is recorded. */
+export const PROPOSAL_FAILPOINTS = ['after-proposal-intent', 'after-proposal-delivered'] as const;
+export type ProposalFailpointName = (typeof PROPOSAL_FAILPOINTS)[number];
+
+export function proposalFailpoint(name: ProposalFailpointName): void {
+  failpoint(name as unknown as FailpointName);
+}
+
 export function failpoint(name: FailpointName): void {
   const want = parseFailpoint(process.env[FAILPOINT_ENV]);
   if (!want || want.name !== name) return;

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { JournalError } from '../errors.js';
+import { PROPOSALS_MIGRATION_NAME, PROPOSALS_SQL } from './proposal-migration.js';
 
 /**
  * Versioned schema migrations. Each runs once, inside its own IMMEDIATE transaction together with the
@@ -348,6 +349,7 @@ export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', sql: V1 },
   { version: 2, name: 'observation exit quotes', sql: V2 },
   { version: 3, name: 'chain transactions', sql: V3 },
+  { version: 9, name: PROPOSALS_MIGRATION_NAME, sql: PROPOSALS_SQL },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.reduce((v, m) => Math.max(v, m.version), 0);

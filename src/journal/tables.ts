@@ -20,6 +20,8 @@ export const JOURNAL_TABLES = [
   'events',
   'transactions',
   'transaction_status',
+  'proposals',
+  'proposal_status',
 ] as const;
 export type JournalTable = (typeof JOURNAL_TABLES)[number];
 

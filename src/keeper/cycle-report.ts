@@ -9,6 +9,10 @@ export interface CycleReport {
   readonly time: number;
   readonly status: 'completed' | 'halted' | 'failed';
   readonly navBase: bigint;
+  /** NAV before this cycle's trades (a run's start NAV is the first cycle's). */
+  readonly navBefore?: bigint | undefined;
+  /** Fraction of NAV waiting in redemption queues: pending, shown as queued, not as idle base asset. */
+  readonly queued?: number | undefined;
   readonly current: Readonly<Record<AssetId, number>>;
   readonly targets: Readonly<Record<AssetId, number>> | undefined;
   readonly planned: number;
@@ -32,5 +36,8 @@ export function formatCycleLine(r: CycleReport, baseSymbol: string, baseDecimals
   const acting = r.firings.filter((f) => f.held || f.action === 'halt');
   const br = acting.length ? acting.map((f) => `${f.breaker}${f.asset ? `:${f.asset}` : ''}→${f.action}`).join(',') : 'none';
   const target = r.targets ? weights(r.targets) : `(${r.status}: ${r.note ?? ''})`;
-  return `${formatTime(r.time)} #${r.cycleId} NAV ${nav} ${baseSymbol} | target ${target} | now ${weights(r.current)} | actions ${r.planned} (${r.filled} filled${r.failed ? `, ${r.failed} failed` : ''}) | breakers ${br}`;
+  const q = r.queued ?? 0;
+  const now = q > 0 ? { ...r.current, [baseSymbol]: (r.current[baseSymbol] ?? 0) - q } : r.current;
+  const queued = q >= 0.0005 ? ` queued ${(q * 100).toFixed(1)}%` : '';
+  return `${formatTime(r.time)} #${r.cycleId} NAV ${nav} ${baseSymbol} | target ${target} | now ${weights(now)}${queued} | actions ${r.planned} (${r.filled} filled${r.failed ? `, ${r.failed} failed` : ''}) | breakers ${br}`;
 }

@@ -1,12 +1,13 @@
+import { NO_EPISODES, type DepegMemory } from '../risk/depeg-episodes.js';
 import type { Logger } from 'pino';
 import type { AssetId } from '../domain/asset.js';
 import type { Observation } from '../domain/observation.js';
 import { portfolioFromJson, type Portfolio } from '../domain/portfolio.js';
 import type { LoadedVault } from '../config/load-vault.js';
-import type { ExecutionContext, Executor } from '../executor/executor.js';
+import { isPlanExecutor, type ExecutionContext, type Executor } from '../executor/executor.js';
 import type { JournalPort } from '../journal/journal-port.js';
 import { accrueRebasing } from '../market/accrual.js';
-import { MarketState } from '../market/market-state.js';
+import type { TrustedMarket } from '../market/trusted-market.js';
 import { currentWeights, valuePortfolio } from '../market/valuation.js';
 import { parseDuration } from '../domain/time.js';
 import type { LpSolver } from '../strategy/lp-solver.js';
@@ -17,6 +18,9 @@ import { toJsonText } from '../journal/codec.js';
 import { decideCycle, type DecisionSettings } from './decide-cycle.js';
 import { adoptChainHoldings } from './holdings-sync.js';
 import { haltReasonOf, isReconciling, recoverUnfinished, type InFlightOutcome } from './recover.js';
+import { trustedMarketFor } from './trusted-market-for.js';
+import { frozenHeldEvent, verdictEvent } from './trust-events.js';
+import { executePlanAtOnce } from './plan-at-once.js';
 
 export interface KeeperOptions {
   readonly vault: LoadedVault;
@@ -52,9 +56,12 @@ export class Keeper {
   private portfolio: Portfolio;
   private peakNav: bigint;
   private lastObserved: number;
-  private readonly market: MarketState;
+  /** Only readings the plausibility gate trusts reach the market view. */
+  private readonly market: TrustedMarket;
   private readonly settings: DecisionSettings;
   private running = false;
+  /** Depeg episodes in progress (hysteresis), carried from one decision to the next. */
+  private depegMemory: DepegMemory = NO_EPISODES;
   /** Readings seen so far, for strategies that look back (bounded so a long live run cannot grow without end). */
   private seen: Observation[] = [];
 
@@ -66,8 +73,7 @@ export class Keeper {
     this.portfolio = start.portfolio;
     this.peakNav = start.peakNav;
     this.lastObserved = start.lastObserved;
-    const window = parseDuration(o.vault.config.apyWindow);
-    this.market = new MarketState(window, Math.max(window, parseDuration(o.vault.config.breakers.staleData.maxAge)));
+    this.market = trustedMarketFor(o.vault);
     const c = o.vault.config;
     this.settings = { universe: o.vault.universe, limits: c.limits, breakers: c.breakers, planner: c.planner, incentiveHaircut: c.scoring.incentiveHaircut, trust: c.trust };
   }
@@ -199,15 +205,16 @@ export class Keeper {
       failures = [{ source: this.o.source.name, assets: [], message: (e as Error).message }];
       observations = [];
     }
-    try {
-      this.market.ingestAll(observations);
-      this.seen.push(...observations);
-      if (this.seen.length > 500_000) this.seen = this.seen.slice(-250_000);
-    } catch (e) {
-      failures = [...failures, { source: this.o.source.name, assets: [], message: (e as Error).message }];
-    }
-    const fresh = observations.filter((o) => o.time > this.lastObserved);
+    // Stale is not broken: a reading no newer than its source's newest is ignored and journaled, and a
+    // quarantined one waits for confirmation; neither fails the cycle.
+    const verdicts = this.market.ingestAll(observations);
+    const stale = new Set(verdicts.flatMap((v) => (v.kind === 'stale' ? [v.reading] : [])));
+    this.seen.push(...observations.filter((o) => !stale.has(o)));
+    if (this.seen.length > 500_000) this.seen = this.seen.slice(-250_000);
+    // A replay hands back history the journal already holds after a restart; a primed live keeper's gate knows what it has seen.
+    const fresh = observations.filter((o) => !stale.has(o) && (this.o.primeFromJournal || o.time > this.lastObserved));
     j.recordObservations(cycleId, fresh);
+    for (const v of verdicts) j.recordEvent({ cycleId, at: this.at(now), ...verdictEvent(v) });
     if (observations.length) this.lastObserved = Math.max(this.lastObserved, (observations[observations.length - 1] as Observation).time);
     j.recordStage(cycleId, 'observed', this.at(now));
 
@@ -234,7 +241,10 @@ export class Keeper {
       return failClosed('a source covering a held asset failed', { reason: 'source failure', sources: blocking.map((f) => f.source) }, `source failed: ${blocking.map((f) => f.source).join(', ')}`);
     }
 
-    const d = decideCycle({ settings: this.settings, strategy: this.o.strategy, params: this.o.params, solver: this.o.solver, snapshot, portfolio: this.portfolio, peakNav: this.peakNav, now, history: { rows: this.seen } });
+    const quarantined = new Map([...this.market.quarantined()].map(([id, q]) => [id, q.message]));
+    const d = decideCycle({ settings: this.settings, strategy: this.o.strategy, params: this.o.params, solver: this.o.solver, snapshot, portfolio: this.portfolio, peakNav: this.peakNav, now, history: { rows: this.seen }, quarantined, depegMemory: this.depegMemory });
+    this.depegMemory = d.depeg.memory;
+    for (const [asset, reason] of d.frozen) if (held.has(asset)) j.recordEvent({ cycleId, at: this.at(now), ...frozenHeldEvent(asset, reason) });
     j.recordPortfolio({ cycleId, at: this.at(now), navBase: d.valuation.nav, portfolio: this.portfolio, marks: d.valuation.marks });
     if (d.valuation.nav > this.peakNav) this.peakNav = d.valuation.nav;
     for (const f of d.firings) {
@@ -260,7 +270,15 @@ export class Keeper {
     let filled = 0;
     let failed = 0;
     let cost = 0n;
-    for (const [k, action] of d.plan.actions.entries()) {
+    // A multisig proposer takes the whole plan at once (one proposal per cycle); every other executor action by action.
+    const atOnce = isPlanExecutor(this.o.executor) ? this.o.executor : undefined;
+    if (atOnce) {
+      const ctx = { universe: u, snapshot, now, cycleId, rationale: d.decision.rationale, firings: d.firings };
+      const r = await executePlanAtOnce({ journal: j, executor: atOnce, actions: d.plan.actions, ids, portfolio: this.portfolio, ctx, at: () => this.at(now) });
+      ({ filled, failed, cost } = r);
+      this.portfolio = r.portfolio;
+    }
+    for (const [k, action] of (atOnce ? [] : d.plan.actions).entries()) {
       const id = ids[k] as number;
       const halted = haltReasonOf(this.o.executor);
       if (halted !== undefined) {
@@ -282,7 +300,7 @@ export class Keeper {
       j.recordActionStatus(id, r.status, this.at(now), r.detail);
       if (r.status === 'confirmed') {
         filled++;
-        cost += r.fill?.costBase ?? 0n;
+        cost += (r.fill?.costBase ?? 0n) - (r.fill?.gainBase ?? 0n);
         this.portfolio = r.portfolio;
       } else if (r.status === 'failed') {
         failed++;
@@ -293,6 +311,6 @@ export class Keeper {
     const current = currentWeights(u, after);
     j.recordPortfolio({ cycleId, at: this.at(now), navBase: after.nav, portfolio: this.portfolio, marks: after.marks });
     j.endCycle(cycleId, this.at(now), 'completed', { nav: after.nav.toString(), peakNav: this.peakNav.toString(), actions: d.plan.actions.length, filled, failed, costBase: cost.toString() });
-    return report('completed', { navBase: after.nav, current, targets: d.decision.weights, planned: d.plan.actions.length, filled, failed, costBase: cost, firings: d.firings });
+    return report('completed', { navBase: after.nav, navBefore: d.valuation.nav, queued: after.nav > 0n ? Number(after.pendingBase) / Number(after.nav) : 0, current, targets: d.decision.weights, planned: d.plan.actions.length, filled, failed, costBase: cost, firings: d.firings });
   }
 }

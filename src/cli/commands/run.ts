@@ -2,11 +2,9 @@ import { existsSync, renameSync } from 'node:fs';
 import cron from 'node-cron';
 import { formatTime } from '../../domain/time.js';
 import { formatCycleLine, type CycleReport } from '../../keeper/cycle-report.js';
-import { Keeper, initialPortfolio } from '../../keeper/keeper.js';
+import { Keeper } from '../../keeper/keeper.js';
 import { OverlapGuard } from '../../keeper/overlap-guard.js';
 import { formatSummary, summarize } from '../../keeper/run-summary.js';
-import { valuePortfolio } from '../../market/valuation.js';
-import { MarketState } from '../../market/market-state.js';
 import { InstanceLease } from '../../keeper/instance-lease.js';
 import { attachAlerts, openVaultJournal, prepare, replaySource, replayWindow, type CommonOptions } from '../prepare.js';
 import { executorFor, executorKind, type ExecutorFlags } from '../../chains/executor-factory.js';
@@ -77,7 +75,6 @@ export async function runCommand(o: RunOptions, out: (line: string) => void = (l
     throw e;
   }
   const base = p.vault.universe;
-  const startNav = valuePortfolio(base, new MarketState(1).view(t), initialPortfolio(p.vault)).nav;
   const reports: CycleReport[] = [];
   const line = (r: CycleReport) => {
     if (!o.quiet) out(formatCycleLine(r, base.baseAsset, base.baseDecimals));
@@ -132,7 +129,8 @@ export async function runCommand(o: RunOptions, out: (line: string) => void = (l
     await alerts.flush();
     journal.close();
   }
-  const summary = summarize(reports, lastDecision === undefined ? startNav : (reports[0]?.navBase ?? startNav));
+  // Start NAV: every holding valued at the first cycle's readings, before its trades.
+  const summary = summarize(reports, reports[0]?.navBefore ?? reports[0]?.navBase ?? 0n);
   if (summary && !o.once) out(formatSummary(summary, base.baseAsset, base.baseDecimals, p.journalPath));
   return 0;
 }
