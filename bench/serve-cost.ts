@@ -11,7 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import Database from 'better-sqlite3';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -29,6 +29,9 @@ function procRssMb(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(m?.[1] ?? 0) / 1024;
 }
+
+/** V8 heap in use, from the server's own default metrics (the last scrape). */
+const heapUsedMb = (text: string) => Number(/^nodejs_heap_size_used_bytes (\S+)$/m.exec(text)?.[1] ?? 0) / 1_048_576;
 
 const count = (text: string, vault: string) => {
   let n = 0;
@@ -82,7 +85,7 @@ vaults:
       }),
     );
   const started = performance.now();
-  const rows: Array<{ cycles: number; cpu: number; rss: number; wall: number; scrapeMs: number }> = [{ cycles: 0, cpu: procCpuSeconds(pid), rss: procRssMb(pid), wall: 0, scrapeMs: 0 }];
+  const rows: Array<{ cycles: number; cpu: number; rss: number; wall: number; scrapeMs: number; heapMb: number }> = [{ cycles: 0, cpu: procCpuSeconds(pid), rss: procRssMb(pid), wall: 0, scrapeMs: 0, heapMb: 0 }];
   let peakRss = 0;
   let scrapes = 0;
   let scrapedAt = 0;
@@ -101,7 +104,7 @@ vaults:
       scrapes += 3;
     }
     while (n >= (rows[rows.length - 1]?.cycles ?? 0) + 100) {
-      rows.push({ cycles: (rows[rows.length - 1]?.cycles ?? 0) + 100, cpu: procCpuSeconds(pid), rss: procRssMb(pid), wall: (performance.now() - started) / 1000, scrapeMs });
+      rows.push({ cycles: (rows[rows.length - 1]?.cycles ?? 0) + 100, cpu: procCpuSeconds(pid), rss: procRssMb(pid), wall: (performance.now() - started) / 1000, scrapeMs, heapMb: heapUsedMb(lastMetrics) });
       scrapeMs = 0;
     }
     if (n >= CYCLES) break;
@@ -110,14 +113,15 @@ vaults:
   const counted = Math.min(count(lastMetrics, 'eth-restaking'), count(lastMetrics, 'sol-staking'));
   child.kill('SIGTERM');
   await new Promise((r) => child.on('exit', r));
+  rmSync(dir, { recursive: true, force: true });
 
   console.log(`\nserving cost: serve with eth-restaking + sol-staking (recorded, paper), ${CYCLES} cycles each, ${scrapes} requests (/metrics, /api/vaults and / every 10 cycles; the last scrape counted ${counted} cycles per vault)`);
-  console.log('  cycles/vault   CPU s (total)   CPU ms per cycle pair (block)   RSS MB   wall s   ms per scrape of the 3 pages');
+  console.log('  cycles/vault   CPU s (total)   CPU ms per cycle pair (block)   RSS MB   V8 heap used MB   wall s   ms per scrape of the 3 pages');
   for (let i = 1; i < rows.length; i++) {
     const r = rows[i] as (typeof rows)[0];
     const p = rows[i - 1] as (typeof rows)[0];
     const perPair = ((r.cpu - p.cpu) * 1000) / (r.cycles - p.cycles);
-    console.log(`  ${String(r.cycles).padStart(12)}   ${r.cpu.toFixed(2).padStart(13)}   ${perPair.toFixed(2).padStart(29)}   ${r.rss.toFixed(0).padStart(6)}   ${r.wall.toFixed(1).padStart(6)}   ${(r.scrapeMs / 10).toFixed(1).padStart(8)}`);
+    console.log(`  ${String(r.cycles).padStart(12)}   ${r.cpu.toFixed(2).padStart(13)}   ${perPair.toFixed(2).padStart(29)}   ${r.rss.toFixed(0).padStart(6)}   ${r.heapMb.toFixed(1).padStart(15)}   ${r.wall.toFixed(1).padStart(6)}   ${(r.scrapeMs / 10).toFixed(1).padStart(8)}`);
   }
   const block = (i: number) => ((rows[i] as (typeof rows)[0]).cpu - (rows[i - 1] as (typeof rows)[0]).cpu) / (((rows[i] as (typeof rows)[0]).cycles - (rows[i - 1] as (typeof rows)[0]).cycles) / 1000);
   const k = rows.length - 1;
