@@ -8,6 +8,7 @@ import { isPlanExecutor, type ExecutionContext, type Executor } from '../executo
 import type { JournalPort } from '../journal/journal-port.js';
 import { accrueRebasing } from '../market/accrual.js';
 import type { TrustedMarket } from '../market/trusted-market.js';
+import type { Snapshot } from '../market/asset-view.js';
 import { currentWeights, valuePortfolio } from '../market/valuation.js';
 import { parseDuration } from '../domain/time.js';
 import type { LpSolver } from '../strategy/lp-solver.js';
@@ -40,6 +41,8 @@ export interface KeeperOptions {
    * Never for a replay, whose source hands back its whole history itself.
    */
   readonly primeFromJournal?: boolean | undefined;
+  /** Told every trusted view, so the API sources can cross-check reported APYs with rate-implied ones. */
+  readonly apyReference?: { update(snapshot: Snapshot): void } | undefined;
 }
 
 /** Starting holdings from the config, in base units. */
@@ -124,6 +127,7 @@ export class Keeper {
     const lookback = Math.max(parseDuration(c.apyWindow), parseDuration(c.breakers.staleData.maxAge)) * 2;
     const past = (this.o.journal.recentObservations?.(c.name, at - lookback) ?? []).filter((ob) => ob.time <= at);
     this.market.ingestAll(past);
+    this.o.apyReference?.update(this.market.view(at));
     this.seen.push(...past);
     const last = past[past.length - 1];
     if (last) this.lastObserved = Math.max(this.lastObserved, last.time);
@@ -224,6 +228,7 @@ export class Keeper {
       j.recordEvent({ cycleId, at: this.at(now), kind: 'source-failed', severity: blocking.includes(f) ? 'critical' : 'warn', message: `${f.source}: ${f.message}`, data: { assets: f.assets } });
     }
     const snapshot = this.market.view(now);
+    this.o.apyReference?.update(snapshot);
     this.portfolio = accrueRebasing(u, snapshot, this.portfolio);
     // Fail closed: no plan, the cycle ends 'failed' with why, valued at what is known.
     const failClosed = (rationale: string, summary: Record<string, unknown>, note: string): CycleReport => {
