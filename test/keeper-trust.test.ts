@@ -95,6 +95,22 @@ describe('stale is not broken', () => {
 });
 
 describe('quarantine in the keeper', () => {
+  it('a replay restarted from the top does not journal the verdicts on history again', async () => {
+    const dir = tempDir();
+    const path = join(dir, 'j.sqlite');
+    const a = start(path, new ScriptedSource(rows));
+    await a.keeper.runCycle(T0);
+    a.journal.close();
+    const b = start(path, new ScriptedSource(rows));
+    await b.keeper.runCycle(T0 + DAY);
+    b.journal.close();
+    const db = openJournalDb(path, { readonly: true });
+    // The history's own one-day Aave WETH APY spike (2024-07-05): held and dropped once, said once.
+    expect(listEvents(db, { kind: 'reading-quarantined' }).filter((e) => e.asset === 'aave-v3-WETH')).toHaveLength(1);
+    expect(listEvents(db, { kind: 'reading-discarded' }).filter((e) => e.asset === 'aave-v3-WETH')).toHaveLength(1);
+    db.close();
+  });
+
   it('journals the quarantined reading with its reason and numbers, says a held asset is frozen, and never trades it', async () => {
     const dir = tempDir();
     const bad = T0 + 2 * DAY;

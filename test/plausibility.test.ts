@@ -71,6 +71,15 @@ describe('the physics of one reading', () => {
     expect(codes(obs(at, { apyBase: 3 / 100 / 100 }), rateOnly)).toEqual(['apy-unit-error']);
   });
 
+  it("a lending position's APY is its supply rate: judged against its index, never against its token's fair rate", () => {
+    // aave-v3-wstETH: wstETH's rate grows 3 %/yr, the supply of wstETH pays 0.01 %/yr (a ratio of 1/300).
+    const days = Array.from({ length: 10 }, (_, k) => obs(T + k * DAY, { fairRate: 1.2 * Math.pow(1.03, (k * DAY) / YEAR), supplyIndex: 1.0005 * Math.pow(1.0001, (k * DAY) / YEAR) }));
+    const s = fold(days);
+    const at = T + 10 * DAY;
+    expect(codes(obs(at, { apyBase: 0.0001 }), s, PLAUSIBILITY_BY_KIND.lending)).toEqual([]);
+    expect(codes(obs(at, { apyBase: 0.0001 }), s, LST)).toEqual(['apy-unit-error']);
+  });
+
   it('apyUnitSlip names ×100 and ÷100 and nothing in between (property)', () => {
     fc.assert(
       fc.property(fc.double({ min: 0.005, max: 0.5, noNaN: true }), fc.double({ min: 0.2, max: 5, noNaN: true }), (ref, k) => {

@@ -20,7 +20,7 @@ import { decideCycle, type DecisionSettings } from './decide-cycle.js';
 import { adoptChainHoldings } from './holdings-sync.js';
 import { haltReasonOf, isReconciling, recoverUnfinished, type InFlightOutcome } from './recover.js';
 import { trustedMarketFor } from './trusted-market-for.js';
-import { frozenHeldEvent, verdictEvent } from './trust-events.js';
+import { frozenHeldEvent, verdictEvent, verdictTime } from './trust-events.js';
 import { executePlanAtOnce } from './plan-at-once.js';
 
 export interface KeeperOptions {
@@ -218,7 +218,9 @@ export class Keeper {
     // A replay hands back history the journal already holds after a restart; a primed live keeper's gate knows what it has seen.
     const fresh = observations.filter((o) => !stale.has(o) && (this.o.primeFromJournal || o.time > this.lastObserved));
     j.recordObservations(cycleId, fresh);
-    for (const v of verdicts) j.recordEvent({ cycleId, at: this.at(now), ...verdictEvent(v) });
+    // A replay restarted from the top re-judges history the journal already holds: say only what is new
+    // (a fresh gate finds nothing stale in it, so every stale reading is news).
+    for (const v of verdicts) if (v.kind === 'stale' || this.o.primeFromJournal || verdictTime(v) > this.lastObserved) j.recordEvent({ cycleId, at: this.at(now), ...verdictEvent(v) });
     if (observations.length) this.lastObserved = Math.max(this.lastObserved, (observations[observations.length - 1] as Observation).time);
     j.recordStage(cycleId, 'observed', this.at(now));
 
