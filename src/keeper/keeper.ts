@@ -1,4 +1,5 @@
 import { NO_EPISODES, type DepegMemory } from '../risk/depeg-episodes.js';
+import { runConfigJson } from './run-config.js';
 import type { Logger } from 'pino';
 import type { AssetId } from '../domain/asset.js';
 import type { Observation } from '../domain/observation.js';
@@ -14,13 +15,12 @@ import type { LpSolver } from '../strategy/lp-solver.js';
 import type { Strategy } from '../strategy/strategy.js';
 import type { YieldSource } from '../sources/yield-source.js';
 import type { CycleReport } from './cycle-report.js';
-import { toJsonText } from '../journal/codec.js';
 import { decideCycle, type DecisionSettings } from './decide-cycle.js';
 import { adoptChainHoldings } from './holdings-sync.js';
 import { haltReasonOf, isReconciling, recoverUnfinished, type InFlightOutcome } from './recover.js';
 import { trustedMarketFor } from './trusted-market-for.js';
 import { frozenHeldEvent, verdictEvent } from './trust-events.js';
-import { executePlanAtOnce } from './plan-at-once.js';
+import { executePlanAtOnce, showHaltToPlanExecutor } from './plan-at-once.js';
 import type { PendingRedo } from '../journal/redo-port.js';
 import { continueInterrupted, holdingsAfterExecuted } from './redo-plan.js';
 import { MEMORY_KEY, memoryFromSummary, memorySummary } from './carried-memory.js';
@@ -106,7 +106,7 @@ export class Keeper {
   }
 
   private static beginRun(o: KeeperOptions, at: number): number {
-    return o.journal.startRun({ at, mode: o.mode, vault: o.vault.config.name, configHash: o.vault.hash, configJson: toJsonText('run config', o.vault.config) });
+    return o.journal.startRun({ at, mode: o.mode, vault: o.vault.config.name, configHash: o.vault.hash, configJson: runConfigJson(o.vault.config, o.strategy.name, o.params) });
   }
 
   private static open(o: KeeperOptions, at: number, runId: number, inflight: InFlightOutcome | undefined): Keeper {
@@ -285,7 +285,7 @@ export class Keeper {
       // A redo's executed actions changed the holdings: the next start must find them.
       if (redo) j.recordPortfolio({ cycleId, at: this.at(now), navBase: v.nav, portfolio: this.portfolio, marks: v.marks });
       j.endCycle(cycleId, this.at(now), 'failed', { ...summary, ...memorySummary(this.depegMemory) });
-      return report('failed', { navBase: v.nav, current, note });
+      return report('failed', { note, navKnown: false });
     };
     const holdingsError = await this.syncHoldings(cycleId, now);
     // A redo decides on the holdings its decision was made on, and executes from the holdings as they are
@@ -339,8 +339,11 @@ export class Keeper {
     if (d.halt !== undefined || !d.decision) {
       j.recordDecision(cycleId, { strategy: this.o.strategy.name, weights: { ...d.current }, rationale: [d.halt ?? 'no decision', ...(d.decision?.rationale ?? [])], halted: true });
       j.recordEvent({ cycleId, at: this.at(now), kind: d.breaches.length ? 'decision-rejected' : 'halted', severity: 'critical', message: d.halt ?? 'no decision' });
+      if (isPlanExecutor(this.o.executor)) {
+        await showHaltToPlanExecutor({ journal: j, executor: this.o.executor, portfolio: this.portfolio, ctx: { universe: u, snapshot, now, cycleId, rationale: [d.halt ?? 'no decision'], firings: d.firings }, at: () => this.at(now) });
+      }
       j.endCycle(cycleId, this.at(now), 'halted', { reason: d.halt, nav: d.valuation.nav.toString(), ...memorySummary(this.depegMemory) });
-      return report('halted', { navBase: d.valuation.nav, current: d.current, firings: d.firings, note: d.halt });
+      return report('halted', { navBase: d.valuation.nav, current: d.current, firings: d.firings, note: d.halt, queuedBase: d.valuation.pendingBase });
     }
     j.recordDecision(cycleId, { strategy: this.o.strategy.name, weights: { ...d.decision.weights }, rationale: [...d.decision.rationale, ...d.plan.skipped.map((s) => `skipped: ${s}`)], halted: false });
     const ids = j.recordActions(cycleId, toExecute, this.at(now));
@@ -399,6 +402,6 @@ export class Keeper {
     const kept = { filled: carried.filter((e) => e.status === 'confirmed').length, failed: carried.filter((e) => e.status === 'failed').length };
     const redone = redo ? { redoOf: redo.interrupted, kept: carried.map((e) => e.actionId) } : {};
     j.endCycle(cycleId, this.at(now), 'completed', { nav: after.nav.toString(), peakNav: this.peakNav.toString(), actions: d.plan.actions.length, filled: filled + kept.filled, failed: failed + kept.failed, costBase: cost.toString(), ...redone, ...memorySummary(this.depegMemory) });
-    return report('completed', { navBase: after.nav, navBefore: d.valuation.nav, queued: after.nav > 0n ? Number(after.pendingBase) / Number(after.nav) : 0, current, targets: d.decision.weights, planned: d.plan.actions.length, filled: filled + kept.filled, failed: failed + kept.failed, costBase: cost, firings: d.firings });
+    return report('completed', { navBase: after.nav, navBefore: d.valuation.nav, current, targets: d.decision.weights, planned: d.plan.actions.length, filled: filled + kept.filled, failed: failed + kept.failed, costBase: cost, firings: d.firings, queuedBase: after.pendingBase });
   }
 }
