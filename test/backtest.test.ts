@@ -113,7 +113,7 @@ describe('on the bundled history', () => {
   it('the recorded August 2024 weETH depeg moves NAV (marked to market)', () => {
     // Wide breaker bounds so the position is held through the discount.
     const c = vault.config;
-    const wide = { ...vault, config: { ...c, breakers: { ...c.breakers, depeg: { maxDiscount: 0.05, action: 'derisk' as const } }, limits: { ...c.limits, maxDepeg: 0.05 } } };
+    const wide = { ...vault, config: { ...c, breakers: { ...c.breakers, depeg: { ...c.breakers.depeg, maxDiscount: 0.05, action: 'derisk' as const } }, limits: { ...c.limits, maxDepeg: 0.05 } } };
     const from = Date.parse('2024-07-20T00:00:00Z');
     const r = simulate({ vault: wide, strategy: fixed({ ETH: 0.6, weETH: 0.4 }), params: {}, solver, rows, from, to: Date.parse('2024-08-20T00:00:00Z'), step: DAY });
     const at = (iso: string) => r.steps.find((s) => s.t === Date.parse(iso));

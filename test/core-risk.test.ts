@@ -7,6 +7,8 @@ import { DAY, HOUR, YEAR } from '../src/domain/time.js';
 import { MarketState } from '../src/market/market-state.js';
 import { valuePortfolio } from '../src/market/valuation.js';
 import { breakerEffect, evaluateBreakers, type BreakerFiring } from '../src/risk/breakers.js';
+import { respondToDepegs } from '../src/risk/depeg-breaker.js';
+import { NO_EPISODES } from '../src/risk/depeg-episodes.js';
 import { layerLoss, stackLoss } from '../src/risk/layer-loss.js';
 import { scoreAsset, yieldOf, type ScoreContext } from '../src/risk/score-asset.js';
 import { loadVault } from '../src/config/load-vault.js';
@@ -208,16 +210,23 @@ describe('breakers', () => {
     expect(run(obs, ['LST']).filter((f) => f.breaker === 'staleData')).toEqual([]);
   });
 
-  it('depeg on a held asset → derisk; on an unheld asset → exclude', () => {
+  it('depeg is decided by the depeg response, not by evaluateBreakers: held + free queue at fair → derisk by redeem; unheld → exclude', () => {
     const obs = [...series('LST', 1.1, 0.04, (_t, fair) => ({ marketRate: fair * 0.99 })), ...series('LRT', 1.0, 0.04)];
-    const held = run(obs, ['LST']).filter((f) => f.breaker === 'depeg');
+    expect(run(obs, ['LST']).filter((f) => f.breaker === 'depeg')).toEqual([]);
+    const respond = (o: Observation[], held: string[]) => {
+      const snap = snapshot(o);
+      const p = { holdings: new Map(held.map((id) => [id, eth(10)])), pending: [], indexSeen: new Map() };
+      return respondToDepegs(u, snap, valuePortfolio(u, snap, p), new Set(held), NO_EPISODES, { breakers, limits: LimitsSchema.parse({}), planner: { horizon: '90d' }, trust: { maxRateStillness: '3d' } }, NOW);
+    };
+    const held = respond(obs, ['LST']).firings.filter((f) => f.breaker === 'depeg');
     expect(held).toHaveLength(1);
     expect(held[0]).toMatchObject({ asset: 'LST', action: 'derisk', held: true });
     expect(held[0]?.data.discount as number).toBeCloseTo(0.01, 12);
-    expect(run(obs, []).find((f) => f.breaker === 'depeg')?.action).toBe('exclude');
-    // a 0.4 % discount is inside the 0.5 % bound
+    expect(held[0]?.data.decision).toBe('redeem');
+    expect(respond(obs, []).firings.find((f) => f.breaker === 'depeg')?.action).toBe('exclude');
+    // a 0.4 % discount is inside the 0.5 % enter band
     const mild = series('LST', 1.1, 0.04, (_t, fair) => ({ marketRate: fair * 0.996 }));
-    expect(run(mild, ['LST']).filter((f) => f.breaker === 'depeg')).toEqual([]);
+    expect(respond(mild, ['LST']).firings).toEqual([]);
   });
 
   it('a fair-rate drop beyond tolerance fires; within tolerance does not', () => {

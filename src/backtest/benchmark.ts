@@ -9,9 +9,12 @@ import { markOf } from '../market/valuation.js';
 export interface BenchmarkResult {
   readonly asset: AssetId;
   readonly steps: ReadonlyArray<{ t: number; nav: number }>;
+  /** NaN when the asset has no recorded price in the period (`noData`): never a made-up 0 %. */
   readonly netApy: number;
   readonly maxDrawdown: number;
   readonly entryCost: number;
+  /** True when there was nothing to mark the benchmark with over the period. */
+  readonly noData: boolean;
 }
 
 /**
@@ -49,5 +52,6 @@ export function holdBenchmark(v: LoadedVault, asset: AssetId, rows: readonly Obs
   const first = steps[0];
   const last = steps[steps.length - 1];
   const years = first && last ? (last.t - first.t) / YEAR : 0;
-  return { asset, steps, netApy: last && years > 0 ? Math.pow(last.nav, 1 / years) - 1 : 0, maxDrawdown: maxDd, entryCost: cost };
+  const noData = steps.length < 2 || years <= 0;
+  return { asset, steps, netApy: noData || !last ? Number.NaN : Math.pow(last.nav, 1 / years) - 1, maxDrawdown: noData ? Number.NaN : maxDd, entryCost: cost, noData };
 }

@@ -80,7 +80,7 @@ function buildModel(i: CompareInput, runs: CompareOutput['runs'], ceiling: Ceili
   }));
   if (bench) {
     const first = bench.steps[0]?.nav ?? 1;
-    series.push({ name: `hold ${bench.asset}`, kind: 'benchmark', nav: bench.steps.map((s) => [s.t, s.nav / first] as const), netApy: bench.netApy, maxDrawdown: bench.maxDrawdown, captureRatio: capture(bench.netApy) });
+    series.push({ name: `hold ${bench.asset}`, kind: 'benchmark', nav: bench.steps.map((s) => [s.t, s.nav / first] as const), netApy: bench.netApy, maxDrawdown: bench.maxDrawdown, captureRatio: bench.noData ? undefined : capture(bench.netApy), noData: bench.noData });
   }
   let peak = 0;
   let ceilDd = 0;
@@ -117,7 +117,7 @@ function buildModel(i: CompareInput, runs: CompareOutput['runs'], ceiling: Ceili
     'NAV is marked to the recorded market price where one exists (a depeg shows), else the fair rate; lending positions grow with the recorded supply index.',
     'Reward-token incentives (e.g. EtherFi rewards) are scored at a haircut but not credited to NAV: no distribution of reward tokens is recorded.',
     `The hindsight ceiling picks, each period, the allocation with the best realized return under the same limits, with perfect foresight and no switching cost. Capture ratio = net APY ÷ the ceiling's (${(ceiling.netApy * 100).toFixed(3)} %).`,
-    bench ? `The benchmark buys ${bench.asset} at the start (cost ${(bench.entryCost * 100).toFixed(3)} %) and holds it, outside the vault's limits.` : 'No benchmark asset configured.',
+    !bench ? 'No benchmark asset configured.' : bench.noData ? `The benchmark ${bench.asset} has no recorded price in the period: no data (not 0 %).` : `The benchmark buys ${bench.asset} at the start (cost ${(bench.entryCost * 100).toFixed(3)} %) and holds it, outside the vault's limits.`,
   ];
   return {
     title: `Backtest: ${i.vault.config.name}`,
@@ -130,7 +130,8 @@ function buildModel(i: CompareInput, runs: CompareOutput['runs'], ceiling: Ceili
     series,
     primary: {
       name: primary.contender.strategy.name,
-      allocation: primary.result.steps.map((s) => ({ t: s.t, weights: s.weights })),
+      // Value in a redemption queue is shown as queued, not as idle base asset.
+      allocation: primary.result.steps.map((s) => ({ t: s.t, weights: s.queued > 0 ? { ...s.weights, [u.baseAsset]: (s.weights[u.baseAsset] ?? 0) - s.queued, queued: s.queued } : s.weights })),
       yields: primary.result.steps.map((s) => ({ t: s.t, yields: s.yields })),
       drawdown,
       events: events.sort((a, b) => a.t - b.t),

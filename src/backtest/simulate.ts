@@ -15,6 +15,7 @@ import { currentWeights, valuePortfolio } from '../market/valuation.js';
 import type { Snapshot } from '../market/asset-view.js';
 import type { AllocationBounds } from '../risk/allocation-bounds.js';
 import type { BreakerFiring } from '../risk/breakers.js';
+import { NO_EPISODES, type DepegMemory } from '../risk/depeg-episodes.js';
 import type { HistoryView } from '../strategy/history-view.js';
 import type { LpSolver } from '../strategy/lp-solver.js';
 import type { Strategy } from '../strategy/strategy.js';
@@ -43,6 +44,8 @@ export interface StepRecord {
   /** Cumulative costs paid so far (fees, slippage, depeg given up, gas), whole base units. */
   readonly cumCost: number;
   readonly weights: Readonly<Record<AssetId, number>>;
+  /** Fraction of NAV in redemption queues (counted in the base asset's weight above, shown apart in reports). */
+  readonly queued: number;
   readonly targets: Readonly<Record<AssetId, number>> | undefined;
   /** Annual expected loss of the allocation held after this step (Σ w·EL). */
   readonly expectedLoss: number;
@@ -96,13 +99,15 @@ export function simulate(spec: BacktestSpec): BacktestResult {
   const scale = 10 ** u.baseDecimals;
   let portfolio: Portfolio = initialPortfolio(vault);
   let peakNav = 0n;
+  let depegMemory: DepegMemory = NO_EPISODES;
   let cursor = 0;
   let cumCost = 0;
   const steps: StepRecord[] = [];
   const actions: ActionRecord[] = [];
   const firings: Array<{ t: number; firing: BreakerFiring }> = [];
   const total = Math.max(0, Math.floor((spec.to - spec.from) / spec.step) + 1);
-  const startNav = Number(valuePortfolio(u, market.view(spec.from), portfolio).nav) / scale;
+  // Every initial holding counts, valued at the first decision's readings (set at the first step).
+  let startNav = 0;
   const rows = spec.rows;
   let done = 0;
 
@@ -114,14 +119,17 @@ export function simulate(spec: BacktestSpec): BacktestResult {
     const snapshot = market.view(t);
     portfolio = accrueRebasing(u, snapshot, portfolio);
     const quarantined = new Map([...market.quarantined()].map(([id, q]) => [id, q.message]));
-    const d = decideCycle({ settings, strategy: spec.strategy, params: spec.params, solver: spec.solver, snapshot, portfolio, peakNav, now: t, history, quarantined });
+    const d = decideCycle({ settings, strategy: spec.strategy, params: spec.params, solver: spec.solver, snapshot, portfolio, peakNav, now: t, history, quarantined, depegMemory });
+    depegMemory = d.depeg.memory;
     for (const [asset, reason] of d.frozen) if (portfolio.holdings.has(asset)) frozenHeld.push({ t, asset, reason });
     if (d.valuation.nav > peakNav) peakNav = d.valuation.nav;
+    if (steps.length === 0) startNav = Number(d.valuation.nav) / scale;
     for (const f of d.firings) if (f.held || f.action === 'halt') firings.push({ t, firing: f });
     spec.onSnapshot?.(t, snapshot, d.bounds);
     for (const a of d.plan.actions) {
       const r = executePaper(a, portfolio, { universe: u, snapshot, now: t, onStatus: () => {} });
-      const cost = r.fill ? Number(r.fill.costBase) / scale : 0;
+      // Net of any gain against fair (a buy below fair), so costs count both ways.
+      const cost = r.fill ? Number(r.fill.costBase - (r.fill.gainBase ?? 0n)) / scale : 0;
       const fromAsset = u.registryAssets.get(a.from);
       const mark = d.valuation.marks[a.from] ?? 1;
       const valueBase = fromAsset?.id === u.baseAsset || a.kind === 'redeem-claim' ? Number(a.amountIn) / scale : (Number(a.amountIn) / 10 ** (fromAsset?.decimals ?? u.baseDecimals)) * mark;
@@ -143,6 +151,7 @@ export function simulate(spec: BacktestSpec): BacktestResult {
       nav: Number(after.nav) / scale,
       cumCost,
       weights,
+      queued: after.nav > 0n ? Number(after.pendingBase) / Number(after.nav) : 0,
       targets: d.decision?.weights,
       expectedLoss: el,
       yields,

@@ -4,6 +4,7 @@ import { CHAINS } from '../domain/asset.js';
 import { parseDuration, parseTime } from '../domain/time.js';
 import { LiveSourcesSchema } from '../sources/live-sources.js';
 import { EvmExecutionSchema } from '../chains/evm/exec-config.js';
+import { SafeExecutionSchema } from '../chains/evm/safe/safe-config.js';
 
 /** What a vault manager writes: which assets, which strategy, which limits, which breakers, where to journal. */
 
@@ -65,7 +66,20 @@ export const LimitsSchema = z.strictObject({
 
 export const BreakersSchema = z.strictObject({
   staleData: z.strictObject({ maxAge: positiveDuration.default('36h'), action: breakerAction.default('exclude') }).prefault({}),
-  depeg: z.strictObject({ maxDiscount: fraction.default(0.005), action: breakerAction.default('derisk') }).prefault({}),
+  /**
+   * Depeg response (src/risk/depeg-response.ts): an episode starts at `maxDiscount` (the enter band) or on
+   * impairment, and ends only after the discount has stayed at or under `exitBand` for `minDwell`.
+   * `derisk` lets the response choose hold, queue or sale; `exclude` only freezes new money.
+   */
+  depeg: z
+    .strictObject({
+      maxDiscount: fraction.default(0.02),
+      action: breakerAction.default('derisk'),
+      /** The episode's exit band; half the enter band when absent. */
+      exitBand: fraction.optional(),
+      minDwell: positiveDuration.default('7d'),
+    })
+    .prefault({}),
   fairRateDrop: z.strictObject({ tolerance: fraction.default(0.0005), action: breakerAction.default('derisk') }).prefault({}),
   missingData: z.strictObject({ action: breakerAction.default('halt') }).prefault({}),
   drawdown: z.strictObject({ maxDrawdown: fraction.default(0.05), action: breakerAction.default('derisk') }).prefault({}),
@@ -168,6 +182,8 @@ export const VaultSchema = z
     execution: z
       .strictObject({
         evm: EvmExecutionSchema.optional(),
+        /** Propose through a Safe (the vault is the Safe; execution.evm gives the chain). */
+        safe: SafeExecutionSchema.optional(),
         /** Path of the transaction policy (YAML), relative to this file. */
         policy: z.string().min(1).optional(),
       })

@@ -41,8 +41,13 @@ export type ActionStatus = (typeof ACTION_STATUSES)[number];
 export interface Fill {
   readonly amountIn: bigint;
   readonly amountOut: bigint;
-  /** Realized cost in base-asset units. */
+  /** Realized cost in base-asset units (never negative: what was given up against fair, plus gas). */
   readonly costBase: bigint;
+  /**
+   * Value gained against fair (a buy below the fair rate gains the discount a sale below it gives up);
+   * net cost = costBase − gainBase. Also written into the fill's detail for the journal.
+   */
+  readonly gainBase?: bigint | undefined;
   readonly at: EpochMs;
   readonly detail?: Record<string, unknown> | undefined;
 }

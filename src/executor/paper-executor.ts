@@ -81,5 +81,8 @@ export function executePaper(a: PlannedAction, p: Portfolio, ctx: ExecutionConte
   const fairTo = fairRate(u, ctx.snapshot, to.id);
   const outValue = to.id === base ? out : fairTo === undefined ? inValue : valueAt(u, to.id, out, fairTo);
   const costBase = (inValue > outValue ? inValue - outValue : 0n) + gas;
-  return { status: 'confirmed', portfolio: next, fill: { amountIn, amountOut: out, costBase, at: ctx.now }, detail: { venue: q.venue, price: q.price, keep: q.keep, via: suppliedToken(u, to)?.id } };
+  // Symmetric with a sale below fair: a buy below fair gains the discount.
+  const gainBase = outValue > inValue ? outValue - inValue : 0n;
+  const fill = gainBase > 0n ? { amountIn, amountOut: out, costBase, gainBase, at: ctx.now, detail: { gainBase: gainBase.toString() } } : { amountIn, amountOut: out, costBase, at: ctx.now };
+  return { status: 'confirmed', portfolio: next, fill, detail: { venue: q.venue, price: q.price, keep: q.keep, via: suppliedToken(u, to)?.id } };
 }

@@ -9,6 +9,8 @@ export interface CycleReport {
   readonly time: number;
   readonly status: 'completed' | 'halted' | 'failed';
   readonly navBase: bigint;
+  /** NAV before this cycle's trades (a run's start NAV is the first cycle's). */
+  readonly navBefore?: bigint | undefined;
   readonly current: Readonly<Record<AssetId, number>>;
   readonly targets: Readonly<Record<AssetId, number>> | undefined;
   readonly planned: number;

@@ -11,6 +11,8 @@ import { planRebalance, type Plan } from '../planner/plan-rebalance.js';
 import { buildBounds, checkLimits, type AllocationBounds, type LimitBreach } from '../risk/allocation-bounds.js';
 import { breakerEffect, evaluateBreakers, type BreakerEffect, type BreakerFiring } from '../risk/breakers.js';
 import { horizonYears, scoreUniverse } from '../risk/score-asset.js';
+import { respondToDepegs, type DepegOutcome } from '../risk/depeg-breaker.js';
+import { NO_EPISODES, type DepegMemory } from '../risk/depeg-episodes.js';
 import type { LpSolver } from '../strategy/lp-solver.js';
 import type { Strategy, StrategyDecision } from '../strategy/strategy.js';
 import { EMPTY_HISTORY, type HistoryView } from '../strategy/history-view.js';
@@ -43,6 +45,8 @@ export interface DecisionInput {
   readonly history?: HistoryView | undefined;
   /** Assets whose readings the gate holds back, with why: valued at their last trusted state, not traded. */
   readonly quarantined?: ReadonlyMap<AssetId, string> | undefined;
+  /** Depeg episodes in progress, from the previous cycle's decision (hysteresis); none at the first. */
+  readonly depegMemory?: DepegMemory | undefined;
 }
 
 export interface CycleDecision {
@@ -60,6 +64,8 @@ export interface CycleDecision {
   /** Why no plan was made, when none was. */
   readonly halt: string | undefined;
   readonly plan: Plan;
+  /** The depeg responses and the episodes to carry into the next cycle. */
+  readonly depeg: DepegOutcome;
 }
 
 const NO_PLAN: Plan = { actions: [], skipped: [] };
@@ -74,10 +80,13 @@ export function decideCycle(i: DecisionInput): CycleDecision {
   const u = s.universe;
   const valuation = valuePortfolio(u, snapshot, portfolio);
   const current = currentWeights(u, valuation);
-  const held = new Set([...portfolio.holdings.keys(), ...portfolio.pending.map((r) => r.asset)].filter((id) => id !== u.baseAsset));
-  const firings = evaluateBreakers({ universe: u, snapshot, valuation, held, peakNav: i.peakNav, config: s.breakers, now });
-  const breakers = breakerEffect(u, firings);
-  const trust = assessTrust(u, snapshot, s.trust ?? DEFAULT_TRUST);
+  // A position already in a redemption queue is pending, not held: no breaker re-fires on it.
+  const held = new Set([...portfolio.holdings.keys()].filter((id) => id !== u.baseAsset));
+  const trustConfig = s.trust ?? DEFAULT_TRUST;
+  const depeg = respondToDepegs(u, snapshot, valuation, held, i.depegMemory ?? NO_EPISODES, { breakers: s.breakers, limits: s.limits, planner: s.planner, trust: trustConfig }, now);
+  const firings = [...evaluateBreakers({ universe: u, snapshot, valuation, held, peakNav: i.peakNav, config: s.breakers, now }), ...depeg.firings];
+  const breakers = breakerEffect(u, firings, depeg);
+  const trust = assessTrust(u, snapshot, trustConfig);
   // Unreliable readings keep new money out exactly as a breaker's exclusion does.
   const excluded = new Map(breakers.excluded);
   for (const [id, why] of trust.unreliable) if (!excluded.has(id)) excluded.set(id, `unreliable reading: ${why}`);
@@ -96,7 +105,7 @@ export function decideCycle(i: DecisionInput): CycleDecision {
     excluded: effect.excluded,
     conservativeYield: trust.conservative,
   });
-  const base = { valuation, current, firings, effect, trust, frozen, scores };
+  const base = { valuation, current, firings, effect, trust, frozen, scores, depeg };
   if (effect.halt) {
     const why = firings.filter((f) => f.action === 'halt').map((f) => f.message).join('; ');
     return { ...base, bounds: undefined, decision: undefined, breaches: [], halt: `halted by breaker: ${why}`, plan: NO_PLAN };
@@ -130,6 +139,8 @@ export function decideCycle(i: DecisionInput): CycleDecision {
     maxRedemptionDelay: s.limits.maxRedemptionDelay,
     scores: scoreMap,
     forceExit: effect.forceExit,
+    exitRoute: effect.exitRoute,
+    noMarketSale: effect.noMarketSale,
     now,
   });
   return { ...base, bounds, decision, breaches, halt: undefined, plan };

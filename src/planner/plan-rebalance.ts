@@ -22,6 +22,10 @@ export interface PlanInput {
   readonly scores: ReadonlyMap<AssetId, AssetScore>;
   /** Assets a breaker ordered out: exited whatever the dead band says. */
   readonly forceExit: ReadonlySet<AssetId>;
+  /** The route a forced exit must take (the depeg response's choice); the cheapest otherwise. */
+  readonly exitRoute?: ReadonlyMap<AssetId, 'redeem' | 'sell'> | undefined;
+  /** Assets in a depeg episode: a voluntary exit may only go through the queue at fair. */
+  readonly noMarketSale?: ReadonlySet<AssetId> | undefined;
   readonly now: number;
 }
 
@@ -150,9 +154,12 @@ export function planRebalance(i: PlanInput): Plan {
         break;
       }
       const size = Number(valueAt(u, from.id, amount, fair)) / baseScale;
-      const choice = cheapest(u, exitQuotes(u, i.snapshot, from, size), size, { maxDelaySeconds: maxDelay, maxSlippage, yieldApy: yieldOf(a.id) });
+      const allowed = allowedExits(i, a.id);
+      const quotes = exitQuotes(u, i.snapshot, from, size).filter((q) => q.kind === 'withdraw' || allowed.has(q.kind));
+      const choice = cheapest(u, quotes, size, { maxDelaySeconds: maxDelay, maxSlippage, yieldApy: yieldOf(a.id) });
       if (!choice) {
-        skipped.push(`${from.id}: no exit route within ${i.maxRedemptionDelay} and ${(maxSlippage * 100).toFixed(2)} % slippage at size ${size.toFixed(4)}`);
+        const only = allowed.size < 2 ? ` by ${[...allowed].join('/')} (depeg response)` : '';
+        skipped.push(`${from.id}: no exit route${only} within ${i.maxRedemptionDelay} and ${(maxSlippage * 100).toFixed(2)} % slippage at size ${size.toFixed(4)}`);
         break;
       }
       const q = choice.quote;
@@ -202,6 +209,19 @@ export function planRebalance(i: PlanInput): Plan {
     }
   }
   return { actions, skipped };
+}
+
+const ANY_EXIT: ReadonlySet<ActionKind> = new Set<ActionKind>(['redeem-request', 'sell']);
+const QUEUE_ONLY: ReadonlySet<ActionKind> = new Set<ActionKind>(['redeem-request']);
+const SELL_ONLY: ReadonlySet<ActionKind> = new Set<ActionKind>(['sell']);
+
+/** Exit kinds open to `id`: the depeg response's route for a forced exit, the queue only in an episode. */
+function allowedExits(i: PlanInput, id: AssetId): ReadonlySet<ActionKind> {
+  const route = i.forceExit.has(id) ? i.exitRoute?.get(id) : undefined;
+  if (route === 'redeem') return QUEUE_ONLY;
+  if (route === 'sell') return SELL_ONLY;
+  if (!i.forceExit.has(id) && i.noMarketSale?.has(id)) return QUEUE_ONLY;
+  return ANY_EXIT;
 }
 
 /** Quotes along the cheapest path from the base asset into `a` (token first, then supply for lending). */

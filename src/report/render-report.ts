@@ -269,7 +269,7 @@ function kpis(model: ReportModel, p: ReportSeries | undefined): string {
   const cards = [card('Net APY', pct(p.netApy), m ? `gross ${pct(m.grossApy)} · drag ${pct(m.costDrag)}` : 'after costs')];
   if (bench) {
     const bp = (p.netApy - bench.netApy) * 10_000;
-    cards.push(card('vs benchmark', Number.isFinite(bp) ? `${bp >= 0 ? '+' : ''}${bp.toFixed(0)} bp` : '—', `${bench.name}: ${pct(bench.netApy)}`));
+    cards.push(card('vs benchmark', bench.noData ? 'no data' : Number.isFinite(bp) ? `${bp >= 0 ? '+' : ''}${bp.toFixed(0)} bp` : '—', `${bench.name}: ${bench.noData ? 'no data' : pct(bench.netApy)}`));
   }
   cards.push(card('Capture of ceiling', pct(p.captureRatio, 1), 'net APY ÷ ceiling\u2019s'));
   cards.push(card('Max drawdown', pct(p.maxDrawdown, 2), 'peak to trough'));
@@ -297,7 +297,7 @@ function resultsTable(model: ReportModel, view: ReportView): string {
     const cells = [
       `<td class="name">${swatch}${esc(s.name)}</td>`,
       `<td><span class="kind ${esc(s.kind)}">${esc(s.kind)}</span></td>`,
-      numCell(pct(s.netApy)),
+      numCell(s.noData ? 'no data' : pct(s.netApy)),
       numCell(pct(s.maxDrawdown)),
       numCell(s.kind === 'ceiling' ? '—' : pct(s.captureRatio, 1)),
       numCell(m ? pct(m.grossApy) : '—'),

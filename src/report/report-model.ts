@@ -13,6 +13,8 @@ export interface ReportSeries {
   readonly maxDrawdown: number;
   /** Net yield ÷ the ceiling's; absent for the ceiling itself. */
   readonly captureRatio?: number | undefined;
+  /** The series had no data in the period (a benchmark with no recorded price): shown as "no data". */
+  readonly noData?: boolean | undefined;
   /** Full metrics for strategies and baselines. */
   readonly metrics?: BacktestMetrics | undefined;
   readonly params?: unknown;

@@ -3,7 +3,8 @@ import { parseDuration } from '../domain/time.js';
 import type { BreakerAction, Breakers } from '../config/vault-schema.js';
 import type { AssetInfo, Universe } from '../config/universe.js';
 import type { Snapshot } from '../market/asset-view.js';
-import { fairRate, marketRate, type Valuation } from '../market/valuation.js';
+import { fairRate, type Valuation } from '../market/valuation.js';
+import type { DepegOutcome } from './depeg-breaker.js';
 
 export const BREAKER_NAMES = ['staleData', 'depeg', 'fairRateDrop', 'missingData', 'drawdown'] as const;
 export type BreakerName = (typeof BREAKER_NAMES)[number];
@@ -64,14 +65,7 @@ export function evaluateBreakers(input: BreakerInput): BreakerFiring[] {
       out.push({ breaker: 'staleData', action: act(held, c.staleData.action), asset: a.id, held, message: `${a.id} fair rate is ${hours.toFixed(1)} h old (limit ${c.staleData.maxAge})`, data: { ageHours: hours, lastReading: new Date(t).toISOString() } });
       continue;
     }
-    const market = marketRate(u, snap, a.id);
-    // A lending position over a depegged token is exposed to the same discount.
-    if (market !== undefined) {
-      const discount = 1 - market / fair;
-      if (discount > c.depeg.maxDiscount) {
-        out.push({ breaker: 'depeg', action: act(held, c.depeg.action), asset: a.id, held, message: `${a.id} trades ${(discount * 100).toFixed(3)} % below its fair rate (bound ${(c.depeg.maxDiscount * 100).toFixed(2)} %)`, data: { market, fair, discount } });
-      }
-    }
+    // A discount to fair is not a reflex here: src/risk/depeg-breaker.ts decides it (episodes, hold/queue/sell).
     const view = snap.assets.get(a.kind === 'lending' && a.lendingOf ? a.lendingOf : a.id);
     const peak = view?.fairRatePeak ?? null;
     const latest = view?.fields.fairRate?.value;
@@ -100,9 +94,18 @@ export interface BreakerEffect {
   readonly forceExit: ReadonlySet<AssetId>;
   /** Assets closed to new money, with the reason. */
   readonly excluded: ReadonlyMap<AssetId, string>;
+  /** The route a forced exit takes, where the depeg response chose one. */
+  readonly exitRoute: ReadonlyMap<AssetId, 'redeem' | 'sell'>;
+  /** Assets in a depeg episode: a voluntary exit goes through the queue at fair, never a discounted sale. */
+  readonly noMarketSale: ReadonlySet<AssetId>;
 }
 
-export function breakerEffect(u: Universe, firings: readonly BreakerFiring[]): BreakerEffect {
+/**
+ * Maps firings to one effect. Where the depeg response decided a held asset's fate (impairment: a
+ * falling or stale rate), a derisk from another breaker on it follows that decision: its route, or
+ * holding when the response found staying cheaper than any exit.
+ */
+export function breakerEffect(u: Universe, firings: readonly BreakerFiring[], depeg?: DepegOutcome): BreakerEffect {
   let halt = false;
   const forceExit = new Set<AssetId>();
   const excluded = new Map<AssetId, string>();
@@ -111,8 +114,9 @@ export function breakerEffect(u: Universe, firings: readonly BreakerFiring[]): B
     if (f.action === 'halt') halt = true;
     for (const id of targets) {
       if (!excluded.has(id)) excluded.set(id, f.message);
-      if (f.action === 'derisk') forceExit.add(id);
+      const decided = f.asset !== undefined ? depeg?.decisions.get(id) : undefined;
+      if (f.action === 'derisk' && decided?.action !== 'hold') forceExit.add(id);
     }
   }
-  return { halt, forceExit, excluded };
+  return { halt, forceExit, excluded, exitRoute: depeg?.exitRoute ?? new Map(), noMarketSale: depeg?.noMarketSale ?? new Set() };
 }

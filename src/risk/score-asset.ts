@@ -95,8 +95,9 @@ export function scoreAsset(ctx: ScoreContext, a: AssetInfo): AssetScore {
     if (!exit) reasons.push(`no exit route within ${limits.maxRedemptionDelay} and the slippage bound at size`);
     else if (exitFraction > limits.maxExitCost) reasons.push(`exit cost ${(exitFraction * 100).toFixed(3)} % at size above limit ${(limits.maxExitCost * 100).toFixed(2)} %`);
   }
-  // A discount captured on entry is not banked until redemption, so it never raises a score.
-  const roundTrip = (Math.max(0, entryFraction) + Math.max(0, exitFraction)) / ctx.horizonYears;
+  // Symmetric: an exit below fair counts the discount, so an entry below fair gains it; they net out over
+  // the round trip. The round trip as a whole never counts as income (it is not banked until redemption).
+  const roundTrip = Math.max(0, entryFraction + exitFraction) / ctx.horizonYears;
   const score = y.total - stack.expectedLoss - (Number.isFinite(roundTrip) ? roundTrip : 0);
   return {
     asset: a.id,

@@ -26,7 +26,7 @@ export function formatResultsTable(series: readonly ReportSeries[]): string[] {
   const rows = series.map((s) => [
     s.name,
     s.kind,
-    pct(s.netApy),
+    s.noData ? 'no data' : pct(s.netApy),
     pct(s.metrics?.grossApy),
     pct(s.metrics?.costDrag),
     pct(s.maxDrawdown),

@@ -2,13 +2,11 @@ import { existsSync, renameSync, statSync } from 'node:fs';
 import { guardNewJournalPath } from '../journal-path-guard.js';
 import { formatTime, parseTime } from '../../domain/time.js';
 import { formatCycleLine, type CycleReport } from '../../keeper/cycle-report.js';
-import { Keeper, initialPortfolio } from '../../keeper/keeper.js';
+import { Keeper } from '../../keeper/keeper.js';
 import { onSchedule } from '../schedule-loop.js';
 import { StopSignal, yieldToEvents } from '../stop-signal.js';
 import { EXIT } from '../exit-codes.js';
 import { formatSummary, summarize } from '../../keeper/run-summary.js';
-import { valuePortfolio } from '../../market/valuation.js';
-import { MarketState } from '../../market/market-state.js';
 import { InstanceLease } from '../../keeper/instance-lease.js';
 import { attachAlerts, openVaultJournal, prepare, replaySource, replayWindow, type CommonOptions } from '../prepare.js';
 import { executorFor, executorKind, type ExecutorFlags } from '../../chains/executor-factory.js';
@@ -60,7 +58,9 @@ export async function runCommand(o: RunOptions, out: (line: string) => void = (l
     journal.close();
     return 2;
   }
-  if (t > window.to) {
+  // A decision a crash interrupted is owed even when the period is over (unfinished, or closed and not yet redone).
+  const owed = journal.unfinishedCycles().length > 0 || journal.redo.pendingRedo(vaultName) !== undefined;
+  if (t > window.to && !owed) {
     out(`nothing to do: the journal ${p.journalPath} already reaches ${formatTime(lastDecision ?? t)}, the end of the period (${formatTime(window.to)}). Use --journal <new file> for a fresh run.`);
     journal.close();
     return 0;
@@ -81,7 +81,6 @@ export async function runCommand(o: RunOptions, out: (line: string) => void = (l
     throw e;
   }
   const base = p.vault.universe;
-  const startNav = valuePortfolio(base, new MarketState(1).view(t), initialPortfolio(p.vault)).nav;
   const reports: CycleReport[] = [];
   const line = (r: CycleReport) => {
     if (!o.quiet) out(formatCycleLine(r, base.baseAsset, base.baseDecimals));
@@ -98,6 +97,10 @@ export async function runCommand(o: RunOptions, out: (line: string) => void = (l
   };
   const more = () => t <= window.to && !(o.maxCycles !== undefined && reports.length >= o.maxCycles);
   try {
+    for (const r of await keeper.redoInterrupted()) {
+      reports.push(r);
+      line(r);
+    }
     if (o.cron) {
       await onSchedule(
         o.cron,
@@ -124,8 +127,9 @@ export async function runCommand(o: RunOptions, out: (line: string) => void = (l
     await alerts.flush();
     journal.close();
   }
+  // Start NAV: every holding valued at the first cycle's readings, before its trades.
   if (stop.stopped) out(`stopped by a signal after ${reports.length} cycle${reports.length === 1 ? '' : 's'}; the journal is closed and resumes after ${reports.at(-1) ? formatTime(reports.at(-1)!.time) : 'its last decision'}`);
-  const summary = summarize(reports, lastDecision === undefined ? startNav : (reports[0]?.navBase ?? startNav));
+  const summary = summarize(reports, reports[0]?.navBefore ?? reports[0]?.navBase ?? 0n);
   if (summary && !o.once) out(formatSummary(summary, base.baseAsset, base.baseDecimals, p.journalPath));
   return stop.exitCode(o.once && reports.some((r) => r.status === 'failed') ? EXIT.failed : EXIT.ok);
 }
