@@ -1,3 +1,4 @@
+import { SolanaExecutionSchema } from '../chains/solana/exec-config.js';
 import { z } from 'zod';
 import { AlertsSchema } from '../alerts/alert-config.js';
 import { CHAINS } from '../domain/asset.js';
@@ -184,6 +185,7 @@ export const VaultSchema = z
         evm: EvmExecutionSchema.optional(),
         /** Propose through a Safe (the vault is the Safe; execution.evm gives the chain). */
         safe: SafeExecutionSchema.optional(),
+        solana: SolanaExecutionSchema.optional(),
         /** Path of the transaction policy (YAML), relative to this file. */
         policy: z.string().min(1).optional(),
       })

@@ -20,7 +20,7 @@ import { adoptChainHoldings } from './holdings-sync.js';
 import { haltReasonOf, isReconciling, recoverUnfinished, type InFlightOutcome } from './recover.js';
 import { trustedMarketFor } from './trusted-market-for.js';
 import { frozenHeldEvent, verdictEvent } from './trust-events.js';
-import { executePlanAtOnce } from './plan-at-once.js';
+import { executePlanAtOnce, showHaltToPlanExecutor } from './plan-at-once.js';
 import type { PendingRedo } from '../journal/redo-port.js';
 import { continueInterrupted, holdingsAfterExecuted } from './redo-plan.js';
 import { MEMORY_KEY, memoryFromSummary, memorySummary } from './carried-memory.js';
@@ -339,6 +339,9 @@ export class Keeper {
     if (d.halt !== undefined || !d.decision) {
       j.recordDecision(cycleId, { strategy: this.o.strategy.name, weights: { ...d.current }, rationale: [d.halt ?? 'no decision', ...(d.decision?.rationale ?? [])], halted: true });
       j.recordEvent({ cycleId, at: this.at(now), kind: d.breaches.length ? 'decision-rejected' : 'halted', severity: 'critical', message: d.halt ?? 'no decision' });
+      if (isPlanExecutor(this.o.executor)) {
+        await showHaltToPlanExecutor({ journal: j, executor: this.o.executor, portfolio: this.portfolio, ctx: { universe: u, snapshot, now, cycleId, rationale: [d.halt ?? 'no decision'], firings: d.firings }, at: () => this.at(now) });
+      }
       j.endCycle(cycleId, this.at(now), 'halted', { reason: d.halt, nav: d.valuation.nav.toString(), ...memorySummary(this.depegMemory) });
       return report('halted', { navBase: d.valuation.nav, current: d.current, firings: d.firings, note: d.halt, queuedBase: d.valuation.pendingBase });
     }

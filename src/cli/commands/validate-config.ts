@@ -10,6 +10,8 @@ import { redactText } from '../../redact.js';
 import { resolve } from 'node:path';
 import { suggest } from '../../config/did-you-mean.js';
 import { listStrategies, loadStrategy } from '../../strategy/load-strategy.js';
+import { PLACEHOLDER_SOL_VAULT } from '../../chains/solana/policy/sol-policy-schema.js';
+import { loadSolanaExecutionSetup } from '../../chains/solana/solana-executor-setup.js';
 
 /**
  * Checks a vault config, its registry, its strategy params and its execution section; prints every problem.
@@ -44,6 +46,11 @@ export async function validateConfigCommand(file: string, out: (l: string) => vo
       const x = loadEvmExecutionSetup(v, { allowPlaceholder: true });
       out(redactText(`  execution: ${x.evm.mode} on chain ${x.evm.chainId} for vault ${x.evm.vault}; policy ${x.policyPath} valid (${x.policy.rules.length} rules)${v.paths.deployment ? `; deployment ${v.paths.deployment}` : ''}`));
       if (x.policy.vault === PLACEHOLDER_VAULT) out(`  note: the vault address is the shipped placeholder ${PLACEHOLDER_VAULT}; --executor evm refuses to start until it is set here and in the policy`);
+    }
+    if (v.config.execution?.solana) {
+      const x = loadSolanaExecutionSetup(v, { allowPlaceholder: true });
+      out(redactText(`  execution: solana ${x.sol.mode} on ${x.sol.cluster} for vault ${x.sol.vault}; policy ${v.paths.policy} valid (${x.policy.rules.length} rules)`));
+      if (x.policy.vault === PLACEHOLDER_SOL_VAULT) out(`  note: the vault address is the shipped placeholder ${PLACEHOLDER_SOL_VAULT}; --executor solana refuses to start until it is set here and in the policy`);
     }
     return EXIT.ok;
   } catch (e) {
