@@ -105,4 +105,15 @@ describe('report --journal', () => {
     const html = readFileSync(out, 'utf8');
     expect(html).toMatch(/<tr><td>JitoSOL<\/td><td>\d+\.\d\d %<\/td><td>[^<]*<\/td><td><span class="empty">not measurable<\/span><\/td><td><span class="empty">not measurable<\/span><\/td><\/tr>/);
   }, 120_000);
+
+  it('a backtest writes the same operator view beside its report', async () => {
+    const dir = tempDir('rep-');
+    const r = await cliRun(['backtest', '--from', '2024-06-12', '--to', '2024-09-30', '--lookahead', '0', '--no-baselines', '-o', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/operator view: .*operator\.html/);
+    const html = readFileSync(join(dir, 'operator.html'), 'utf8');
+    for (const id of ['identity', 'pnl', 'monthly', 'rolling', 'queued', 'benchmark', 'limits']) expect(html).toContain(`id="${id}"`);
+    expect(html).toMatch(/<span>Mode <b>backtest<\/b><\/span>/);
+    expect(html).toMatch(/<tr><td>wstETH<\/td><td>\d+\.\d\d %<\/td><td>-?\d+\.\d\d %<\/td><td>-?\d+\.\d\d %<\/td><td>\d+\.\d\d %<\/td><\/tr>/); // wstETH has market prices: depeg measured
+  }, 180_000);
 });

@@ -181,7 +181,7 @@ export function operatorView(i: OperatorInput): OperatorView {
           asset: bench.asset,
           apy: first && last ? benchApyAt(first[0], last[0]) : 'not measurable',
           maxDrawdown: maxDrawdown(benchSeries.filter(([t]) => !first || !last || (t >= first[0] && t <= last[0]))),
-          marketDrawdown: bench.market.length >= 2 ? maxDrawdown(bench.market) : 'not measurable',
+          marketDrawdown: bench.market.length >= 2 ? maxDrawdown(bench.market.filter(([t]) => !first || !last || (t >= first[0] && t <= last[0]))) : 'not measurable',
           depegMax,
         }
       : undefined,

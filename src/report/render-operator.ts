@@ -64,7 +64,7 @@ ${table(['month', `largest queued (${b})`, 'largest share of NAV'], v.queued.byM
 ${v.benchmark ? table(['asset', 'APY over the period', 'max drawdown (held at market, else at fair)', 'market drawdown', 'largest depeg'], [[esc(v.benchmark.asset), pct(v.benchmark.apy), pct(v.benchmark.maxDrawdown), pct(v.benchmark.marketDrawdown), pct(v.benchmark.depegMax)]]) : '<p class="empty">The vault names no benchmark.</p>'}
 <p class="sub">"not measurable": the data cannot say (no market prices recorded, or too short a window); it is not 0 %.</p></section>
 <section class="card section" id="limits"><h2>Limits that bound</h2>
-${table(['limit', 'cycles it bound', 'first', 'last'], v.bindingLimits.map((l) => [esc(l.limit), String(l.cycles), day(l.first), day(l.last)]))}</section>
+${v.bindingLimits.length === 0 && id.mode === 'backtest' ? '<p class="empty">A backtest keeps no per-decision rationale: run the same period in paper mode and use <code>report --journal</code> for the limits that bound.</p>' : table(['limit', 'cycles it bound', 'first', 'last'], v.bindingLimits.map((l) => [esc(l.limit), String(l.cycles), day(l.first), day(l.last)]))}</section>
 </main></body></html>
 `;
 }
