@@ -148,6 +148,17 @@ program
   });
 
 program
+  .command('report')
+  .description('the operator report (run identity, P&L and costs, monthly returns, rolling APY against the benchmark, queued capital, binding limits) from a paper or live journal, as one offline HTML file')
+  .option('-c, --config <file>', 'vault config', defaultVaultPath())
+  .option('-j, --journal <file>', 'journal path (default: the config\'s)')
+  .option('-o, --out <file>', 'HTML file to write (default var/reports/<vault>-<time>.html)')
+  .action(async (o) => {
+    const { reportCommand } = await import('./commands/report.js');
+    process.exitCode = reportCommand(o, out);
+  });
+
+program
   .command('validate-config')
   .argument('<file>', 'vault config to check')
   .description('check a vault config, its registry and its strategy params; print every problem')
