@@ -65,10 +65,17 @@ describe('MarketState', () => {
     expect(v?.fields.apyBase?.time).toBe(NOW);
   });
 
-  it('a reading older than the last one is refused', () => {
+  it('a reading older than the newest never overwrites it nor joins the rate series (stale is ignored, not a failure)', () => {
     const m = new MarketState(DAY);
-    m.ingest(rate(NOW, 1));
-    expect(() => m.ingest(rate(NOW - 1, 1))).toThrow(RangeError);
+    m.ingest(rate(NOW - DAY, 1));
+    m.ingest(rate(NOW, 1.001));
+    m.ingest(rate(NOW - 1, 0.5, { marketRate: 0.9 }));
+    const v = m.view(NOW).assets.get('wstETH');
+    expect(v?.fields.fairRate).toEqual({ value: 1.001, time: NOW, source: 't' });
+    // An older field the asset never had is still news.
+    expect(v?.fields.marketRate?.value).toBe(0.9);
+    expect(v?.rateGrowthApy).toBeCloseTo(Math.pow(1.001, 365) - 1, 9);
+    expect(v?.fairRatePeak).toBe(1.001);
   });
 
   it('a long series folded in one go gives the same growth as the closed form (property)', () => {

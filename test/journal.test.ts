@@ -12,6 +12,7 @@ import type { Observation } from '../src/domain/observation.js';
 import type { Portfolio } from '../src/domain/portfolio.js';
 import type { AssetScore } from '../src/domain/score.js';
 import { JournalError } from '../src/errors.js';
+import { ProposalJournal } from '../src/journal/proposal-journal.js';
 import {
   csvField,
   csvRecord,
@@ -22,6 +23,7 @@ import {
   listCycles,
   listEvents,
   migrate,
+  MIGRATIONS,
   openJournal,
   openJournalDb,
   type Journal,
@@ -118,6 +120,7 @@ function populate(j: Journal): { runId: number; cycleId: number; actionIds: numb
   j.recordFill(a, { amountIn: 10n ** 18n, amountOut: 85n * 10n ** 16n, costBase: 10n ** 15n, at: 1_004, detail: { price: 1.17, raw: 5n } });
   j.recordActionStatus(a, 'confirmed', 1_004);
   j.recordPortfolio({ cycleId, at: 1_005, navBase: 10n ** 18n, portfolio: portfolio(10n ** 17n, 85n * 10n ** 16n), marks: { wsteth: 1.17 } });
+  new ProposalJournal(j.db).recordIntent({ vault: 'v1', cycleId, multisig: 'safe', chain: 'evm:1', account: `0x${'cc'.repeat(20)}-${runId}`, nonce: 0n, hash: '0x02', proposer: '0xdd', payload: {}, description: {}, valueAtRisk: 1n, createdAt: 1_005 });
   j.recordEvent({ cycleId, at: 1_005, kind: 'rebalanced', severity: 'info', message: 'moved 1 ETH', data: { n: 1n } });
   j.endCycle(cycleId, 1_006, 'completed', { actions: 1 });
   return { runId, cycleId, actionIds };
@@ -128,7 +131,7 @@ describe('opening and migrations', () => {
     open().close();
     const j = open();
     const rows = j.db.prepare('SELECT version, name FROM schema_migrations ORDER BY version').all();
-    expect(rows).toHaveLength(LATEST_SCHEMA_VERSION);
+    expect(rows).toHaveLength(MIGRATIONS.length); // versions are numbered per feature branch, so may have gaps
     expect(migrate(j.db)).toEqual([]);
     // and the data written before survives a reopen
     populate(j);
@@ -208,7 +211,15 @@ describe('schema', () => {
 
   it('every table is append-only: UPDATE, DELETE and INSERT OR REPLACE abort', () => {
     const j = open();
-    populate(j);
+    const { runId } = populate(j);
+    // a redo (migration 5): an interrupted cycle, the cycle that redoes it, and an action's holdings after it
+    const interrupted = j.beginCycle({ runId, decisionTime: 2_000, at: 2_000 });
+    j.endCycle(interrupted, 2_001, 'interrupted', {});
+    const redo = j.redo.beginRedoCycle({ runId, redoOf: interrupted, at: 2_002 });
+    const [redone] = j.recordActions(redo, [action(1)]) as [number];
+    j.recordActionStatus(redone, 'intent', 2_003);
+    j.recordActionStatus(redone, 'confirmed', 2_003);
+    j.redo.recordActionHoldings(redone, 2_003, portfolio(1n));
     const db = j.db;
     for (const table of JOURNAL_TABLES) {
       const before = (db.prepare(`SELECT COUNT(*) AS n FROM "${table}"`).get() as { n: number }).n;

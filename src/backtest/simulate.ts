@@ -9,10 +9,10 @@ import { executePaper } from '../executor/paper-executor.js';
 import { decideCycle, type DecisionSettings } from '../keeper/decide-cycle.js';
 import { initialPortfolio } from '../keeper/keeper.js';
 import { accrueRebasing } from '../market/accrual.js';
-import { MarketState } from '../market/market-state.js';
+import type { GateVerdict } from '../market/quarantine.js';
+import { trustedMarketFor } from '../keeper/trusted-market-for.js';
 import { currentWeights, valuePortfolio } from '../market/valuation.js';
 import type { Snapshot } from '../market/asset-view.js';
-import { parseDuration } from '../domain/time.js';
 import type { AllocationBounds } from '../risk/allocation-bounds.js';
 import type { BreakerFiring } from '../risk/breakers.js';
 import { NO_EPISODES, type DepegMemory } from '../risk/depeg-episodes.js';
@@ -75,6 +75,10 @@ export interface BacktestResult {
   readonly startNav: number;
   /** Observation rows consumed. */
   readonly rowsRead: number;
+  /** What the plausibility gate did with the readings (quarantined, confirmed, discarded, rejected, stale), by decision step. */
+  readonly trust?: ReadonlyArray<{ t: number; verdict: GateVerdict }> | undefined;
+  /** Decision steps at which a held asset was frozen by quarantined readings, with why. */
+  readonly frozenHeld?: ReadonlyArray<{ t: number; asset: AssetId; reason: string }> | undefined;
 }
 
 /**
@@ -88,8 +92,9 @@ export function simulate(spec: BacktestSpec): BacktestResult {
   const u = vault.universe;
   const c = vault.config;
   const settings: DecisionSettings = { universe: u, limits: c.limits, breakers: c.breakers, planner: c.planner, incentiveHaircut: c.scoring.incentiveHaircut, trust: c.trust };
-  const window = parseDuration(c.apyWindow);
-  const market = new MarketState(window, Math.max(window, parseDuration(c.breakers.staleData.maxAge)));
+  const market = trustedMarketFor(vault);
+  const trust: Array<{ t: number; verdict: GateVerdict }> = [];
+  const frozenHeld: Array<{ t: number; asset: AssetId; reason: string }> = [];
   const history: HistoryView = { rows: spec.rows };
   const scale = 10 ** u.baseDecimals;
   let portfolio: Portfolio = initialPortfolio(vault);
@@ -107,11 +112,16 @@ export function simulate(spec: BacktestSpec): BacktestResult {
   let done = 0;
 
   for (let t = spec.from; t <= spec.to; t += spec.step) {
-    while (cursor < rows.length && (rows[cursor] as Observation).time <= t) market.ingest(rows[cursor++] as Observation);
+    while (cursor < rows.length && (rows[cursor] as Observation).time <= t) {
+      const verdicts = market.ingest(rows[cursor++] as Observation);
+      for (const verdict of verdicts) trust.push({ t, verdict });
+    }
     const snapshot = market.view(t);
     portfolio = accrueRebasing(u, snapshot, portfolio);
-    const d = decideCycle({ settings, strategy: spec.strategy, params: spec.params, solver: spec.solver, snapshot, portfolio, peakNav, now: t, history, depegMemory });
+    const quarantined = new Map([...market.quarantined()].map(([id, q]) => [id, q.message]));
+    const d = decideCycle({ settings, strategy: spec.strategy, params: spec.params, solver: spec.solver, snapshot, portfolio, peakNav, now: t, history, quarantined, depegMemory });
     depegMemory = d.depeg.memory;
+    for (const [asset, reason] of d.frozen) if (portfolio.holdings.has(asset)) frozenHeld.push({ t, asset, reason });
     if (d.valuation.nav > peakNav) peakNav = d.valuation.nav;
     if (steps.length === 0) startNav = Number(d.valuation.nav) / scale;
     for (const f of d.firings) if (f.held || f.action === 'halt') firings.push({ t, firing: f });
@@ -150,7 +160,7 @@ export function simulate(spec: BacktestSpec): BacktestResult {
     });
     spec.onStep?.(++done, total);
   }
-  return { strategy: spec.strategy.name, params: spec.params, steps, actions, firings, startNav, rowsRead: cursor };
+  return { strategy: spec.strategy.name, params: spec.params, steps, actions, firings, startNav, rowsRead: cursor, trust, frozenHeld };
 }
 
 /** Caps the held allocation exceeds by more than the dead band (drift the planner would not correct). */

@@ -15,6 +15,11 @@
 export const FAILPOINTS = ['after-intent', 'after-built', 'after-signed', 'after-sent', 'before-confirm'] as const;
 export type FailpointName = (typeof FAILPOINTS)[number];
 export const FAILPOINT_ENV = 'RESTAKE_KEEPER_FAILPOINT';
+/**
+ * Not a pipeline step: the keeper dies right after its n-th journal write (journal-failpoints.ts), so a
+ * test can crash a cycle at every write it makes.
+ */
+export const JOURNAL_WRITE_FAILPOINT = 'journal-write';
 
 const hits = new Map<string, number>();
 
@@ -27,7 +32,15 @@ export function parseFailpoint(spec: string | undefined): { name: string; hit: n
   return hit >= 1 ? { name: m[1] as string, hit } : undefined;
 }
 
-export function failpoint(name: FailpointName): void {
+/** The multisig proposer's failpoints: after its intent is journaled, and after delivery before 'proposed' is recorded. */
+export const PROPOSAL_FAILPOINTS = ['after-proposal-intent', 'after-proposal-delivered'] as const;
+export type ProposalFailpointName = (typeof PROPOSAL_FAILPOINTS)[number];
+
+export function proposalFailpoint(name: ProposalFailpointName): void {
+  failpoint(name as unknown as FailpointName);
+}
+
+export function failpoint(name: FailpointName | typeof JOURNAL_WRITE_FAILPOINT): void {
   const want = parseFailpoint(process.env[FAILPOINT_ENV]);
   if (!want || want.name !== name) return;
   const n = (hits.get(name) ?? 0) + 1;

@@ -52,7 +52,7 @@ withCommon(program.command('run').description('paper mode over recorded history:
   .option('-q, --quiet', 'no per-cycle lines')
   .option('--fresh', 'start over from the initial holdings (an existing journal is renamed aside, never deleted)')
   .option('--feed <feed>', 'recorded (replay the history) or live (read the configured sources); default: the config\'s')
-  .option('--executor <kind>', 'paper (simulate fills) or evm (the config\'s execution.evm section, checked by its policy)', 'paper')
+  .option('--executor <kind>', 'paper (simulate fills), evm (the config\'s execution.evm section, checked by its policy) or safe (propose through the config\'s execution.safe Safe)', 'paper')
   .option('--live', 'with --executor evm and execution.evm.mode live: sign and send transactions')
   .action(async (o) => {
     if (feedOf(o) === 'live') {
@@ -64,7 +64,7 @@ withCommon(program.command('run').description('paper mode over recorded history:
 withCommon(program.command('once').description('run one cycle: the next step after the journal\'s last decision (or --at)'))
   .option('--at <time>', 'decision time (ISO-8601)')
   .option('--feed <feed>', 'recorded or live; default: the config\'s')
-  .option('--executor <kind>', 'paper (simulate fills) or evm (the config\'s execution.evm section, checked by its policy)', 'paper')
+  .option('--executor <kind>', 'paper (simulate fills), evm (the config\'s execution.evm section, checked by its policy) or safe (propose through the config\'s execution.safe Safe)', 'paper')
   .option('--live', 'with --executor evm and execution.evm.mode live: sign and send transactions')
   .action(async (o) => {
     if (feedOf(o) === 'live') {
@@ -79,6 +79,18 @@ withCommon(program.command('record').description('sample every configured live s
   .action(async (o) => {
     const { recordCommand } = await import('./commands/run-live.js');
     process.exitCode = await recordCommand(o, out);
+  });
+
+program
+  .command('serve')
+  .description('run a fleet of vaults in one process with Prometheus /metrics, /healthz, /readyz, /api/vaults and a status page (127.0.0.1 by default)')
+  .requiredOption('--fleet <file>', 'fleet file (YAML): vaults with their config, journal, schedule, feed and executor')
+  .option('--host <address>', 'listen address (default: the fleet file\'s http.host, 127.0.0.1); another than loopback needs http.token')
+  .option('--port <n>', 'listen port (default: the fleet file\'s http.port; 0 = any free port)', int)
+  .option('--log-level <level>', 'pino log level on stderr', process.env.RESTAKE_KEEPER_LOG ?? 'warn')
+  .action(async (o) => {
+    const { serveCommand } = await import('./commands/serve.js');
+    process.exitCode = await serveCommand({ fleet: o.fleet, host: o.host, port: o.port, log: makeLogger(o.logLevel) }, out);
   });
 
 program

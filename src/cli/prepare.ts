@@ -3,8 +3,9 @@ import { loadVault, type LoadedVault } from '../config/load-vault.js';
 import { ConfigError } from '../errors.js';
 import { parseDuration, parseTime } from '../domain/time.js';
 import { openJournal } from '../journal/open-journal.js';
+import { withJournalFailpoints } from '../journal/journal-failpoints.js';
 import type { Journal } from '../journal/journal.js';
-import { WebhookAlerts } from '../alerts/webhook-alerts.js';
+import { attachAlertHub } from '../alerts/alert-hub.js';
 import { InstanceLease } from '../keeper/instance-lease.js';
 import { ReplaySource } from '../sources/recorded/replay-source.js';
 import { loadSolver } from '../strategy/load-solver.js';
@@ -61,15 +62,11 @@ export async function prepare(o: CommonOptions): Promise<Prepared> {
 }
 
 /**
- * Sends the journal's events to the vault's alert webhook, if one is configured. The returned flush waits
+ * Sends the journal's events to the vault's alert channels (webhook, Slack, Discord, Telegram), if any are configured. The returned flush waits
  * for deliveries in flight (call it before the command exits).
  */
 export function attachAlerts(journal: Journal, vault: LoadedVault, log: Logger): { flush(): Promise<void> } {
-  const hook = vault.config.alerts?.webhook;
-  if (!hook) return { flush: async () => {} };
-  const alerts = new WebhookAlerts(hook, { vault: vault.config.name, log });
-  journal.onEvent((e) => alerts.notify(e));
-  return { flush: () => alerts.flush() };
+  return attachAlertHub(journal, [vault.config.alerts], { vault: vault.config.name, baseAsset: vault.universe.baseAsset, baseDecimals: vault.universe.baseDecimals, log });
 }
 
 /**
@@ -79,7 +76,7 @@ export function attachAlerts(journal: Journal, vault: LoadedVault, log: Logger):
  */
 export function openVaultJournal(path: string, command: string, lease: InstanceLease = InstanceLease.acquire(path, command)): Journal {
   try {
-    const journal = openJournal(path); // the lease made the directory
+    const journal = withJournalFailpoints(openJournal(path)); // the lease made the directory
     journal.onClose(() => lease.release());
     return journal;
   } catch (e) {

@@ -67,6 +67,28 @@ export const RedeemRouteSchema = z.strictObject({
   note,
 });
 
+/**
+ * What this asset can physically do, where it differs from its kind's defaults
+ * (src/market/plausibility-bounds.ts). Every field is optional; the note says where the numbers came from.
+ */
+export const PlausibilitySchema = z.strictObject({
+  /** Highest annual growth of the fair rate (rewards), e.g. 0.5. */
+  maxRateApy: z.number().min(0).max(10).optional(),
+  /** Largest fall of the fair rate taken without confirmation (fraction). */
+  maxRateDip: fraction.optional(),
+  /** Highest annual growth of the supply index: the reserve's borrow-rate ceiling. */
+  maxIndexApy: z.number().min(0).max(100).optional(),
+  /** Largest change of the market/fair deviation in one reading before it is a spike. */
+  maxMarketMove: fraction.optional(),
+  /** A market price further than this from fair is a broken quote until long confirmed. */
+  maxMarketDeviation: fraction.optional(),
+  apyAbsTolerance: fraction.optional(),
+  apyRelTolerance: z.number().min(0).max(100).optional(),
+  /** Largest factor TVL or exit liquidity may change by between two readings. */
+  maxLiquidityFactor: z.number().min(1).optional(),
+  note,
+});
+
 export const GroupsSchema = z.strictObject({
   /** The LST / LRT / lending protocol (e.g. lido, etherfi, aave-v3-ethereum). */
   protocol: id,
@@ -96,6 +118,7 @@ export const AssetSchema = z
     entry: z.strictObject({ mint: MintRouteSchema.optional(), dex: DexVenueSchema.optional() }),
     exit: z.strictObject({ redeem: RedeemRouteSchema.optional(), dex: DexVenueSchema.optional() }),
     addresses: z.record(z.string(), z.string()).default({}),
+    plausibility: PlausibilitySchema.optional(),
     note,
   })
   .superRefine((a, ctx) => {

@@ -4,6 +4,7 @@ import { CHAINS } from '../domain/asset.js';
 import { parseDuration, parseTime } from '../domain/time.js';
 import { LiveSourcesSchema } from '../sources/live-sources.js';
 import { EvmExecutionSchema } from '../chains/evm/exec-config.js';
+import { SafeExecutionSchema } from '../chains/evm/safe/safe-config.js';
 
 /** What a vault manager writes: which assets, which strategy, which limits, which breakers, where to journal. */
 
@@ -81,6 +82,15 @@ export const TrustSchema = z.strictObject({
   maxRateStillness: duration.default('3d'),
   /** What a disagreement (APY, stuck rate) does: score with the lower yield, or keep new money out. */
   onDisagreement: z.enum(['conservative', 'unreliable']).default('conservative'),
+  /** Physically implausible readings are held until confirmed (src/market/quarantine.ts). */
+  quarantine: z
+    .strictObject({
+      /** Consistent readings (the suspect one included) that confirm a suspect move; 1 turns the hold off. */
+      confirmReadings: z.number().int().min(1).max(100).default(2),
+      /** How long consistent readings must span before a move no asset can make is believed (a second source confirms at once). */
+      impossibleAfter: duration.default('48h'),
+    })
+    .prefault({}),
 });
 
 export const PlannerSchema = z.strictObject({
@@ -158,6 +168,8 @@ export const VaultSchema = z
     execution: z
       .strictObject({
         evm: EvmExecutionSchema.optional(),
+        /** Propose through a Safe (the vault is the Safe; execution.evm gives the chain). */
+        safe: SafeExecutionSchema.optional(),
         /** Path of the transaction policy (YAML), relative to this file. */
         policy: z.string().min(1).optional(),
       })

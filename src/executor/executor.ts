@@ -35,3 +35,34 @@ export interface Executor {
    */
   readHoldings?(universe: Universe): Promise<ReadonlyMap<AssetId, bigint>>;
 }
+
+/** One action of a plan handed to a plan-at-once executor, with its journal id and status callback. */
+export interface PlanEntry {
+  readonly action: PlannedAction;
+  readonly actionId: number;
+  readonly onStatus: ExecutionContext['onStatus'];
+}
+
+export interface PlanContext {
+  readonly universe: Universe;
+  readonly snapshot: Snapshot;
+  readonly now: number;
+  readonly cycleId: number;
+  /** The decision's rationale, for whoever has to approve the plan. */
+  readonly rationale: readonly string[];
+  /** Breakers that fired this cycle (name, action, asset). */
+  readonly firings: ReadonlyArray<{ readonly breaker: string; readonly action: string; readonly asset?: AssetId | undefined; readonly held: boolean; readonly message: string }>;
+}
+
+/**
+ * An executor that takes a cycle's whole plan at once (a multisig proposer: the plan becomes one
+ * proposal). It is called every cycle that reaches a decision, with an empty plan too (a pending
+ * proposal may need following). Returns one result per entry, in order.
+ */
+export interface PlanExecutor extends Executor {
+  executePlan(entries: readonly PlanEntry[], portfolio: Portfolio, ctx: PlanContext): Promise<ExecutionResult[]>;
+}
+
+export function isPlanExecutor(e: Executor): e is PlanExecutor {
+  return typeof (e as Partial<PlanExecutor>).executePlan === 'function';
+}

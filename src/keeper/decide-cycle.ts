@@ -16,6 +16,7 @@ import { NO_EPISODES, type DepegMemory } from '../risk/depeg-episodes.js';
 import type { LpSolver } from '../strategy/lp-solver.js';
 import type { Strategy, StrategyDecision } from '../strategy/strategy.js';
 import { EMPTY_HISTORY, type HistoryView } from '../strategy/history-view.js';
+import { freezeEffect, frozenAssets, pinFrozen } from '../risk/quarantine-effect.js';
 
 /** The settings of a vault that shape decisions (no paths, no I/O). */
 export interface DecisionSettings {
@@ -42,6 +43,8 @@ export interface DecisionInput {
   readonly now: number;
   /** Readings strategies may look back over (see HistoryView); none by default. */
   readonly history?: HistoryView | undefined;
+  /** Assets whose readings the gate holds back, with why: valued at their last trusted state, not traded. */
+  readonly quarantined?: ReadonlyMap<AssetId, string> | undefined;
   /** Depeg episodes in progress, from the previous cycle's decision (hysteresis); none at the first. */
   readonly depegMemory?: DepegMemory | undefined;
 }
@@ -52,6 +55,8 @@ export interface CycleDecision {
   readonly firings: readonly BreakerFiring[];
   readonly effect: BreakerEffect;
   readonly trust: TrustAssessment;
+  /** Assets not traded this cycle because their (or their supplied token's) readings are quarantined. */
+  readonly frozen: ReadonlyMap<AssetId, string>;
   readonly scores: readonly AssetScore[];
   readonly bounds: AllocationBounds | undefined;
   readonly decision: StrategyDecision | undefined;
@@ -85,7 +90,8 @@ export function decideCycle(i: DecisionInput): CycleDecision {
   // Unreliable readings keep new money out exactly as a breaker's exclusion does.
   const excluded = new Map(breakers.excluded);
   for (const [id, why] of trust.unreliable) if (!excluded.has(id)) excluded.set(id, `unreliable reading: ${why}`);
-  const effect: BreakerEffect = { ...breakers, excluded };
+  const frozen = frozenAssets(u.assets, i.quarantined ?? new Map());
+  const effect: BreakerEffect = freezeEffect({ ...breakers, excluded }, frozen);
   const navBase = Number(valuation.nav) / 10 ** u.baseDecimals;
   const H = horizonYears(s.planner.horizon);
   const scores = scoreUniverse({
@@ -99,7 +105,7 @@ export function decideCycle(i: DecisionInput): CycleDecision {
     excluded: effect.excluded,
     conservativeYield: trust.conservative,
   });
-  const base = { valuation, current, firings, effect, trust, scores, depeg };
+  const base = { valuation, current, firings, effect, trust, frozen, scores, depeg };
   if (effect.halt) {
     const why = firings.filter((f) => f.action === 'halt').map((f) => f.message).join('; ');
     return { ...base, bounds: undefined, decision: undefined, breaches: [], halt: `halted by breaker: ${why}`, plan: NO_PLAN };
@@ -128,7 +134,7 @@ export function decideCycle(i: DecisionInput): CycleDecision {
     snapshot,
     portfolio,
     valuation,
-    targets: decision.weights,
+    targets: pinFrozen(decision.weights, current, frozen),
     config: s.planner,
     maxRedemptionDelay: s.limits.maxRedemptionDelay,
     scores: scoreMap,

@@ -4,10 +4,10 @@ import type { AssetId } from '../domain/asset.js';
 import type { Observation } from '../domain/observation.js';
 import { portfolioFromJson, type Portfolio } from '../domain/portfolio.js';
 import type { LoadedVault } from '../config/load-vault.js';
-import type { ExecutionContext, Executor } from '../executor/executor.js';
+import { isPlanExecutor, type ExecutionContext, type Executor } from '../executor/executor.js';
 import type { JournalPort } from '../journal/journal-port.js';
 import { accrueRebasing } from '../market/accrual.js';
-import { MarketState } from '../market/market-state.js';
+import type { TrustedMarket } from '../market/trusted-market.js';
 import { currentWeights, valuePortfolio } from '../market/valuation.js';
 import { parseDuration } from '../domain/time.js';
 import type { LpSolver } from '../strategy/lp-solver.js';
@@ -18,6 +18,12 @@ import { toJsonText } from '../journal/codec.js';
 import { decideCycle, type DecisionSettings } from './decide-cycle.js';
 import { adoptChainHoldings } from './holdings-sync.js';
 import { haltReasonOf, isReconciling, recoverUnfinished, type InFlightOutcome } from './recover.js';
+import { trustedMarketFor } from './trusted-market-for.js';
+import { frozenHeldEvent, verdictEvent } from './trust-events.js';
+import { executePlanAtOnce } from './plan-at-once.js';
+import type { PendingRedo } from '../journal/redo-port.js';
+import { continueInterrupted, holdingsAfterExecuted } from './redo-plan.js';
+import { MEMORY_KEY, memoryFromSummary, memorySummary } from './carried-memory.js';
 
 export interface KeeperOptions {
   readonly vault: LoadedVault;
@@ -53,7 +59,8 @@ export class Keeper {
   private portfolio: Portfolio;
   private peakNav: bigint;
   private lastObserved: number;
-  private readonly market: MarketState;
+  /** Only readings the plausibility gate trusts reach the market view. */
+  private readonly market: TrustedMarket;
   private readonly settings: DecisionSettings;
   private running = false;
   /** Depeg episodes in progress (hysteresis), carried from one decision to the next. */
@@ -69,8 +76,7 @@ export class Keeper {
     this.portfolio = start.portfolio;
     this.peakNav = start.peakNav;
     this.lastObserved = start.lastObserved;
-    const window = parseDuration(o.vault.config.apyWindow);
-    this.market = new MarketState(window, Math.max(window, parseDuration(o.vault.config.breakers.staleData.maxAge)));
+    this.market = trustedMarketFor(o.vault);
     const c = o.vault.config;
     this.settings = { universe: o.vault.universe, limits: c.limits, breakers: c.breakers, planner: c.planner, incentiveHaircut: c.scoring.incentiveHaircut, trust: c.trust };
   }
@@ -112,14 +118,26 @@ export class Keeper {
     const lastDecision = j.lastDecisionTime(o.vault.config.name);
     const peakNav = j.peakNav?.(o.vault.config.name) ?? latest?.navBase ?? 0n;
     const keeper = new Keeper(o, runId, { portfolio, peakNav, lastObserved: lastDecision ?? -Infinity });
-    if (o.primeFromJournal) keeper.prime(at);
+    keeper.depegMemory = memoryFromSummary(j.redo?.lastCarried(o.vault.config.name, MEMORY_KEY));
+    if (o.primeFromJournal) {
+      // A live source cannot read the past: a redo decides on the readings journaled up to its decision
+      // time, so the market view is primed that far first, and the rest after the redo.
+      const owed = j.redo?.pendingRedo(o.vault.config.name);
+      if (owed && owed.decisionTime < at) {
+        keeper.prime(owed.decisionTime);
+        keeper.primeLater = { after: owed.decisionTime, until: at };
+      } else keeper.prime(at);
+    }
     return keeper;
   }
 
-  private prime(at: number): void {
+  /** What is left to prime once a redo has decided on the readings up to its own time. */
+  private primeLater: { after: number; until: number } | undefined;
+
+  private prime(at: number, after = -Infinity): void {
     const c = this.o.vault.config;
     const lookback = Math.max(parseDuration(c.apyWindow), parseDuration(c.breakers.staleData.maxAge)) * 2;
-    const past = (this.o.journal.recentObservations?.(c.name, at - lookback) ?? []).filter((ob) => ob.time <= at);
+    const past = (this.o.journal.recentObservations?.(c.name, at - lookback) ?? []).filter((ob) => ob.time <= at && ob.time > after);
     this.market.ingestAll(past);
     this.seen.push(...past);
     const last = past[past.length - 1];
@@ -137,10 +155,44 @@ export class Keeper {
 
   /** One cycle at decision time `now`. Never throws for bad data: it fails closed and says why. */
   async runCycle(now: number): Promise<CycleReport> {
+    this.finishPriming();
+    return this.guarded(() => this.cycle(now, undefined));
+  }
+
+  /**
+   * Makes again the decision a crash interrupted, if one is owed: at its own decision time, from the same
+   * readings, continuing from what was already executed (see redo-plan.ts). Call after start, before new
+   * cycles. Idempotent: a redo interrupted in turn is owed again, and an executed action is never redone.
+   */
+  async redoInterrupted(): Promise<CycleReport[]> {
+    const pending = this.o.journal.redo?.pendingRedo(this.o.vault.config.name);
+    if (!pending) return [];
+    const late = this.primeLater ? this.primeLater.until - pending.decisionTime : 0;
+    const maxAge = parseDuration(this.o.vault.config.breakers.staleData.maxAge);
+    if (late > maxAge) {
+      // Live only: a decision older than the data-staleness bound is not acted on any more.
+      this.o.journal.recordEvent({ cycleId: pending.interrupted, at: this.at(pending.decisionTime), kind: 'redo-expired', severity: 'warn', message: `cycle ${pending.interrupted} (decision ${new Date(pending.decisionTime).toISOString()}) is not redone: its readings are ${Math.round(late / 60_000)} min old, beyond the staleness bound (${this.o.vault.config.breakers.staleData.maxAge}); the next cycle decides afresh`, data: { lateMs: late } });
+      this.finishPriming();
+      return [];
+    }
+    try {
+      return [await this.guarded(() => this.cycle(pending.decisionTime, pending))];
+    } finally {
+      this.finishPriming();
+    }
+  }
+
+  private finishPriming(): void {
+    if (!this.primeLater) return;
+    this.prime(this.primeLater.until, this.primeLater.after);
+    this.primeLater = undefined;
+  }
+
+  private async guarded(fn: () => Promise<CycleReport>): Promise<CycleReport> {
     if (this.running) throw new Error('a cycle is already running');
     this.running = true;
     try {
-      return await this.cycle(now);
+      return await fn();
     } finally {
       this.running = false;
     }
@@ -183,10 +235,12 @@ export class Keeper {
     return undefined;
   }
 
-  private async cycle(now: number): Promise<CycleReport> {
+  private async cycle(now: number, redo: PendingRedo | undefined): Promise<CycleReport> {
     const { journal: j, vault } = this.o;
     const u = vault.universe;
-    const cycleId = j.beginCycle({ runId: this.runId, decisionTime: now, at: this.at(now) });
+    const cycleId = redo && j.redo ? j.redo.beginRedoCycle({ runId: this.runId, redoOf: redo.interrupted, at: this.at(now) }) : j.beginCycle({ runId: this.runId, decisionTime: now, at: this.at(now) });
+    // A redo journals only the readings its interrupted cycle did not get to journal.
+    if (redo) this.lastObserved = j.redo?.lastObservationTime(vault.config.name) ?? -Infinity;
     const report = (status: CycleReport['status'], extra: Partial<CycleReport>): CycleReport => ({
       cycleId, time: now, status, navBase: 0n, current: {}, targets: undefined, planned: 0, filled: 0, failed: 0, costBase: 0n, firings: [], note: undefined, ...extra,
     });
@@ -195,22 +249,24 @@ export class Keeper {
     let observations: readonly Observation[];
     let failures;
     try {
-      const read = await this.o.source.read(now);
+      // A live redo decides on the journaled readings the market view was primed with; a replay reads its window again.
+      const read = redo && this.primeLater ? { observations: [], failures: [] } : await this.o.source.read(now);
       observations = read.observations;
       failures = read.failures;
     } catch (e) {
       failures = [{ source: this.o.source.name, assets: [], message: (e as Error).message }];
       observations = [];
     }
-    try {
-      this.market.ingestAll(observations);
-      this.seen.push(...observations);
-      if (this.seen.length > 500_000) this.seen = this.seen.slice(-250_000);
-    } catch (e) {
-      failures = [...failures, { source: this.o.source.name, assets: [], message: (e as Error).message }];
-    }
-    const fresh = observations.filter((o) => o.time > this.lastObserved);
+    // Stale is not broken: a reading no newer than its source's newest is ignored and journaled, and a
+    // quarantined one waits for confirmation; neither fails the cycle.
+    const verdicts = this.market.ingestAll(observations);
+    const stale = new Set(verdicts.flatMap((v) => (v.kind === 'stale' ? [v.reading] : [])));
+    this.seen.push(...observations.filter((o) => !stale.has(o)));
+    if (this.seen.length > 500_000) this.seen = this.seen.slice(-250_000);
+    // A replay hands back history the journal already holds after a restart; a primed live keeper's gate knows what it has seen.
+    const fresh = observations.filter((o) => !stale.has(o) && (this.o.primeFromJournal || o.time > this.lastObserved));
     j.recordObservations(cycleId, fresh);
+    for (const v of verdicts) j.recordEvent({ cycleId, at: this.at(now), ...verdictEvent(v) });
     if (observations.length) this.lastObserved = Math.max(this.lastObserved, (observations[observations.length - 1] as Observation).time);
     j.recordStage(cycleId, 'observed', this.at(now));
 
@@ -226,10 +282,16 @@ export class Keeper {
       const v = valuePortfolio(u, snapshot, this.portfolio);
       const current = currentWeights(u, v);
       j.recordDecision(cycleId, { strategy: this.o.strategy.name, weights: current, rationale: [`no plan: ${rationale} (fail closed)`], halted: true });
-      j.endCycle(cycleId, this.at(now), 'failed', summary);
+      // A redo's executed actions changed the holdings: the next start must find them.
+      if (redo) j.recordPortfolio({ cycleId, at: this.at(now), navBase: v.nav, portfolio: this.portfolio, marks: v.marks });
+      j.endCycle(cycleId, this.at(now), 'failed', { ...summary, ...memorySummary(this.depegMemory) });
       return report('failed', { navBase: v.nav, current, note });
     };
     const holdingsError = await this.syncHoldings(cycleId, now);
+    // A redo decides on the holdings its decision was made on, and executes from the holdings as they are
+    // now: after the actions already executed (paper), or as the chain reports them (a chain executor).
+    const decidedOn = redo?.decisionHoldings ?? this.portfolio;
+    if (redo && !this.o.executor.readHoldings) this.portfolio = holdingsAfterExecuted(redo.executed, decidedOn);
     if (holdingsError !== undefined) {
       return failClosed("the vault's balances could not be read", { reason: 'holdings read failed', message: holdingsError }, `holdings read failed: ${holdingsError}`);
     }
@@ -237,9 +299,32 @@ export class Keeper {
       return failClosed('a source covering a held asset failed', { reason: 'source failure', sources: blocking.map((f) => f.source) }, `source failed: ${blocking.map((f) => f.source).join(', ')}`);
     }
 
-    const d = decideCycle({ settings: this.settings, strategy: this.o.strategy, params: this.o.params, solver: this.o.solver, snapshot, portfolio: this.portfolio, peakNav: this.peakNav, now, history: { rows: this.seen }, depegMemory: this.depegMemory });
+    const quarantined = new Map([...this.market.quarantined()].map(([id, q]) => [id, q.message]));
+    const memory = this.depegMemory;
+    const decide = (portfolio: Portfolio) =>
+      decideCycle({ settings: this.settings, strategy: this.o.strategy, params: this.o.params, solver: this.o.solver, snapshot, portfolio, peakNav: this.peakNav, now, history: { rows: this.seen }, quarantined, depegMemory: memory });
+    let basis = decidedOn;
+    let d = decide(basis);
+    let toExecute = d.plan.actions;
+    let carried: PendingRedo['executed'] = [];
+    if (redo) {
+      const c = continueInterrupted(d.plan.actions, redo.executed);
+      const head = `redo of cycle ${redo.interrupted} (interrupted after stage "${redo.lastStage ?? 'begin'}"): its decision at ${new Date(now).toISOString()} made again from the same readings`;
+      if (c.kind === 'continue') {
+        carried = c.executed;
+        toExecute = c.remaining;
+        const list = carried.map((e) => `#${e.action.seq} ${e.status} (action ${e.actionId} of cycle ${e.cycleId})`).join(', ');
+        j.recordEvent({ cycleId, at: this.at(now), kind: 'cycle-redo', severity: 'warn', message: `${head}; ${carried.length} action(s) already executed and kept${list ? `: ${list}` : ''}; ${toExecute.length} of ${d.plan.actions.length} to execute`, data: { redoOf: redo.interrupted, chain: redo.chain, kept: carried.map((e) => e.actionId), remaining: toExecute.map((a) => a.seq) } });
+      } else {
+        j.recordEvent({ cycleId, at: this.at(now), kind: 'redo-diverged', severity: 'warn', message: `${head}, but ${c.reason}; planned again against the holdings as they are now`, data: { redoOf: redo.interrupted, chain: redo.chain, kept: redo.executed.map((e) => e.actionId) } });
+        basis = this.portfolio;
+        d = decide(basis);
+        toExecute = d.plan.actions;
+      }
+    }
     this.depegMemory = d.depeg.memory;
-    j.recordPortfolio({ cycleId, at: this.at(now), navBase: d.valuation.nav, portfolio: this.portfolio, marks: d.valuation.marks });
+    for (const [asset, reason] of d.frozen) if (held.has(asset)) j.recordEvent({ cycleId, at: this.at(now), ...frozenHeldEvent(asset, reason) });
+    j.recordPortfolio({ cycleId, at: this.at(now), navBase: d.valuation.nav, portfolio: basis, marks: d.valuation.marks });
     if (d.valuation.nav > this.peakNav) this.peakNav = d.valuation.nav;
     for (const f of d.firings) {
       const severity = f.action === 'halt' || (f.held && f.action === 'derisk') ? 'critical' : f.held ? 'warn' : 'info';
@@ -254,17 +339,25 @@ export class Keeper {
     if (d.halt !== undefined || !d.decision) {
       j.recordDecision(cycleId, { strategy: this.o.strategy.name, weights: { ...d.current }, rationale: [d.halt ?? 'no decision', ...(d.decision?.rationale ?? [])], halted: true });
       j.recordEvent({ cycleId, at: this.at(now), kind: d.breaches.length ? 'decision-rejected' : 'halted', severity: 'critical', message: d.halt ?? 'no decision' });
-      j.endCycle(cycleId, this.at(now), 'halted', { reason: d.halt, nav: d.valuation.nav.toString() });
+      j.endCycle(cycleId, this.at(now), 'halted', { reason: d.halt, nav: d.valuation.nav.toString(), ...memorySummary(this.depegMemory) });
       return report('halted', { navBase: d.valuation.nav, current: d.current, firings: d.firings, note: d.halt });
     }
     j.recordDecision(cycleId, { strategy: this.o.strategy.name, weights: { ...d.decision.weights }, rationale: [...d.decision.rationale, ...d.plan.skipped.map((s) => `skipped: ${s}`)], halted: false });
-    const ids = j.recordActions(cycleId, d.plan.actions, this.at(now));
+    const ids = j.recordActions(cycleId, toExecute, this.at(now));
     j.recordStage(cycleId, 'planned', this.at(now));
 
     let filled = 0;
     let failed = 0;
     let cost = 0n;
-    for (const [k, action] of d.plan.actions.entries()) {
+    // A multisig proposer takes the whole plan at once (one proposal per cycle); every other executor action by action.
+    const atOnce = isPlanExecutor(this.o.executor) ? this.o.executor : undefined;
+    if (atOnce) {
+      const ctx = { universe: u, snapshot, now, cycleId, rationale: d.decision.rationale, firings: d.firings };
+      const r = await executePlanAtOnce({ journal: j, executor: atOnce, actions: toExecute, ids, portfolio: this.portfolio, ctx, at: () => this.at(now) });
+      ({ filled, failed, cost } = r);
+      this.portfolio = r.portfolio;
+    }
+    for (const [k, action] of (atOnce ? [] : toExecute).entries()) {
       const id = ids[k] as number;
       const halted = haltReasonOf(this.o.executor);
       if (halted !== undefined) {
@@ -282,8 +375,15 @@ export class Keeper {
         cycleId,
       };
       const r = await this.o.executor.execute(action, this.portfolio, ctx);
-      if (r.fill) j.recordFill(id, r.fill);
-      j.recordActionStatus(id, r.status, this.at(now), r.detail);
+      // The outcome is one write: a fill, its status and the holdings after it are journaled together or
+      // not at all, so a redo after a crash knows exactly what this action did.
+      const record = () => {
+        if (r.fill) j.recordFill(id, r.fill);
+        j.recordActionStatus(id, r.status, this.at(now), r.detail);
+        if (r.status === 'confirmed') j.redo?.recordActionHoldings(id, this.at(now), r.portfolio);
+      };
+      if (j.redo) j.redo.atomically(record);
+      else record();
       if (r.status === 'confirmed') {
         filled++;
         cost += (r.fill?.costBase ?? 0n) - (r.fill?.gainBase ?? 0n);
@@ -296,7 +396,9 @@ export class Keeper {
     const after = valuePortfolio(u, snapshot, this.portfolio);
     const current = currentWeights(u, after);
     j.recordPortfolio({ cycleId, at: this.at(now), navBase: after.nav, portfolio: this.portfolio, marks: after.marks });
-    j.endCycle(cycleId, this.at(now), 'completed', { nav: after.nav.toString(), peakNav: this.peakNav.toString(), actions: d.plan.actions.length, filled, failed, costBase: cost.toString() });
-    return report('completed', { navBase: after.nav, navBefore: d.valuation.nav, queued: after.nav > 0n ? Number(after.pendingBase) / Number(after.nav) : 0, current, targets: d.decision.weights, planned: d.plan.actions.length, filled, failed, costBase: cost, firings: d.firings });
+    const kept = { filled: carried.filter((e) => e.status === 'confirmed').length, failed: carried.filter((e) => e.status === 'failed').length };
+    const redone = redo ? { redoOf: redo.interrupted, kept: carried.map((e) => e.actionId) } : {};
+    j.endCycle(cycleId, this.at(now), 'completed', { nav: after.nav.toString(), peakNav: this.peakNav.toString(), actions: d.plan.actions.length, filled: filled + kept.filled, failed: failed + kept.failed, costBase: cost.toString(), ...redone, ...memorySummary(this.depegMemory) });
+    return report('completed', { navBase: after.nav, navBefore: d.valuation.nav, queued: after.nav > 0n ? Number(after.pendingBase) / Number(after.nav) : 0, current, targets: d.decision.weights, planned: d.plan.actions.length, filled: filled + kept.filled, failed: failed + kept.failed, costBase: cost, firings: d.firings });
   }
 }

@@ -35,7 +35,6 @@ if (OBSERVATION_FIELDS.join() !== 'fairRate,marketRate,apyBase,apyMev,apyRestaki
  */
 export class MarketState {
   private readonly tracks = new Map<AssetId, AssetTrack>();
-  private lastIngested = -Infinity;
 
   /**
    * @param apyWindowMs trailing window over which fair-rate growth becomes an APY
@@ -46,18 +45,19 @@ export class MarketState {
     readonly peakWindowMs: number = apyWindowMs,
   ) {}
 
-  /** Readings must arrive in time order; an older one is a bug upstream and is refused. */
+  /**
+   * Readings arrive in time order per source; across sources (a lagging node, an API's daily bucket, a
+   * quarantined reading released on confirmation) an older reading may follow a newer one. It never
+   * overwrites a newer value of the same field, and joins the rate and APY series only if newer than
+   * their last point: stale is ignored, not a failure.
+   */
   ingest(o: Observation): void {
-    if (o.time < this.lastIngested) {
-      throw new RangeError(`observation for ${o.asset} at ${new Date(o.time).toISOString()} arrived after one at ${new Date(this.lastIngested).toISOString()}`);
-    }
-    this.lastIngested = o.time;
     let t = this.tracks.get(o.asset);
     if (!t) {
       t = { values: new Float64Array(NF).fill(NaN), times: new Float64Array(NF), sources: new Array<string>(NF).fill(''), rateTimes: [], rates: [], start: 0, lastTime: o.time, rateSince: o.time, apys: {} };
       this.tracks.set(o.asset, t);
     }
-    t.lastTime = o.time;
+    if (o.time > t.lastTime) t.lastTime = o.time;
     // Unrolled over the fields on purpose: this runs once per recorded row, the backtest's hot loop.
     if (o.fairRate !== undefined) this.set(t, 0, o.fairRate, o);
     if (o.marketRate !== undefined) this.set(t, 1, o.marketRate, o);
@@ -80,6 +80,7 @@ export class MarketState {
       const v = o[f];
       if (v === undefined) continue;
       const series = (t.apys[f] ??= { times: [], values: [], start: 0 });
+      if (series.times.length && o.time <= (series.times[series.times.length - 1] as number)) continue;
       series.times.push(o.time);
       series.values.push(v);
       while (series.start < series.times.length - 1 && (series.times[series.start] as number) <= o.time - this.apyWindowMs) series.start++;
@@ -93,6 +94,7 @@ export class MarketState {
   }
 
   private set(t: AssetTrack, k: number, v: number, o: Observation): void {
+    if (!Number.isNaN(t.values[k] as number) && o.time < (t.times[k] as number)) return;
     t.values[k] = v;
     t.times[k] = o.time;
     t.sources[k] = o.source;
@@ -100,6 +102,7 @@ export class MarketState {
 
   private pushRate(t: AssetTrack, o: Observation): void {
     const rate = o.fairRate as number;
+    if (t.rateTimes.length && o.time <= (t.rateTimes[t.rateTimes.length - 1] as number)) return;
     if (t.rates.length === 0 || t.rates[t.rates.length - 1] !== rate) t.rateSince = o.time;
     t.rateTimes.push(o.time);
     t.rates.push(rate);

@@ -1,6 +1,5 @@
 import { formatTime, parseTime } from '../../domain/time.js';
-import { MarketState } from '../../market/market-state.js';
-import { parseDuration } from '../../domain/time.js';
+import { trustedMarketFor } from '../../keeper/trusted-market-for.js';
 import { decideCycle } from '../../keeper/decide-cycle.js';
 import { initialPortfolio } from '../../keeper/keeper.js';
 import { prepare, replaySource, replayWindow, type CommonOptions } from '../prepare.js';
@@ -16,8 +15,7 @@ export async function assetsCommand(o: CommonOptions & { at?: string; json?: boo
   const source = replaySource(p.vault);
   const window = replayWindow(p.vault, source, o);
   const at = o.at ? parseTime(o.at) : window.from;
-  const window_ = parseDuration(p.vault.config.apyWindow);
-  const market = new MarketState(window_, Math.max(window_, parseDuration(p.vault.config.breakers.staleData.maxAge)));
+  const market = trustedMarketFor(p.vault);
   market.ingestAll(source.take(at));
   const snapshot = market.view(at);
   const c = p.vault.config;
@@ -30,6 +28,7 @@ export async function assetsCommand(o: CommonOptions & { at?: string; json?: boo
     portfolio: initialPortfolio(p.vault),
     peakNav: 0n,
     now: at,
+    quarantined: new Map([...market.quarantined()].map(([id, q]) => [id, q.message])),
   });
   if (o.json) {
     out(JSON.stringify({ at: formatTime(at), scores: d.scores, breakers: d.firings }, null, 2));

@@ -5,6 +5,7 @@ import { KeeperError } from '../../errors.js';
 import { exportTableCsv } from '../../journal/export-csv.js';
 import { openJournalDb } from '../../journal/open-journal.js';
 import { cycleDetail, listCycles, listEvents } from '../../journal/queries.js';
+import { redoLinks } from '../../journal/redo-journal.js';
 import { JOURNAL_TABLES, isJournalTable } from '../../journal/tables.js';
 import type { Severity } from '../../domain/event.js';
 
@@ -41,6 +42,9 @@ export function journalShowCommand(path: string, cycleId: number, o: { decimals:
     const c = d.cycle;
     out(`cycle ${c.cycleId} (run ${c.runId}, vault ${c.vault}, ${c.mode}) decision at ${formatTime(c.decisionTime)}`);
     out(`  stages: ${c.stages.map((s) => s.stage).join(' → ')}${c.end ? ` → ${c.end.status}` : ' (unfinished)'}`);
+    const link = redoLinks(db, cycleId);
+    if (link.redoOf !== undefined) out(`  redo of cycle ${link.redoOf}: its interrupted decision made again at the same decision time, from the same readings`);
+    if (link.redoneBy !== undefined) out(`  redone by cycle ${link.redoneBy}`);
     out(`observations (${d.observations.length}):`);
     for (const ob of d.observations.slice(0, 50)) {
       const fields = Object.entries(ob).filter(([k, v]) => !['time', 'asset', 'source'].includes(k) && v !== undefined).map(([k, v]) => `${k}=${v}`);

@@ -69,6 +69,7 @@ export async function runLiveCommand(o: LiveOptions, out: (l: string) => void): 
     for (const timing of source.lastTimings) p.log.info(timing, 'source read');
   };
   try {
+    for (const r of await keeper.redoInterrupted()) out(formatCycleLine(r, u.baseAsset, u.baseDecimals));
     if (o.once || !o.cron) await one(start);
     else {
       out(`restake-keeper live paper run: vault ${p.vault.config.name}, strategy ${p.strategy.name}, schedule "${o.cron}", journal ${p.journalPath}`);

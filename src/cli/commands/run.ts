@@ -54,7 +54,9 @@ export async function runCommand(o: RunOptions, out: (line: string) => void = (l
     journal.close();
     return 2;
   }
-  if (t > window.to) {
+  // A decision a crash interrupted is owed even when the period is over (unfinished, or closed and not yet redone).
+  const owed = journal.unfinishedCycles().length > 0 || journal.redo.pendingRedo(vaultName) !== undefined;
+  if (t > window.to && !owed) {
     out(`nothing to do: the journal ${p.journalPath} already reaches ${formatTime(lastDecision ?? t)}, the end of the period (${formatTime(window.to)}). Use --journal <new file> for a fresh run.`);
     journal.close();
     return 0;
@@ -95,6 +97,10 @@ export async function runCommand(o: RunOptions, out: (line: string) => void = (l
     t += window.step;
   };
   try {
+    for (const r of await keeper.redoInterrupted()) {
+      reports.push(r);
+      line(r);
+    }
     if (o.cron) {
       await new Promise<void>((resolve, reject) => {
         const guard = new OverlapGuard();

@@ -57,6 +57,8 @@ export interface JitoVaultState {
   readonly programFeeBps: number;
   readonly isPaused: boolean;
   readonly mintBurnAdmin: PublicKey;
+  /** Receives the vault's VRT fees (MintTo / BurnWithdrawalTicket pass its VRT ATA). */
+  readonly feeWallet: PublicKey;
 }
 
 export function parseJitoVault(data: Uint8Array): JitoVaultState {
@@ -84,6 +86,7 @@ export function parseJitoVault(data: Uint8Array): JitoVaultState {
     programFeeBps: readU16(data, OFFSET.programFeeBps, 'program_fee_bps'),
     isPaused: paused === 1,
     mintBurnAdmin: readPubkey(data, OFFSET.mintBurnAdmin, 'mint_burn_admin'),
+    feeWallet: readPubkey(data, OFFSET.feeWallet, 'fee_wallet'),
   };
 }
 

@@ -57,6 +57,7 @@ export const OFFSET = {
   lastUpdateSlot: 16,
   lendingMarket: 32,
   liquidityMint: 128,
+  liquiditySupplyVault: 160,
   availableAmount: 224,
   borrowedAmountSf: 232,
   mintDecimals: 272,
@@ -65,6 +66,7 @@ export const OFFSET = {
   pendingReferrerFeesSf: 376,
   collateralMint: 2560,
   collateralMintTotalSupply: 2592,
+  collateralSupplyVault: 2600,
   config: 4856,
   configStatus: 4856,
   hostFixedInterestRateBps: 4858,
@@ -94,6 +96,10 @@ export interface KaminoReserveState {
   readonly hostFixedInterestRateBps: number;
   readonly protocolTakeRatePct: number;
   readonly borrowRateCurve: readonly CurvePoint[];
+  /** Accounts the transaction builders pass (chains/solana/builders/kamino.ts). */
+  readonly liquiditySupplyVault: PublicKey;
+  readonly collateralMint: PublicKey;
+  readonly collateralSupplyVault: PublicKey;
 }
 
 export function parseKaminoReserve(data: Uint8Array): KaminoReserveState {
@@ -131,6 +137,9 @@ export function parseKaminoReserve(data: Uint8Array): KaminoReserveState {
     hostFixedInterestRateBps: readU16(data, OFFSET.hostFixedInterestRateBps, 'config.host_fixed_interest_rate_bps'),
     protocolTakeRatePct,
     borrowRateCurve: curve,
+    liquiditySupplyVault: readPubkey(data, OFFSET.liquiditySupplyVault, 'liquidity.supply_vault'),
+    collateralMint: readPubkey(data, OFFSET.collateralMint, 'collateral.mint_pubkey'),
+    collateralSupplyVault: readPubkey(data, OFFSET.collateralSupplyVault, 'collateral.supply_vault'),
   };
 }
 

@@ -41,6 +41,8 @@ export const MSOL_PRICE_DENOMINATOR = 0x1_0000_0000n;
 
 export const OFFSET = {
   msolMint: 8,
+  treasuryMsolAccount: 104,
+  liqPoolMsolLeg: 420,
   delayedUnstakeCoolingDown: 226,
   totalActiveBalance: 376,
   availableReserveBalance: 496,
@@ -64,6 +66,9 @@ export interface MarinadeState {
   readonly circulatingTicketBalance: bigint;
   /** undefined on a program version that predates the field. */
   readonly paused: boolean | undefined;
+  /** Accounts the transaction builders pass (chains/solana/builders/marinade.ts). */
+  readonly treasuryMsolAccount: PublicKey;
+  readonly liqPoolMsolLeg: PublicKey;
 }
 
 export function parseMarinadeState(data: Uint8Array): MarinadeState {
@@ -83,6 +88,8 @@ export function parseMarinadeState(data: Uint8Array): MarinadeState {
     availableReserveBalance: readU64(data, OFFSET.availableReserveBalance, 'available_reserve_balance'),
     circulatingTicketBalance: readU64(data, OFFSET.circulatingTicketBalance, 'circulating_ticket_balance'),
     paused: data.length > OFFSET.paused ? readU8(data, OFFSET.paused, 'paused') !== 0 : undefined,
+    treasuryMsolAccount: readPubkey(data, OFFSET.treasuryMsolAccount, 'treasury_msol_account'),
+    liqPoolMsolLeg: readPubkey(data, OFFSET.liqPoolMsolLeg, 'liq_pool.msol_leg'),
   };
 }
 

@@ -61,6 +61,15 @@ export interface StakePoolState {
   readonly lastEpochTotalLamports: bigint;
   /** Bytes consumed by the Borsh serialization (the account may be allocated larger). */
   readonly serializedLength: number;
+  /** What the transaction builders need besides the rate (chains/solana/builders/spl-stake-pool.ts). */
+  readonly managerFeeAccount: PublicKey;
+  readonly tokenProgramId: PublicKey;
+  readonly stakeDepositAuthority: PublicKey;
+  /** Set when SOL deposits / withdrawals are permissioned: that key must sign them. */
+  readonly solDepositAuthority: PublicKey | null;
+  readonly solWithdrawAuthority: PublicKey | null;
+  /** Percent of the SOL deposit fee paid to the referrer. */
+  readonly solReferralFee: number;
 }
 
 function readFee(c: Cursor, field: string): Fee {
@@ -91,10 +100,10 @@ export function parseStakePool(data: Uint8Array): StakePoolState {
   const stakeWithdrawalFee = readFee(c, 'stake_withdrawal_fee');
   readFutureEpochFee(c, 'next_stake_withdrawal_fee');
   c.u8('stake_referral_fee');
-  c.option('sol_deposit_authority', () => c.pubkey('sol_deposit_authority'));
+  const solDepositAuthority = c.option('sol_deposit_authority', () => c.pubkey('sol_deposit_authority'));
   const solDepositFee = readFee(c, 'sol_deposit_fee');
-  c.u8('sol_referral_fee');
-  c.option('sol_withdraw_authority', () => c.pubkey('sol_withdraw_authority'));
+  const solReferralFee = c.u8('sol_referral_fee');
+  const solWithdrawAuthority = c.option('sol_withdraw_authority', () => c.pubkey('sol_withdraw_authority'));
   const solWithdrawalFee = readFee(c, 'sol_withdrawal_fee');
   readFutureEpochFee(c, 'next_sol_withdrawal_fee');
   const lastEpochPoolTokenSupply = c.u64('last_epoch_pool_token_supply');
@@ -114,6 +123,12 @@ export function parseStakePool(data: Uint8Array): StakePoolState {
     lastEpochPoolTokenSupply,
     lastEpochTotalLamports,
     serializedLength: c.offset,
+    managerFeeAccount: readPubkey(data, OFFSET.managerFeeAccount, 'manager_fee_account'),
+    tokenProgramId: readPubkey(data, OFFSET.tokenProgramId, 'token_program_id'),
+    stakeDepositAuthority: readPubkey(data, OFFSET.stakeDepositAuthority, 'stake_deposit_authority'),
+    solDepositAuthority,
+    solWithdrawAuthority,
+    solReferralFee,
   };
 }
 

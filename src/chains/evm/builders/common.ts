@@ -1,6 +1,6 @@
 import { encodeFunctionData, formatUnits, getAbiItem, maxUint256, toFunctionSignature, type Abi, type AbiFunction, type Address } from 'viem';
 import type { PlannedAction } from '../../../domain/action.js';
-import { KeeperError } from '../../../errors.js';
+import { BuildError, describeAction, slippageFloor } from '../../build-error.js';
 import { erc20Abi } from '../abi/erc20.js';
 import type { BuildContext, TxIntent } from '../evm-tx.js';
 
@@ -20,18 +20,8 @@ export const ETH_SENTINEL: Address = '0xEeeeeEeeeEeEeeEeEeEeeEEEeeeeEeeeeeeeEEeE
 export const SHARE_ROUNDING_MARGIN_WEI = 2n;
 
 const E18 = 10n ** 18n;
-const PPM = 1_000_000n;
 
-/** A builder could not turn the action into transactions (unsupported route, missing address or chain fact). */
-export class BuildError extends KeeperError {
-  constructor(message: string, readonly action: PlannedAction) {
-    super(`${describeAction(action)}: ${message}`, { seq: action.seq, kind: action.kind, from: action.from, to: action.to, venue: action.venue });
-  }
-}
-
-export function describeAction(a: PlannedAction): string {
-  return `action #${a.seq} ${a.kind} ${a.from}→${a.to} via "${a.venue}"`;
-}
+export { BuildError, describeAction };
 
 /** The protocol part of a protocol venue ("lido:mint" → "lido"); undefined for a DEX venue name. */
 export function venueProtocol(venue: string): string | undefined {
@@ -162,9 +152,7 @@ export function dexMinOut(action: PlannedAction, ctx: BuildContext): { minOut: b
   const slip = ctx.maxSlippage;
   let minOut = action.minOut;
   if (slip !== undefined) {
-    if (!(slip >= 0 && slip < 1)) throw new BuildError(`slippage bound ${slip} is not a fraction in [0, 1)`, action);
-    // Rounded so float error can only tighten the bound (1 ppm at most).
-    const fromQuote = (fresh * (PPM - BigInt(Math.floor(slip * 1e6)))) / PPM;
+    const fromQuote = slippageFloor(fresh, slip, action);
     if (fromQuote > minOut) minOut = fromQuote;
   }
   if (minOut <= 0n) throw new BuildError('a DEX leg needs a positive minimum out', action);

@@ -1,0 +1,40 @@
+import type { Logger } from 'pino';
+import type { LoadedVault } from '../config/load-vault.js';
+import { KeeperError } from '../errors.js';
+import type { Executor } from '../executor/executor.js';
+import { PaperExecutor } from '../executor/paper-executor.js';
+import type { Journal } from '../journal/journal.js';
+import { evmExecutorFor } from './evm/evm-executor-setup.js';
+import { safeProposerFor } from './evm/safe/safe-setup.js';
+
+/**
+ * The one place an executor is chosen. The CLI and the service only ask this factory for one; each
+ * chain or account model (EVM key, Solana key, multisig proposer) is an adapter behind the same
+ * Executor port, wired in its own setup module.
+ */
+export type ExecutorKind = 'paper' | 'evm' | 'safe';
+
+export interface ExecutorFlags {
+  /** --executor: paper (default), evm (the vault's execution.evm section) or safe (propose through the Safe of execution.safe). */
+  readonly executor?: string | undefined;
+  /** --live: the explicit flag a live EVM executor needs besides `mode: live` in the config. */
+  readonly live?: boolean | undefined;
+}
+
+export function executorKind(o: ExecutorFlags): ExecutorKind {
+  const k = o.executor ?? 'paper';
+  if (k !== 'paper' && k !== 'evm' && k !== 'safe') throw new KeeperError(`--executor must be paper, evm or safe, not "${k}"`);
+  if (o.live && k === 'paper') throw new KeeperError('--live only applies to --executor evm or safe (the paper executor never sends)');
+  return k;
+}
+
+/** The executor a run uses, and the journal mode it is recorded under. */
+export function executorFor(kind: ExecutorKind, vault: LoadedVault, journal: Journal, o: { live: boolean; log: Logger }, paperMode: string): { executor: Executor; mode: string } {
+  if (kind === 'paper') return { executor: new PaperExecutor(), mode: paperMode };
+  if (kind === 'safe') {
+    const proposer = safeProposerFor(vault, journal, o);
+    return { executor: proposer, mode: `safe-${proposer.mode}` };
+  }
+  const executor = evmExecutorFor(vault, journal, o);
+  return { executor, mode: `evm-${executor.mode}` };
+}
