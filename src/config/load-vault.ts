@@ -3,7 +3,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, type Issue } from '../errors.js';
 import { loadYaml } from './load-yaml.js';
-import { RegistrySchema, type Registry } from './registry-schema.js';
+import type { Registry } from './registry-schema.js';
+import { loadRegistry } from './registry-overlay.js';
 import { buildUniverse, type Universe } from './universe.js';
 import { VaultSchema, type VaultConfig } from './vault-schema.js';
 
@@ -29,12 +30,14 @@ export function loadVault(file: string): LoadedVault {
   const config = loadYaml(path, VaultSchema);
   const dir = dirname(path);
   const registryPath = resolve(dir, config.registry);
-  const registry = loadYaml(registryPath, RegistrySchema);
+  const overlays = config.registryOverlays.map((f) => resolve(dir, f));
+  const registry = loadRegistry(registryPath, overlays);
   const issues = crossCheck(path, config, registry);
   if (issues.length > 0) throw new ConfigError(path, issues);
   const policy = config.execution?.policy ? resolve(dir, config.execution.policy) : undefined;
   const deployment = config.execution?.evm?.deployment ? resolve(dir, config.execution.evm.deployment) : undefined;
   const h = createHash('sha256').update(readFileSync(path)).update(readFileSync(registryPath));
+  for (const f of overlays) h.update(readFileSync(f));
   // A missing policy is reported where it is loaded (--executor evm); paper runs do not need it.
   for (const f of [policy, deployment]) if (f && existsSync(f)) h.update(readFileSync(f));
   const hash = h.digest('hex');
