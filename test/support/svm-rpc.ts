@@ -54,7 +54,17 @@ function feeOf(tx: VersionedTransaction): number {
   return 5000 * tx.message.header.numRequiredSignatures + Number((BigInt(units) * price + 999_999n) / 1_000_000n);
 }
 
-export async function startSvmRpc(accounts: ReadonlyArray<{ address: PublicKey; info: AccountInfo<Uint8Array> }>): Promise<SvmRpc> {
+export interface SvmRpcOptions {
+  /**
+   * Produce a block every this many ms, as a cluster does whether or not anything lands (without it the
+   * chain only moves when a transaction lands or the test advances it). bankrun may refuse a blockhash as
+   * not found before the height RPC reports as its last valid one; with blocks coming, such a transaction
+   * expires by height and is re-signed, as it would be on a cluster.
+   */
+  readonly blockTimeMs?: number | undefined;
+}
+
+export async function startSvmRpc(accounts: ReadonlyArray<{ address: PublicKey; info: AccountInfo<Uint8Array> }>, opts: SvmRpcOptions = {}): Promise<SvmRpc> {
   const context = await start([], accounts.map((a) => ({ address: a.address, info: a.info })));
   const c = context.banksClient;
   const landed = new Map<string, Landed>();
@@ -64,6 +74,14 @@ export async function startSvmRpc(accounts: ReadonlyArray<{ address: PublicKey; 
   let drop = 0;
   let fees: number[] = [0];
 
+  // One block at a time: the ticker, a landing and advance() must not warp to the same slot.
+  let warping: Promise<void> = Promise.resolve();
+  const nextBlock = (): Promise<void> => {
+    warping = warping.then(async () => {
+      context.warpToSlot((await c.getSlot()) + 1n);
+    });
+    return warping;
+  };
   const accountJson = (a: { lamports: number | bigint; data: Uint8Array; owner: PublicKey; executable: boolean } | null) =>
     a ? { lamports: Number(a.lamports), data: [Buffer.from(a.data).toString('base64'), 'base64'], owner: a.owner.toBase58(), executable: a.executable, rentEpoch: 0, space: a.data.length } : null;
   const slot = async () => Number(await c.getSlot());
@@ -102,7 +120,7 @@ export async function startSvmRpc(accounts: ReadonlyArray<{ address: PublicKey; 
     landed.set(sig, { slot: await slot(), err: r.result ? { InstructionError: [0, { Custom: 0 }], message: r.result } : null, fee: feeOf(tx), keys: keys.map((k) => k.toBase58()), pre, post, tx, logs: r.meta?.logMessages ?? [] });
     if (!r.result) processed.push(sig);
     // Every landed transaction is in its own block.
-    context.warpToSlot(BigInt(await slot()) + 1n);
+    await nextBlock();
     return sig;
   }
 
@@ -190,6 +208,11 @@ export async function startSvmRpc(accounts: ReadonlyArray<{ address: PublicKey; 
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const ticker = opts.blockTimeMs
+    ? setInterval(() => {
+        void nextBlock();
+      }, opts.blockTimeMs)
+    : undefined;
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
@@ -204,8 +227,11 @@ export async function startSvmRpc(accounts: ReadonlyArray<{ address: PublicKey; 
       fees = [...f];
     },
     advance: async (blocks) => {
-      for (let i = 0; i < blocks; i++) context.warpToSlot((await c.getSlot()) + 1n);
+      for (let i = 0; i < blocks; i++) await nextBlock();
     },
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: () => {
+      if (ticker) clearInterval(ticker);
+      return warping.then(() => new Promise<void>((r) => server.close(() => r())));
+    },
   };
 }
