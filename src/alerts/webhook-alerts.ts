@@ -1,90 +1,82 @@
+import { createHmac } from 'node:crypto';
 import type { Logger } from 'pino';
-import { SEVERITIES, type KeeperEvent, type Severity } from '../domain/event.js';
-import { parseDuration } from '../domain/time.js';
+import type { Severity } from '../domain/event.js';
 import { bigintReplacer } from '../journal/codec.js';
-import { createHttpClient, type HttpClient } from '../sources/http/http-client.js';
 import type { AlertsConfig } from './alert-config.js';
+import { toPayload, type AlertableEvent, type AlertMessage } from './alert-message.js';
+import { HttpAlertChannel } from './http-channel.js';
+import { readSecret } from './secret-ref.js';
 
-/** What a webhook receives for one event. */
-export interface AlertPayload {
-  readonly vault: string;
-  readonly kind: string;
-  readonly severity: Severity;
-  readonly message: string;
-  /** ISO-8601 UTC. */
-  readonly at: string;
-  readonly cycleId: number | null;
-  readonly asset: string | null;
-  readonly data: Record<string, unknown> | null;
-}
+export type { AlertPayload, AlertableEvent } from './alert-message.js';
 
-export type AlertableEvent = KeeperEvent & { readonly cycleId?: number | null | undefined };
+export const SIGNATURE_HEADER = 'x-restake-signature';
 
 /**
- * Sends journaled events at or above a severity to a webhook, one JSON POST each, with the shared HTTP
- * client's timeout and retries. Delivery never blocks or fails the keeper: the event is already in the
- * journal (the record of truth), a delivery runs in the background, and one that fails after its retries
- * is logged and counted, not retried forever. `flush()` waits for deliveries in flight (a one-shot command
- * calls it before exiting).
+ * The signature a receiver checks: `t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`. The
+ * timestamp is signed with the body so a captured request cannot be replayed later (the receiver refuses
+ * an old t), and the body is signed byte for byte as sent.
+ */
+export function signWebhook(secret: string, body: string, unixSeconds: number): string {
+  const mac = createHmac('sha256', secret).update(`${unixSeconds}.${body}`).digest('hex');
+  return `t=${unixSeconds},v1=${mac}`;
+}
+
+/** The JSON body of a message: an event's payload, or a digest as an event of kind daily-digest. */
+export function webhookJson(m: AlertMessage): string {
+  const payload =
+    m.type === 'event'
+      ? m.payload
+      : { vault: m.digest.vault, kind: 'daily-digest', severity: 'info', message: `daily digest ${m.digest.day}`, at: `${m.digest.day}T00:00:00.000Z`, cycleId: null, asset: null, data: m.digest };
+  return JSON.stringify(payload, bigintReplacer);
+}
+
+/**
+ * Sends journaled events at or above a severity to a webhook, one JSON POST each (HMAC-signed when the
+ * config names a secret), in the background: the event is already in the journal (the record of truth),
+ * a delivery that fails after its retries is logged and counted, never retried forever. `flush()` waits
+ * for deliveries in flight (a one-shot command calls it before exiting).
  */
 export class WebhookAlerts {
-  readonly #url: string;
-  readonly #min: number;
-  readonly #http: HttpClient;
+  readonly channel: HttpAlertChannel;
   readonly #vault: string;
-  readonly #log: Logger | undefined;
-  readonly #inFlight = new Set<Promise<void>>();
-  delivered = 0;
-  failed = 0;
 
-  constructor(cfg: NonNullable<AlertsConfig['webhook']>, o: { vault: string; log?: Logger | undefined; fetch?: typeof fetch | undefined }) {
-    this.#url = cfg.url;
-    this.#min = SEVERITIES.indexOf(cfg.minSeverity);
+  constructor(cfg: NonNullable<AlertsConfig['webhook']>, o: { vault: string; log?: Logger | undefined; fetch?: typeof fetch | undefined; env?: NodeJS.ProcessEnv; now?: () => number }) {
     this.#vault = o.vault;
-    this.#log = o.log;
-    this.#http = createHttpClient({ timeoutMs: parseDuration(cfg.timeout), retries: cfg.retries, baseDelayMs: 250, maxDelayMs: 5_000, perHostConcurrency: 2, fetch: o.fetch });
+    const secret = cfg.secret ? readSecret(cfg.secret, o.env) : undefined;
+    const now = o.now ?? Date.now;
+    this.channel = new HttpAlertChannel({
+      name: 'webhook',
+      minSeverity: cfg.minSeverity,
+      timeout: cfg.timeout,
+      retries: cfg.retries,
+      host: new URL(cfg.url).host,
+      log: o.log,
+      fetch: o.fetch,
+      build: (m) => {
+        const body = webhookJson(m);
+        return { url: cfg.url, body, headers: secret ? { [SIGNATURE_HEADER]: signWebhook(secret, body, Math.floor(now() / 1000)) } : ({} as Record<string, string>) };
+      },
+    });
   }
 
-  /** Whether an event of this severity is sent. */
+  get delivered(): number {
+    return this.channel.delivered;
+  }
+
+  get failed(): number {
+    return this.channel.failed;
+  }
+
   wants(severity: Severity): boolean {
-    return SEVERITIES.indexOf(severity) >= this.#min;
+    return this.channel.wants(severity);
   }
 
   /** Queues the event for delivery when its severity is at or above the configured minimum. */
   notify(e: AlertableEvent): void {
-    if (!this.wants(e.severity)) return;
-    const payload: AlertPayload = {
-      vault: this.#vault,
-      kind: e.kind,
-      severity: e.severity,
-      message: e.message,
-      at: new Date(e.at).toISOString(),
-      cycleId: e.cycleId ?? null,
-      asset: e.asset ?? null,
-      data: e.data ?? null,
-    };
-    const p = this.#deliver(payload).finally(() => this.#inFlight.delete(p));
-    this.#inFlight.add(p);
+    if (this.wants(e.severity)) this.channel.send({ type: 'event', payload: toPayload(this.#vault, e) });
   }
 
-  async #deliver(payload: AlertPayload): Promise<void> {
-    try {
-      const r = await this.#http.fetch(this.#url, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify(payload, bigintReplacer),
-      });
-      if (!r.ok) throw new Error(`HTTP ${r.status}`);
-      this.delivered++;
-    } catch (e) {
-      this.failed++;
-      // The URL may carry a token (Slack-style hooks): log the host only.
-      this.#log?.error({ host: new URL(this.#url).host, kind: payload.kind, err: (e as Error).message }, 'alert not delivered');
-    }
-  }
-
-  /** Waits until every delivery queued so far has succeeded or given up. */
-  async flush(): Promise<void> {
-    while (this.#inFlight.size > 0) await Promise.all([...this.#inFlight]);
+  flush(): Promise<void> {
+    return this.channel.flush();
   }
 }

@@ -1,0 +1,36 @@
+import type { Logger } from 'pino';
+import { attachFleetAlerts } from '../../service/fleet-alerts.js';
+import { startService } from '../../service/service.js';
+
+export interface ServeOptions {
+  fleet: string;
+  host?: string;
+  port?: number;
+  log: Logger;
+}
+
+/**
+ * `restake-keeper serve --fleet f`: every vault of the fleet in this process, with /metrics, /healthz,
+ * /readyz, /api/vaults and the status page. Runs until SIGTERM or SIGINT, then stops gracefully: no new
+ * cycle starts, cycles in progress get the fleet's shutdown grace to finish, leases are released.
+ */
+export async function serveCommand(o: ServeOptions, out: (l: string) => void): Promise<number> {
+  // A stray rejection in one vault's code path must not take the other vaults down with the process.
+  const onRejection = (e: unknown) => o.log.error({ err: e instanceof Error ? e.message : String(e) }, 'unhandled rejection (kept running)');
+  process.on('unhandledRejection', onRejection);
+  const service = await startService({ fleet: o.fleet, host: o.host, port: o.port, log: o.log, alerts: attachFleetAlerts(o.log) });
+  for (const r of service.fleet.runners) {
+    const s = r.status;
+    out(`vault ${s.name}: ${s.chain}, ${s.feed} feed, ${s.mode ?? s.executor}, ${s.schedule}, journal ${s.journal}${s.error ? ` — ${s.error.message}` : ''}`);
+  }
+  out(`listening on ${service.url}`);
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  out(`${signal}: stopping (cycles in progress may finish)`);
+  const stopped = await service.stop();
+  for (const s of stopped) out(`vault ${s.vault}: ${s.abandoned ? 'cycle abandoned (closed as interrupted at the next start)' : 'stopped, lease released'}`);
+  process.off('unhandledRejection', onRejection);
+  return 0;
+}
