@@ -103,6 +103,20 @@ export class SafeProposer implements PlanExecutor {
     return { client: o.client, chainId: o.chainId, safe: this.safe, multiSendCallOnly: o.multiSendCallOnly, vaultName: o.vaultName, recordEvent: (e: KeeperEvent & { cycleId?: number | null }) => o.journal.recordEvent(e), clock: this.#clock };
   }
 
+  /**
+   * Safe nonces used while the keeper had no proposal at them (the owners' own transactions): the gap
+   * between the nonce after the keeper's last proposal and the Safe's nonce now, recorded once — the new
+   * proposal then sits past it. Nonces the keeper had a proposal at are recorded by the lifecycle.
+   */
+  #noteOutsideNonces(seen: FollowReport, cycleId: number): void {
+    const known = this.#o.proposals.ofAccount(this.chain, this.safe);
+    if (known.length === 0) return;
+    const next = known.reduce((m, p) => (p.nonce + 1n > m ? p.nonce + 1n : m), 0n);
+    if (seen.safeNonce <= next) return;
+    const range = seen.safeNonce - 1n === next ? `nonce ${next}` : `nonces ${next}–${seen.safeNonce - 1n}`;
+    this.#o.journal.recordEvent({ cycleId, at: this.#clock(), kind: 'safe-nonce-external', severity: 'warn', message: `Safe ${range} used by transactions the keeper did not propose (the Safe's nonce is now ${seen.safeNonce})`, data: { from: next.toString(), to: (seen.safeNonce - 1n).toString() } });
+  }
+
   /** Follows every proposal to its outcome (see safe-lifecycle.ts). */
   async follow(): Promise<FollowReport> {
     const o = this.#o;
@@ -182,6 +196,7 @@ export class SafeProposer implements PlanExecutor {
     ]);
     if (isOwner && threshold < 2n) return fail(`refused: the proposer ${o.proposer?.address} is an owner of a Safe with threshold ${threshold}; a proposer must not be able to execute alone`, { stage: 'guard' });
 
+    this.#noteOutsideNonces(seen, ctx.cycleId);
     const dayStart = ctx.now - (ctx.now % DAY);
     // A replacement takes its predecessor's nonce: only one of the two can ever execute, so only one counts.
     const spentToday = o.proposals.valueAtRiskBetween(this.chain, this.safe, dayStart, dayStart + DAY, replaces?.record.id);
