@@ -193,8 +193,9 @@ describe('serve: two vaults in one process', () => {
     expect(sample(after, 'restake_keeper_cycles_total', 'vault="sol-staking",outcome="failed"')).toBeGreaterThan(0);
     expect(sample(after, 'restake_keeper_vault_ready', 'vault="sol-staking"')).toBe(0);
     expect(sample(after, 'restake_keeper_vault_ready', 'vault="eth-restaking"')).toBe(1);
-    const api = (await (await fetch(`${url}/api/vaults/sol-staking`)).json()) as { ready: boolean; lastCycle: { outcome: string; note: string } };
+    const api = (await (await fetch(`${url}/api/vaults/sol-staking`)).json()) as { ready: boolean; halted: { outcome: string } | null; lastCycle: { outcome: string; note: string } };
     expect(api.ready).toBe(false);
+    expect(api.halted?.outcome).toBe('failed');
     expect(api.lastCycle.outcome).toBe('failed');
     expect(api.lastCycle.note).toMatch(/source failed/);
   }, 60_000);

@@ -23,6 +23,11 @@ describe('service metrics from the journal', () => {
     expect(text).toContain('restake_keeper_quarantined_readings_total{vault="eth-restaking"} 2');
     expect(text).toContain('restake_keeper_quarantine_held_cycles_total{vault="eth-restaking"} 1');
     expect(text).toContain('restake_keeper_breaker_firings_total{vault="eth-restaking",breaker="depeg",action="derisk"} 1');
+    const report = (status: 'halted' | 'completed') => ({ cycleId: 1, time: 0, status, navBase: 10n ** 20n, current: { ETH: 1 }, targets: undefined, planned: 0, filled: 0, failed: 0, costBase: 0n, firings: [], note: 'drawdown → halt' });
+    m.cycle(status, report('halted'), 5);
+    expect(await m.render()).toContain('restake_keeper_vault_halted{vault="eth-restaking"} 1');
+    m.cycle(status, report('completed'), 5);
+    expect(await m.render()).toContain('restake_keeper_vault_halted{vault="eth-restaking"} 0');
   });
 
   it('shows a pending Safe proposal in flight and in the day\'s spend; an executed one only in the spend', async () => {
