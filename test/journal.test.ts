@@ -211,7 +211,15 @@ describe('schema', () => {
 
   it('every table is append-only: UPDATE, DELETE and INSERT OR REPLACE abort', () => {
     const j = open();
-    populate(j);
+    const { runId } = populate(j);
+    // a redo (migration 5): an interrupted cycle, the cycle that redoes it, and an action's holdings after it
+    const interrupted = j.beginCycle({ runId, decisionTime: 2_000, at: 2_000 });
+    j.endCycle(interrupted, 2_001, 'interrupted', {});
+    const redo = j.redo.beginRedoCycle({ runId, redoOf: interrupted, at: 2_002 });
+    const [redone] = j.recordActions(redo, [action(1)]) as [number];
+    j.recordActionStatus(redone, 'intent', 2_003);
+    j.recordActionStatus(redone, 'confirmed', 2_003);
+    j.redo.recordActionHoldings(redone, 2_003, portfolio(1n));
     const db = j.db;
     for (const table of JOURNAL_TABLES) {
       const before = (db.prepare(`SELECT COUNT(*) AS n FROM "${table}"`).get() as { n: number }).n;

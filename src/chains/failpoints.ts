@@ -15,6 +15,11 @@
 export const FAILPOINTS = ['after-intent', 'after-built', 'after-signed', 'after-sent', 'before-confirm'] as const;
 export type FailpointName = (typeof FAILPOINTS)[number];
 export const FAILPOINT_ENV = 'RESTAKE_KEEPER_FAILPOINT';
+/**
+ * Not a pipeline step: the keeper dies right after its n-th journal write (journal-failpoints.ts), so a
+ * test can crash a cycle at every write it makes.
+ */
+export const JOURNAL_WRITE_FAILPOINT = 'journal-write';
 
 const hits = new Map<string, number>();
 
@@ -35,7 +40,7 @@ export function proposalFailpoint(name: ProposalFailpointName): void {
   failpoint(name as unknown as FailpointName);
 }
 
-export function failpoint(name: FailpointName): void {
+export function failpoint(name: FailpointName | typeof JOURNAL_WRITE_FAILPOINT): void {
   const want = parseFailpoint(process.env[FAILPOINT_ENV]);
   if (!want || want.name !== name) return;
   const n = (hits.get(name) ?? 0) + 1;

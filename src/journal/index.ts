@@ -29,3 +29,5 @@ export {
   type ScoreRecord,
 } from './queries.js';
 export { csvField, csvRecord, exportTableCsv } from './export-csv.js';
+export type { ExecutedAction, PendingRedo, RedoJournal } from './redo-port.js';
+export { SqliteRedoJournal, redoLinks } from './redo-journal.js';

@@ -3,6 +3,7 @@ import type { KeeperEvent } from '../domain/event.js';
 import type { Observation } from '../domain/observation.js';
 import type { Portfolio } from '../domain/portfolio.js';
 import type { AssetScore } from '../domain/score.js';
+import type { RedoJournal } from './redo-port.js';
 import type { TxStatus } from './transitions.js';
 
 export type CycleEndStatus = 'completed' | 'halted' | 'failed' | 'interrupted';
@@ -111,6 +112,8 @@ export interface JournalPort {
   openTransactions?(filter?: { chain?: string; account?: string }): TransactionRecord[];
   /** Every transaction of an action, in insertion order, with its latest status. */
   transactionsOfAction?(actionId: number): TransactionRecord[];
+  /** Redo of interrupted cycles; a journal without it closes them as interrupted and moves on. */
+  readonly redo?: RedoJournal | undefined;
   close(): void;
 }
 

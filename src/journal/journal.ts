@@ -19,6 +19,7 @@ import type {
   UnfinishedCycle,
 } from './journal-port.js';
 import { LATEST_SCHEMA_VERSION, schemaVersion } from './migrations.js';
+import { SqliteRedoJournal } from './redo-journal.js';
 import { CYCLE_END_STATUSES } from './tables.js';
 import {
   allowedNext,
@@ -285,6 +286,14 @@ export class Journal implements JournalPort, TransactionJournal {
   /** Run fn in one BEGIN IMMEDIATE transaction (takes the write lock up front: no read→write upgrade races). */
   #tx<T>(fn: () => T): T {
     return this.#db.transaction(fn).immediate();
+  }
+
+  #redo: SqliteRedoJournal | undefined;
+
+  /** Redo of interrupted cycles (crash recovery): see redo-port.ts. */
+  get redo(): SqliteRedoJournal {
+    this.#redo ??= new SqliteRedoJournal(this.#db, (fn) => this.#tx(fn), (c) => this.beginCycle(c));
+    return this.#redo;
   }
 
   startRun(r: { at: number; mode: string; vault: string; configHash: string; configJson: string }): number {

@@ -345,10 +345,47 @@ ${whileActionCycleOpen('transactions')}
 ${['transactions', 'transaction_status'].map(appendOnly).join('')}
 `;
 
+/**
+ * Redo of interrupted cycles (crash recovery). `cycle_redos` links a cycle that makes an interrupted
+ * cycle's decision again (same decision time, same readings) to the cycle it redoes; an interrupted cycle
+ * is redone at most once (UNIQUE), so two restarts cannot both redo it, and a redo that is itself
+ * interrupted is redone in turn. `action_holdings` is the vault's portfolio right after an action
+ * executed, written in the same transaction as the action's fill and final status, so a redo continues
+ * from exactly what was executed without re-running or re-deriving it.
+ */
+const V5 = `
+CREATE TABLE cycle_redos (
+  cycle_id  INTEGER PRIMARY KEY REFERENCES cycles (id),
+  redo_of   INTEGER NOT NULL UNIQUE REFERENCES cycles (id),
+  CHECK (cycle_id <> redo_of)
+) STRICT;
+CREATE TRIGGER cycle_redos_of_interrupted BEFORE INSERT ON cycle_redos
+WHEN (SELECT status FROM cycle_ends WHERE cycle_id = NEW.redo_of) IS NOT 'interrupted'
+BEGIN SELECT RAISE(ABORT, 'cycle_redos: only an interrupted cycle is redone'); END;
+CREATE TRIGGER cycle_redos_same_time BEFORE INSERT ON cycle_redos
+WHEN (SELECT decision_time FROM cycles WHERE id = NEW.cycle_id) IS NOT (SELECT decision_time FROM cycles WHERE id = NEW.redo_of)
+BEGIN SELECT RAISE(ABORT, 'cycle_redos: a redo decides at the interrupted cycle''s own decision time'); END;
+CREATE TRIGGER cycle_redos_fresh BEFORE INSERT ON cycle_redos
+WHEN EXISTS (SELECT 1 FROM cycle_stages WHERE cycle_id = NEW.cycle_id) OR EXISTS (SELECT 1 FROM cycle_ends WHERE cycle_id = NEW.cycle_id)
+BEGIN SELECT RAISE(ABORT, 'cycle_redos: the link is written with the redo cycle, before anything else of it'); END;
+
+CREATE TABLE action_holdings (
+  action_id       INTEGER PRIMARY KEY REFERENCES actions (id),
+  at              INTEGER NOT NULL,
+  portfolio_json  TEXT    NOT NULL ${json('portfolio_json', 'object')}
+) STRICT;
+CREATE TRIGGER action_holdings_after_confirmed BEFORE INSERT ON action_holdings
+WHEN (SELECT status FROM action_status WHERE action_id = NEW.action_id ORDER BY id DESC LIMIT 1) IS NOT 'confirmed'
+BEGIN SELECT RAISE(ABORT, 'action_holdings: only a confirmed action has holdings after it'); END;
+${whileActionCycleOpen('action_holdings')}
+${['cycle_redos', 'action_holdings'].map(appendOnly).join('')}
+`;
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', sql: V1 },
   { version: 2, name: 'observation exit quotes', sql: V2 },
   { version: 3, name: 'chain transactions', sql: V3 },
+  { version: 5, name: 'cycle redos', sql: V5 },
   { version: 9, name: PROPOSALS_MIGRATION_NAME, sql: PROPOSALS_SQL },
 ];
 

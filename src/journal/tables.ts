@@ -20,6 +20,8 @@ export const JOURNAL_TABLES = [
   'events',
   'transactions',
   'transaction_status',
+  'cycle_redos',
+  'action_holdings',
   'proposals',
   'proposal_status',
 ] as const;

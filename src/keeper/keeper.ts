@@ -1,4 +1,5 @@
 import { NO_EPISODES, type DepegMemory } from '../risk/depeg-episodes.js';
+import { runConfigJson } from './run-config.js';
 import type { Logger } from 'pino';
 import type { AssetId } from '../domain/asset.js';
 import type { Observation } from '../domain/observation.js';
@@ -15,13 +16,15 @@ import type { LpSolver } from '../strategy/lp-solver.js';
 import type { Strategy } from '../strategy/strategy.js';
 import type { YieldSource } from '../sources/yield-source.js';
 import type { CycleReport } from './cycle-report.js';
-import { toJsonText } from '../journal/codec.js';
 import { decideCycle, type DecisionSettings } from './decide-cycle.js';
 import { adoptChainHoldings } from './holdings-sync.js';
 import { haltReasonOf, isReconciling, recoverUnfinished, type InFlightOutcome } from './recover.js';
 import { trustedMarketFor } from './trusted-market-for.js';
 import { frozenHeldEvent, verdictEvent, verdictTime } from './trust-events.js';
-import { executePlanAtOnce } from './plan-at-once.js';
+import { executePlanAtOnce, showHaltToPlanExecutor } from './plan-at-once.js';
+import type { PendingRedo } from '../journal/redo-port.js';
+import { continueInterrupted, holdingsAfterExecuted } from './redo-plan.js';
+import { MEMORY_KEY, memoryFromSummary, memorySummary } from './carried-memory.js';
 
 export interface KeeperOptions {
   readonly vault: LoadedVault;
@@ -106,7 +109,7 @@ export class Keeper {
   }
 
   private static beginRun(o: KeeperOptions, at: number): number {
-    return o.journal.startRun({ at, mode: o.mode, vault: o.vault.config.name, configHash: o.vault.hash, configJson: toJsonText('run config', o.vault.config) });
+    return o.journal.startRun({ at, mode: o.mode, vault: o.vault.config.name, configHash: o.vault.hash, configJson: runConfigJson(o.vault.config, o.strategy.name, o.params) });
   }
 
   private static open(o: KeeperOptions, at: number, runId: number, inflight: InFlightOutcome | undefined): Keeper {
@@ -118,14 +121,26 @@ export class Keeper {
     const lastDecision = j.lastDecisionTime(o.vault.config.name);
     const peakNav = j.peakNav?.(o.vault.config.name) ?? latest?.navBase ?? 0n;
     const keeper = new Keeper(o, runId, { portfolio, peakNav, lastObserved: lastDecision ?? -Infinity });
-    if (o.primeFromJournal) keeper.prime(at);
+    keeper.depegMemory = memoryFromSummary(j.redo?.lastCarried(o.vault.config.name, MEMORY_KEY));
+    if (o.primeFromJournal) {
+      // A live source cannot read the past: a redo decides on the readings journaled up to its decision
+      // time, so the market view is primed that far first, and the rest after the redo.
+      const owed = j.redo?.pendingRedo(o.vault.config.name);
+      if (owed && owed.decisionTime < at) {
+        keeper.prime(owed.decisionTime);
+        keeper.primeLater = { after: owed.decisionTime, until: at };
+      } else keeper.prime(at);
+    }
     return keeper;
   }
 
-  private prime(at: number): void {
+  /** What is left to prime once a redo has decided on the readings up to its own time. */
+  private primeLater: { after: number; until: number } | undefined;
+
+  private prime(at: number, after = -Infinity): void {
     const c = this.o.vault.config;
     const lookback = Math.max(parseDuration(c.apyWindow), parseDuration(c.breakers.staleData.maxAge)) * 2;
-    const past = (this.o.journal.recentObservations?.(c.name, at - lookback) ?? []).filter((ob) => ob.time <= at);
+    const past = (this.o.journal.recentObservations?.(c.name, at - lookback) ?? []).filter((ob) => ob.time <= at && ob.time > after);
     this.market.ingestAll(past);
     this.o.apyReference?.update(this.market.view(at));
     this.seen.push(...past);
@@ -144,10 +159,44 @@ export class Keeper {
 
   /** One cycle at decision time `now`. Never throws for bad data: it fails closed and says why. */
   async runCycle(now: number): Promise<CycleReport> {
+    this.finishPriming();
+    return this.guarded(() => this.cycle(now, undefined));
+  }
+
+  /**
+   * Makes again the decision a crash interrupted, if one is owed: at its own decision time, from the same
+   * readings, continuing from what was already executed (see redo-plan.ts). Call after start, before new
+   * cycles. Idempotent: a redo interrupted in turn is owed again, and an executed action is never redone.
+   */
+  async redoInterrupted(): Promise<CycleReport[]> {
+    const pending = this.o.journal.redo?.pendingRedo(this.o.vault.config.name);
+    if (!pending) return [];
+    const late = this.primeLater ? this.primeLater.until - pending.decisionTime : 0;
+    const maxAge = parseDuration(this.o.vault.config.breakers.staleData.maxAge);
+    if (late > maxAge) {
+      // Live only: a decision older than the data-staleness bound is not acted on any more.
+      this.o.journal.recordEvent({ cycleId: pending.interrupted, at: this.at(pending.decisionTime), kind: 'redo-expired', severity: 'warn', message: `cycle ${pending.interrupted} (decision ${new Date(pending.decisionTime).toISOString()}) is not redone: its readings are ${Math.round(late / 60_000)} min old, beyond the staleness bound (${this.o.vault.config.breakers.staleData.maxAge}); the next cycle decides afresh`, data: { lateMs: late } });
+      this.finishPriming();
+      return [];
+    }
+    try {
+      return [await this.guarded(() => this.cycle(pending.decisionTime, pending))];
+    } finally {
+      this.finishPriming();
+    }
+  }
+
+  private finishPriming(): void {
+    if (!this.primeLater) return;
+    this.prime(this.primeLater.until, this.primeLater.after);
+    this.primeLater = undefined;
+  }
+
+  private async guarded(fn: () => Promise<CycleReport>): Promise<CycleReport> {
     if (this.running) throw new Error('a cycle is already running');
     this.running = true;
     try {
-      return await this.cycle(now);
+      return await fn();
     } finally {
       this.running = false;
     }
@@ -190,10 +239,12 @@ export class Keeper {
     return undefined;
   }
 
-  private async cycle(now: number): Promise<CycleReport> {
+  private async cycle(now: number, redo: PendingRedo | undefined): Promise<CycleReport> {
     const { journal: j, vault } = this.o;
     const u = vault.universe;
-    const cycleId = j.beginCycle({ runId: this.runId, decisionTime: now, at: this.at(now) });
+    const cycleId = redo && j.redo ? j.redo.beginRedoCycle({ runId: this.runId, redoOf: redo.interrupted, at: this.at(now) }) : j.beginCycle({ runId: this.runId, decisionTime: now, at: this.at(now) });
+    // A redo journals only the readings its interrupted cycle did not get to journal.
+    if (redo) this.lastObserved = j.redo?.lastObservationTime(vault.config.name) ?? -Infinity;
     const report = (status: CycleReport['status'], extra: Partial<CycleReport>): CycleReport => ({
       cycleId, time: now, status, navBase: 0n, current: {}, targets: undefined, planned: 0, filled: 0, failed: 0, costBase: 0n, firings: [], note: undefined, ...extra,
     });
@@ -202,7 +253,8 @@ export class Keeper {
     let observations: readonly Observation[];
     let failures;
     try {
-      const read = await this.o.source.read(now);
+      // A live redo decides on the journaled readings the market view was primed with; a replay reads its window again.
+      const read = redo && this.primeLater ? { observations: [], failures: [] } : await this.o.source.read(now);
       observations = read.observations;
       failures = read.failures;
     } catch (e) {
@@ -237,10 +289,16 @@ export class Keeper {
       const v = valuePortfolio(u, snapshot, this.portfolio);
       const current = currentWeights(u, v);
       j.recordDecision(cycleId, { strategy: this.o.strategy.name, weights: current, rationale: [`no plan: ${rationale} (fail closed)`], halted: true });
-      j.endCycle(cycleId, this.at(now), 'failed', summary);
-      return report('failed', { navBase: v.nav, current, note });
+      // A redo's executed actions changed the holdings: the next start must find them.
+      if (redo) j.recordPortfolio({ cycleId, at: this.at(now), navBase: v.nav, portfolio: this.portfolio, marks: v.marks });
+      j.endCycle(cycleId, this.at(now), 'failed', { ...summary, ...memorySummary(this.depegMemory) });
+      return report('failed', { note, navKnown: false });
     };
     const holdingsError = await this.syncHoldings(cycleId, now);
+    // A redo decides on the holdings its decision was made on, and executes from the holdings as they are
+    // now: after the actions already executed (paper), or as the chain reports them (a chain executor).
+    const decidedOn = redo?.decisionHoldings ?? this.portfolio;
+    if (redo && !this.o.executor.readHoldings) this.portfolio = holdingsAfterExecuted(redo.executed, decidedOn);
     if (holdingsError !== undefined) {
       return failClosed("the vault's balances could not be read", { reason: 'holdings read failed', message: holdingsError }, `holdings read failed: ${holdingsError}`);
     }
@@ -249,10 +307,31 @@ export class Keeper {
     }
 
     const quarantined = new Map([...this.market.quarantined()].map(([id, q]) => [id, q.message]));
-    const d = decideCycle({ settings: this.settings, strategy: this.o.strategy, params: this.o.params, solver: this.o.solver, snapshot, portfolio: this.portfolio, peakNav: this.peakNav, now, history: { rows: this.seen }, quarantined, depegMemory: this.depegMemory });
+    const memory = this.depegMemory;
+    const decide = (portfolio: Portfolio) =>
+      decideCycle({ settings: this.settings, strategy: this.o.strategy, params: this.o.params, solver: this.o.solver, snapshot, portfolio, peakNav: this.peakNav, now, history: { rows: this.seen }, quarantined, depegMemory: memory });
+    let basis = decidedOn;
+    let d = decide(basis);
+    let toExecute = d.plan.actions;
+    let carried: PendingRedo['executed'] = [];
+    if (redo) {
+      const c = continueInterrupted(d.plan.actions, redo.executed);
+      const head = `redo of cycle ${redo.interrupted} (interrupted after stage "${redo.lastStage ?? 'begin'}"): its decision at ${new Date(now).toISOString()} made again from the same readings`;
+      if (c.kind === 'continue') {
+        carried = c.executed;
+        toExecute = c.remaining;
+        const list = carried.map((e) => `#${e.action.seq} ${e.status} (action ${e.actionId} of cycle ${e.cycleId})`).join(', ');
+        j.recordEvent({ cycleId, at: this.at(now), kind: 'cycle-redo', severity: 'warn', message: `${head}; ${carried.length} action(s) already executed and kept${list ? `: ${list}` : ''}; ${toExecute.length} of ${d.plan.actions.length} to execute`, data: { redoOf: redo.interrupted, chain: redo.chain, kept: carried.map((e) => e.actionId), remaining: toExecute.map((a) => a.seq) } });
+      } else {
+        j.recordEvent({ cycleId, at: this.at(now), kind: 'redo-diverged', severity: 'warn', message: `${head}, but ${c.reason}; planned again against the holdings as they are now`, data: { redoOf: redo.interrupted, chain: redo.chain, kept: redo.executed.map((e) => e.actionId) } });
+        basis = this.portfolio;
+        d = decide(basis);
+        toExecute = d.plan.actions;
+      }
+    }
     this.depegMemory = d.depeg.memory;
     for (const [asset, reason] of d.frozen) if (held.has(asset)) j.recordEvent({ cycleId, at: this.at(now), ...frozenHeldEvent(asset, reason) });
-    j.recordPortfolio({ cycleId, at: this.at(now), navBase: d.valuation.nav, portfolio: this.portfolio, marks: d.valuation.marks });
+    j.recordPortfolio({ cycleId, at: this.at(now), navBase: d.valuation.nav, portfolio: basis, marks: d.valuation.marks });
     if (d.valuation.nav > this.peakNav) this.peakNav = d.valuation.nav;
     for (const f of d.firings) {
       const severity = f.action === 'halt' || (f.held && f.action === 'derisk') ? 'critical' : f.held ? 'warn' : 'info';
@@ -267,11 +346,14 @@ export class Keeper {
     if (d.halt !== undefined || !d.decision) {
       j.recordDecision(cycleId, { strategy: this.o.strategy.name, weights: { ...d.current }, rationale: [d.halt ?? 'no decision', ...(d.decision?.rationale ?? [])], halted: true });
       j.recordEvent({ cycleId, at: this.at(now), kind: d.breaches.length ? 'decision-rejected' : 'halted', severity: 'critical', message: d.halt ?? 'no decision' });
-      j.endCycle(cycleId, this.at(now), 'halted', { reason: d.halt, nav: d.valuation.nav.toString() });
-      return report('halted', { navBase: d.valuation.nav, current: d.current, firings: d.firings, note: d.halt });
+      if (isPlanExecutor(this.o.executor)) {
+        await showHaltToPlanExecutor({ journal: j, executor: this.o.executor, portfolio: this.portfolio, ctx: { universe: u, snapshot, now, cycleId, rationale: [d.halt ?? 'no decision'], firings: d.firings }, at: () => this.at(now) });
+      }
+      j.endCycle(cycleId, this.at(now), 'halted', { reason: d.halt, nav: d.valuation.nav.toString(), ...memorySummary(this.depegMemory) });
+      return report('halted', { navBase: d.valuation.nav, current: d.current, firings: d.firings, note: d.halt, queuedBase: d.valuation.pendingBase });
     }
     j.recordDecision(cycleId, { strategy: this.o.strategy.name, weights: { ...d.decision.weights }, rationale: [...d.decision.rationale, ...d.plan.skipped.map((s) => `skipped: ${s}`)], halted: false });
-    const ids = j.recordActions(cycleId, d.plan.actions, this.at(now));
+    const ids = j.recordActions(cycleId, toExecute, this.at(now));
     j.recordStage(cycleId, 'planned', this.at(now));
 
     let filled = 0;
@@ -281,11 +363,11 @@ export class Keeper {
     const atOnce = isPlanExecutor(this.o.executor) ? this.o.executor : undefined;
     if (atOnce) {
       const ctx = { universe: u, snapshot, now, cycleId, rationale: d.decision.rationale, firings: d.firings };
-      const r = await executePlanAtOnce({ journal: j, executor: atOnce, actions: d.plan.actions, ids, portfolio: this.portfolio, ctx, at: () => this.at(now) });
+      const r = await executePlanAtOnce({ journal: j, executor: atOnce, actions: toExecute, ids, portfolio: this.portfolio, ctx, at: () => this.at(now) });
       ({ filled, failed, cost } = r);
       this.portfolio = r.portfolio;
     }
-    for (const [k, action] of (atOnce ? [] : d.plan.actions).entries()) {
+    for (const [k, action] of (atOnce ? [] : toExecute).entries()) {
       const id = ids[k] as number;
       const halted = haltReasonOf(this.o.executor);
       if (halted !== undefined) {
@@ -303,8 +385,15 @@ export class Keeper {
         cycleId,
       };
       const r = await this.o.executor.execute(action, this.portfolio, ctx);
-      if (r.fill) j.recordFill(id, r.fill);
-      j.recordActionStatus(id, r.status, this.at(now), r.detail);
+      // The outcome is one write: a fill, its status and the holdings after it are journaled together or
+      // not at all, so a redo after a crash knows exactly what this action did.
+      const record = () => {
+        if (r.fill) j.recordFill(id, r.fill);
+        j.recordActionStatus(id, r.status, this.at(now), r.detail);
+        if (r.status === 'confirmed') j.redo?.recordActionHoldings(id, this.at(now), r.portfolio);
+      };
+      if (j.redo) j.redo.atomically(record);
+      else record();
       if (r.status === 'confirmed') {
         filled++;
         cost += (r.fill?.costBase ?? 0n) - (r.fill?.gainBase ?? 0n);
@@ -317,7 +406,9 @@ export class Keeper {
     const after = valuePortfolio(u, snapshot, this.portfolio);
     const current = currentWeights(u, after);
     j.recordPortfolio({ cycleId, at: this.at(now), navBase: after.nav, portfolio: this.portfolio, marks: after.marks });
-    j.endCycle(cycleId, this.at(now), 'completed', { nav: after.nav.toString(), peakNav: this.peakNav.toString(), actions: d.plan.actions.length, filled, failed, costBase: cost.toString() });
-    return report('completed', { navBase: after.nav, navBefore: d.valuation.nav, queued: after.nav > 0n ? Number(after.pendingBase) / Number(after.nav) : 0, current, targets: d.decision.weights, planned: d.plan.actions.length, filled, failed, costBase: cost, firings: d.firings });
+    const kept = { filled: carried.filter((e) => e.status === 'confirmed').length, failed: carried.filter((e) => e.status === 'failed').length };
+    const redone = redo ? { redoOf: redo.interrupted, kept: carried.map((e) => e.actionId) } : {};
+    j.endCycle(cycleId, this.at(now), 'completed', { nav: after.nav.toString(), peakNav: this.peakNav.toString(), actions: d.plan.actions.length, filled: filled + kept.filled, failed: failed + kept.failed, costBase: cost.toString(), ...redone, ...memorySummary(this.depegMemory) });
+    return report('completed', { navBase: after.nav, navBefore: d.valuation.nav, current, targets: d.decision.weights, planned: d.plan.actions.length, filled: filled + kept.filled, failed: failed + kept.failed, costBase: cost, firings: d.firings, queuedBase: after.pendingBase });
   }
 }

@@ -31,8 +31,8 @@ export function haltReasonOf(e: Executor): string | undefined {
  *   live executor's reconcileInFlight, which has already settled every in-flight transaction): all
  *   confirmed → the action is confirmed, not abandoned (it happened); otherwise failed.
  * - An action with no transaction journaled sent nothing (a transaction is journaled before it is
- *   broadcast): it is abandoned, as a paper action that never reached a post-trade snapshot has no
- *   effect on the resumed portfolio.
+ *   broadcast): it is abandoned. (A paper action that filled is not open: its fill, status and holdings
+ *   after it are one write.) The redo of the cycle (Keeper.redoInterrupted) plans what was abandoned again.
  * - An action with transactions but no resolution (a paper or dry-run keeper opened a live journal)
  *   is refused: only a live executor can find out what those transactions did.
  *
@@ -60,7 +60,10 @@ export function recoverUnfinished(j: JournalPort, executorMode: string, at: numb
           { actionId: a.actionId, cycleId: c.cycleId },
         );
       }
-      j.recordActionStatus(a.actionId, 'abandoned', at, { reason: `process stopped with the action ${a.status}; ${executorMode} mode does not resume it`, nothingSent: true });
+      j.recordActionStatus(a.actionId, 'abandoned', at, {
+        reason: `process stopped with the action ${a.status}, before it executed; ${j.redo ? 'the redo of this cycle plans it again' : `${executorMode} mode does not resume it`}`,
+        nothingSent: true,
+      });
       abandoned++;
     }
     const chain = confirmed + failed > 0 ? `; from their transactions on chain, ${confirmed} confirmed and ${failed} failed` : '';

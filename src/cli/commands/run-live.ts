@@ -1,13 +1,15 @@
-import { toJsonText } from '../../journal/codec.js';
-import cron from 'node-cron';
+import { runConfigJson } from '../../keeper/run-config.js';
 import { formatTime, parseTime } from '../../domain/time.js';
 import { ConfigError } from '../../errors.js';
 import { formatCycleLine } from '../../keeper/cycle-report.js';
 import { Keeper } from '../../keeper/keeper.js';
-import { OverlapGuard } from '../../keeper/overlap-guard.js';
+import { onSchedule } from '../schedule-loop.js';
+import { StopSignal, yieldToEvents } from '../stop-signal.js';
+import { EXIT } from '../exit-codes.js';
 import { recordSample } from '../../keeper/recorder.js';
 import { createLiveSource } from '../../sources/live-sources.js';
 import { ApyReferenceBook } from '../../sources/http/apy-reference.js';
+import { guardNewJournalPath } from '../journal-path-guard.js';
 import { attachAlerts, openVaultJournal, prepare, type CommonOptions } from '../prepare.js';
 import { executorFor, executorKind, type ExecutorFlags } from '../../chains/executor-factory.js';
 
@@ -24,23 +26,6 @@ function liveSourceOf(p: Awaited<ReturnType<typeof prepare>>, apyReference: ApyR
   return createLiveSource(cfg, { apyReference });
 }
 
-/** Runs `until` on a cron schedule, skipping (and journaling) ticks that land while a cycle runs. */
-async function onSchedule(expr: string, tick: () => Promise<boolean>, onSkip: () => void): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const guard = new OverlapGuard();
-    const task = cron.schedule(expr, () => {
-      void guard
-        .run(async () => {
-          if (!(await tick())) {
-            await task.stop();
-            resolve();
-          }
-        }, onSkip)
-        .catch(reject);
-    });
-  });
-}
-
 /**
  * Paper mode on the live feed: every configured reader is read at wall-clock time, the keeper decides
  * on what came back (failing closed on a partial read), and the paper executor simulates the plan.
@@ -50,6 +35,7 @@ export async function runLiveCommand(o: LiveOptions, out: (l: string) => void): 
   const p = await prepare(o);
   const apyReference = ApyReferenceBook.forAssets(p.vault.universe.registryAssets.values());
   const source = liveSourceOf(p, apyReference);
+  guardNewJournalPath(p.vault, p.journalPath, o.journal !== undefined, false);
   const journal = openVaultJournal(p.journalPath, o.once ? 'once --feed live' : 'run --feed live');
   const alerts = attachAlerts(journal, p.vault, p.log);
   const u = p.vault.universe;
@@ -64,13 +50,17 @@ export async function runLiveCommand(o: LiveOptions, out: (l: string) => void): 
     throw e;
   }
   let cycles = 0;
+  let failedClosed = 0;
+  const stop = new StopSignal();
   const one = async (t: number) => {
     const r = await keeper.runCycle(t);
     cycles++;
+    if (r.status === 'failed') failedClosed++;
     out(formatCycleLine(r, u.baseAsset, u.baseDecimals));
     for (const timing of source.lastTimings) p.log.info(timing, 'source read');
   };
   try {
+    for (const r of await keeper.redoInterrupted()) out(formatCycleLine(r, u.baseAsset, u.baseDecimals));
     if (o.once || !o.cron) await one(start);
     else {
       out(`restake-keeper live paper run: vault ${p.vault.config.name}, strategy ${p.strategy.name}, schedule "${o.cron}", journal ${p.journalPath}`);
@@ -82,13 +72,16 @@ export async function runLiveCommand(o: LiveOptions, out: (l: string) => void): 
           return true;
         },
         () => journal.recordEvent({ at: Date.now(), kind: 'tick-skipped', severity: 'warn', message: 'a scheduled tick arrived while the previous cycle was still running; skipped' }),
+        stop,
       );
     }
   } finally {
+    stop.dispose();
     await alerts.flush();
     journal.close();
   }
-  return 0;
+  // One cycle that failed closed is a failure cron and systemd must see; a schedule keeps going through them.
+  return stop.exitCode(failedClosed > 0 && (o.once || !o.cron) ? EXIT.failed : EXIT.ok);
 }
 
 export interface RecordOptions extends CommonOptions {
@@ -103,8 +96,9 @@ export async function recordCommand(o: RecordOptions, out: (l: string) => void):
   const source = liveSourceOf(p, new ApyReferenceBook(new Set()));
   const journal = openVaultJournal(p.journalPath, 'record');
   const alerts = attachAlerts(journal, p.vault, p.log);
-  const runId = journal.startRun({ at: Date.now(), mode: 'record', vault: p.vault.config.name, configHash: p.vault.hash, configJson: toJsonText('run config', p.vault.config) });
+  const runId = journal.startRun({ at: Date.now(), mode: 'record', vault: p.vault.config.name, configHash: p.vault.hash, configJson: runConfigJson(p.vault.config, p.strategy.name, p.params) });
   let n = 0;
+  const stop = new StopSignal();
   const sample = async () => {
     const now = Date.now();
     const r = await recordSample(journal, runId, source, now);
@@ -113,7 +107,10 @@ export async function recordCommand(o: RecordOptions, out: (l: string) => void):
   };
   try {
     if (!o.cron) {
-      for (let k = 0; k < (o.samples ?? 1); k++) await sample();
+      for (let k = 0; k < (o.samples ?? 1) && !stop.stopped; k++) {
+        await sample();
+        await yieldToEvents();
+      }
     } else {
       out(`recording ${p.vault.config.name} on "${o.cron}" into ${p.journalPath}`);
       await onSchedule(
@@ -124,11 +121,13 @@ export async function recordCommand(o: RecordOptions, out: (l: string) => void):
           return true;
         },
         () => journal.recordEvent({ at: Date.now(), kind: 'tick-skipped', severity: 'warn', message: 'a recorder tick arrived while the previous sample was still being read; skipped' }),
+        stop,
       );
     }
   } finally {
+    stop.dispose();
     await alerts.flush();
     journal.close();
   }
-  return 0;
+  return stop.exitCode(EXIT.ok);
 }
