@@ -1,6 +1,7 @@
 import { ConfigError } from '../errors.js';
 import type { Journal } from '../journal/journal.js';
 import { createLiveSource } from '../sources/live-sources.js';
+import { ApyReferenceBook } from '../sources/http/apy-reference.js';
 import { ReplaySource } from '../sources/recorded/replay-source.js';
 import type { YieldSource } from '../sources/yield-source.js';
 import { recordedWindow, type ReplayWindow } from './replay-window.js';
@@ -13,6 +14,8 @@ export interface OpenedFeed {
   readonly start: number;
   /** Recorded feed only: the window stepped through. */
   readonly window: ReplayWindow | undefined;
+  /** Live feed only: the rate-implied APYs the API sources cross-check their reported APYs with (the keeper feeds it). */
+  readonly apyReference?: ApyReferenceBook | undefined;
 }
 
 /** A vault's source as its plan says: the live readers, or its recorded history resumed from the journal. */
@@ -20,7 +23,8 @@ export function openFeed(p: VaultPlan, journal: Journal, now = Date.now()): Open
   if (p.feed === 'live') {
     const cfg = p.vault.config.sources;
     if (!cfg) throw new ConfigError(p.vault.file, [{ where: `${p.vault.file} sources`, value: undefined, expected: 'a sources section (live readers) for the live feed' }]);
-    return { source: createLiveSource(cfg), start: now, window: undefined };
+    const apyReference = ApyReferenceBook.forAssets(p.vault.universe.registryAssets.values());
+    return { source: createLiveSource(cfg, { apyReference }), start: now, window: undefined, apyReference };
   }
   const file = p.historyPath ?? p.vault.paths.history;
   if (!file) throw new ConfigError(p.vault.file, [{ where: `${p.vault.file} history`, value: undefined, expected: 'a recorded-history file for the recorded feed' }]);

@@ -143,7 +143,7 @@ export class VaultRunner {
     });
     const recorded = p.feed === 'recorded';
     this.#keeper = await Keeper.startReconciled(
-      { vault: p.vault, strategy: p.strategy, params: p.params, solver: p.solver, source, executor, journal, mode, log: this.#log, clock: recorded ? () => this.#next : undefined, primeFromJournal: !recorded },
+      { vault: p.vault, strategy: p.strategy, params: p.params, solver: p.solver, source, executor, journal, mode, log: this.#log, clock: recorded ? () => this.#next : undefined, primeFromJournal: !recorded, apyReference: feed.apyReference },
       start,
     );
     if (recorded && this.#window && this.#next > this.#window.to) this.status.state = 'finished';
