@@ -4,12 +4,15 @@ import { PLACEHOLDER_VAULT } from '../../chains/evm/policy/policy-schema.js';
 import { safeSummary } from '../../chains/evm/safe/safe-config.js';
 import { loadEvmExecutionSetup } from '../../chains/evm/evm-executor-setup.js';
 import { EXIT } from '../exit-codes.js';
+import { createLiveSource } from '../../sources/live-sources.js';
 import { reportError } from '../report-error.js';
 import { checkStrategyParams, loadNamedStrategy } from '../strategy-params.js';
 import { redactText } from '../../redact.js';
 import { resolve } from 'node:path';
 import { suggest } from '../../config/did-you-mean.js';
 import { listStrategies, loadStrategy } from '../../strategy/load-strategy.js';
+import { PLACEHOLDER_SOL_VAULT } from '../../chains/solana/policy/sol-policy-schema.js';
+import { loadSolanaExecutionSetup } from '../../chains/solana/solana-executor-setup.js';
 
 /**
  * Checks a vault config, its registry, its strategy params and its execution section; prints every problem.
@@ -34,12 +37,23 @@ export async function validateConfigCommand(file: string, out: (l: string) => vo
       out(`  defaults applied (not written in the file; conservative values): ${v.defaultsApplied.length}`);
       for (const d of v.defaultsApplied) out(`    ${d}`);
     }
+    if (v.config.sources) {
+      // Building the readers parses the sections each reader owns (sources.solana, sources.jupiter); nothing is read.
+      const live = createLiveSource(v.config.sources);
+      void live;
+      out(`  sources: ${Object.keys(v.config.sources).filter((k) => k !== 'timeoutMs').join(', ')} (checked; nothing was read)`);
+    }
     if (v.config.execution?.evm) {
       const x = loadEvmExecutionSetup(v, { allowPlaceholder: true });
       out(redactText(`  execution: ${x.evm.mode} on chain ${x.evm.chainId} for vault ${x.evm.vault}; policy ${x.policyPath} valid (${x.policy.rules.length} rules)${v.paths.deployment ? `; deployment ${v.paths.deployment}` : ''}`));
       if (x.policy.vault === PLACEHOLDER_VAULT) out(`  note: the vault address is the shipped placeholder ${PLACEHOLDER_VAULT}; --executor evm refuses to start until it is set here and in the policy`);
     }
     if (v.config.execution?.safe) out(redactText(safeSummary(v.config.execution.safe)));
+    if (v.config.execution?.solana) {
+      const x = loadSolanaExecutionSetup(v, { allowPlaceholder: true });
+      out(redactText(`  execution: solana ${x.sol.mode} on ${x.sol.cluster} for vault ${x.sol.vault}; policy ${v.paths.policy} valid (${x.policy.rules.length} rules)`));
+      if (x.policy.vault === PLACEHOLDER_SOL_VAULT) out(`  note: the vault address is the shipped placeholder ${PLACEHOLDER_SOL_VAULT}; --executor solana refuses to start until it is set here and in the policy`);
+    }
     return EXIT.ok;
   } catch (e) {
     if (e instanceof ConfigError) {
