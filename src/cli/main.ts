@@ -100,7 +100,7 @@ program
 
 program
   .command('backtest')
-  .description('replay recorded history through the keeper\'s decision path: strategies side by side with the chase-APY baseline, the buy-and-hold benchmark and the hindsight ceiling; writes an HTML report and the series')
+  .description('replay recorded history through the keeper\'s decision path: strategies side by side with the chase-APY baseline, the buy-and-hold benchmarks (unconstrained and in limits) and the foresight ceiling; writes an HTML report and the series')
   .option('-c, --config <file>', 'vault config (YAML)', defaultVaultPath())
   .option('-s, --strategy <name>', 'strategy to run (repeat to compare; the first is primary)', collect, [])
   .option('-p, --param <key=value>', 'override a parameter of the first strategy (repeatable)', collect, [])
@@ -145,6 +145,17 @@ program
     const v = loadVault(o.config);
     const { exportHistoryCommand } = await import('./commands/export-history.js');
     process.exitCode = exportHistoryCommand({ journal: o.journal ?? v.paths.journal, vault: v.config.name, chain: v.config.chain, baseAsset: v.config.baseAsset, from: o.from, to: o.to, out: o.out }, out);
+  });
+
+program
+  .command('report')
+  .description('the operator report (run identity, P&L and costs, monthly returns, rolling APY against the benchmark, queued capital, binding limits) from a paper or live journal, as one offline HTML file')
+  .option('-c, --config <file>', 'vault config', defaultVaultPath())
+  .option('-j, --journal <file>', 'journal path (default: the config\'s)')
+  .option('-o, --out <file>', 'HTML file to write (default var/reports/<vault>-<time>.html)')
+  .action(async (o) => {
+    const { reportCommand } = await import('./commands/report.js');
+    process.exitCode = reportCommand(o, out);
   });
 
 program

@@ -74,7 +74,7 @@ export const BreakersSchema = z.strictObject({
    */
   depeg: z
     .strictObject({
-      maxDiscount: fraction.default(0.02),
+      maxDiscount: fraction.default(0.005),
       action: breakerAction.default('derisk'),
       /** The episode's exit band; half the enter band when absent. */
       exitBand: fraction.optional(),
@@ -142,6 +142,8 @@ export const VaultSchema = z
     baseAsset: z.string().min(1),
     /** Path of the asset registry, relative to this file. */
     registry: z.string().min(1),
+    /** Registry overlays applied in order on top of `registry` (add or override assets, layers, routes); relative to this file. */
+    registryOverlays: z.array(z.string().min(1)).default([]),
     /** Path of the recorded history (CSV) the paper and backtest modes replay, relative to this file. */
     history: z.string().min(1).optional(),
     /** Path of the journal, relative to this file. */
@@ -193,13 +195,24 @@ export const VaultSchema = z
   })
   .superRefine((v, ctx) => {
     if (v.feed === 'live' && !v.sources) ctx.addIssue({ code: 'custom', path: ['sources'], message: 'feed: live needs a sources section' });
-    if (v.schedule.from && v.schedule.to && parseTime(v.schedule.from) >= parseTime(v.schedule.to)) {
+    // zod runs this refinement even when a field above failed: a bad time is already reported there.
+    const from = v.schedule.from ? timeOrUndefined(v.schedule.from) : undefined;
+    const to = v.schedule.to ? timeOrUndefined(v.schedule.to) : undefined;
+    if (from !== undefined && to !== undefined && from >= to) {
       ctx.addIssue({ code: 'custom', path: ['schedule', 'to'], message: `must be after schedule.from (${v.schedule.from})` });
     }
     for (const [k, cap] of Object.entries(v.limits.groupCaps)) {
       if (cap === 0 && k === v.baseAsset) ctx.addIssue({ code: 'custom', path: ['limits', 'groupCaps', k], message: 'the base asset group cannot be capped at 0' });
     }
   });
+
+function timeOrUndefined(s: string): number | undefined {
+  try {
+    return parseTime(s);
+  } catch {
+    return undefined;
+  }
+}
 
 export type VaultConfig = z.infer<typeof VaultSchema>;
 export type Limits = z.infer<typeof LimitsSchema>;

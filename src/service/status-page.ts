@@ -74,7 +74,7 @@ function flight(v: VaultView): string {
   const rows = [
     ...f.actions.map((a) => `<tr><td>action ${esc(a.actionId)}</td><td>${esc(`${a.kind} ${a.from}→${a.to}`)}</td><td>${esc(a.status)}</td></tr>`),
     ...f.transactions.map((t) => `<tr><td>tx ${esc(t.chain)} nonce ${esc(t.nonce ?? '-')}</td><td>${esc(t.description)} ${esc(t.txHash.slice(0, 12))}…</td><td>${esc(t.status)}</td></tr>`),
-    ...f.proposals.map((p) => `<tr><td>proposal</td><td>${esc(JSON.stringify(p).slice(0, 120))}</td><td>awaiting signatures</td></tr>`),
+    ...f.proposals.map((p) => `<tr><td>${esc(p.multisig ?? 'multisig')} proposal nonce ${esc(p.nonce ?? '-')}</td><td>${esc(String(p.hash ?? '').slice(0, 14))}… on ${esc(p.chain ?? '')}</td><td>${esc(p.status ?? 'pending')} (awaiting signatures)</td></tr>`),
   ];
   return `<table><tr><th>what</th><th>detail</th><th>status</th></tr>${rows.join('')}</table>`;
 }
@@ -88,10 +88,11 @@ function events(v: VaultView): string {
 }
 
 function vaultSection(v: VaultView): string {
-  const state = v.ready ? '<span class="badge ok">ready</span>' : `<span class="badge bad">not ready</span>`;
+  const state = `${v.ready ? '<span class="badge ok">ready</span>' : '<span class="badge bad">not ready</span>'}${v.halted ? `<span class="badge bad">${esc(v.halted.outcome)}</span>` : ''}`;
   const c = v.lastCycle;
   return `<section class="vault" id="vault-${esc(v.name)}"><h2>${esc(v.name)} ${state}<span class="badge warn">${esc(v.state)}</span></h2>
 <p class="muted">${esc(v.chain)} · ${esc(v.feed)} feed · ${esc(v.mode ?? v.executor)} · ${esc(v.schedule)} · ${esc(v.cycles)} cycles this process${v.errors ? ` · ${esc(v.errors)} errors` : ''}</p>
+${v.halted ? `<p class="sev-critical">last cycle ${esc(v.halted.outcome)}: ${esc(v.halted.reason)}</p>` : ''}
 ${v.notReady.length ? `<ul class="sev-critical">${v.notReady.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>` : ''}
 <p>NAV <b>${v.nav ? esc(v.nav.value.toFixed(4)) : '-'} ${esc(v.baseAsset)}</b>${c ? ` · last cycle ${esc(c.at.slice(0, 19))} (decision ${esc(c.decisionTime.slice(0, 10))}) ${esc(c.outcome)} in ${esc(c.durationMs)} ms${c.note ? ` — ${esc(c.note)}` : ''}` : ''}</p>
 <div class="grid"><div><h3>NAV over time</h3>${navChart(v)}</div><div><h3>Allocation now</h3>${allocation(v)}</div></div>

@@ -75,7 +75,7 @@ export function journalShowCommand(path: string, cycleId: number, o: { units: Un
     out(`actions (${d.actions.length}):`);
     for (const a of d.actions) {
       const inAsset = a.kind === 'redeem-claim' ? u.baseAsset : a.from;
-      out(`  #${a.actionId} ${a.kind} ${a.from}→${a.to} in ${of(u, inAsset, a.amountIn)} est.out ${of(u, a.to, a.expectedOut)} via ${a.venue} est.cost ${base(u, a.estCostBase, 6)}: ${a.history.map((h) => `${h.status} ${formatTime(h.at)}`).join(' → ')}`);
+      out(`  #${a.actionId} ${a.kind} ${a.from}→${a.to} in ${of(u, inAsset, a.amountIn)} est.out ${of(u, a.to, a.expectedOut)} via ${a.venue} est.cost ${base(u, a.estCostBase, 6)}: ${a.history.map((h) => h.status).join(' → ')}`);
       for (const f of a.fills) out(`      fill in ${of(u, inAsset, f.amountIn)} out ${of(u, a.to, f.amountOut)} cost ${base(u, f.costBase, 6)}`);
     }
     const events = listEvents(db, { cycleId });

@@ -3,6 +3,7 @@ import { ConfigError, formatIssue, type Issue } from '../../errors.js';
 import { PLACEHOLDER_VAULT } from '../../chains/evm/policy/policy-schema.js';
 import { loadEvmExecutionSetup } from '../../chains/evm/evm-executor-setup.js';
 import { EXIT } from '../exit-codes.js';
+import { createLiveSource } from '../../sources/live-sources.js';
 import { reportError } from '../report-error.js';
 import { checkStrategyParams, loadNamedStrategy } from '../strategy-params.js';
 import { redactText } from '../../redact.js';
@@ -34,6 +35,12 @@ export async function validateConfigCommand(file: string, out: (l: string) => vo
     if (v.defaultsApplied?.length) {
       out(`  defaults applied (not written in the file; conservative values): ${v.defaultsApplied.length}`);
       for (const d of v.defaultsApplied) out(`    ${d}`);
+    }
+    if (v.config.sources) {
+      // Building the readers parses the sections each reader owns (sources.solana, sources.jupiter); nothing is read.
+      const live = createLiveSource(v.config.sources);
+      void live;
+      out(`  sources: ${Object.keys(v.config.sources).filter((k) => k !== 'timeoutMs').join(', ')} (checked; nothing was read)`);
     }
     if (v.config.execution?.evm) {
       const x = loadEvmExecutionSetup(v, { allowPlaceholder: true });
