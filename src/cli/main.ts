@@ -100,7 +100,7 @@ program
 
 program
   .command('backtest')
-  .description('replay recorded history through the keeper\'s decision path: strategies side by side with the chase-APY baseline, the buy-and-hold benchmark and the hindsight ceiling; writes an HTML report and the series')
+  .description('replay recorded history through the keeper\'s decision path: strategies side by side with the chase-APY baseline, the buy-and-hold benchmarks (unconstrained and in limits) and the foresight ceiling; writes an HTML report and the series')
   .option('-c, --config <file>', 'vault config (YAML)', defaultVaultPath())
   .option('-s, --strategy <name>', 'strategy to run (repeat to compare; the first is primary)', collect, [])
   .option('-p, --param <key=value>', 'override a parameter of the first strategy (repeatable)', collect, [])

@@ -6,6 +6,7 @@ import { appliedDefaults } from './applied-defaults.js';
 import { suggest } from './did-you-mean.js';
 import { loadYaml, readLocated, validateLocated, type LocatedYaml } from './load-yaml.js';
 import { RegistrySchema, type Registry } from './registry-schema.js';
+import { loadRegistry } from './registry-overlay.js';
 import { buildUniverse, type Universe } from './universe.js';
 import { VaultSchema, type VaultConfig } from './vault-schema.js';
 
@@ -43,12 +44,14 @@ export function loadVault(file: string): LoadedVault {
     throw e;
   }
   const registryPath = resolve(dir, config.registry);
-  const registry = loadYaml(registryPath, RegistrySchema);
+  const overlays = config.registryOverlays.map((f) => resolve(dir, f));
+  const registry = loadRegistry(registryPath, overlays);
   const issues = crossCheck(source, config, registry);
   if (issues.length > 0) throw new ConfigError(path, byPosition(issues));
   const policy = config.execution?.policy ? resolve(dir, config.execution.policy) : undefined;
   const deployment = config.execution?.evm?.deployment ? resolve(dir, config.execution.evm.deployment) : undefined;
   const h = createHash('sha256').update(readFileSync(path)).update(readFileSync(registryPath));
+  for (const f of overlays) h.update(readFileSync(f));
   // A missing policy is reported where it is loaded (--executor evm); paper runs do not need it.
   for (const f of [policy, deployment]) if (f && existsSync(f)) h.update(readFileSync(f));
   const hash = h.digest('hex');

@@ -142,6 +142,8 @@ export const VaultSchema = z
     baseAsset: z.string().min(1),
     /** Path of the asset registry, relative to this file. */
     registry: z.string().min(1),
+    /** Registry overlays applied in order on top of `registry` (add or override assets, layers, routes); relative to this file. */
+    registryOverlays: z.array(z.string().min(1)).default([]),
     /** Path of the recorded history (CSV) the paper and backtest modes replay, relative to this file. */
     history: z.string().min(1).optional(),
     /** Path of the journal, relative to this file. */

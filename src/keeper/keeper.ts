@@ -9,6 +9,7 @@ import { isPlanExecutor, type ExecutionContext, type Executor } from '../executo
 import type { JournalPort } from '../journal/journal-port.js';
 import { accrueRebasing } from '../market/accrual.js';
 import type { TrustedMarket } from '../market/trusted-market.js';
+import type { Snapshot } from '../market/asset-view.js';
 import { currentWeights, valuePortfolio } from '../market/valuation.js';
 import { parseDuration } from '../domain/time.js';
 import type { LpSolver } from '../strategy/lp-solver.js';
@@ -19,7 +20,7 @@ import { decideCycle, type DecisionSettings } from './decide-cycle.js';
 import { adoptChainHoldings } from './holdings-sync.js';
 import { haltReasonOf, isReconciling, recoverUnfinished, type InFlightOutcome } from './recover.js';
 import { trustedMarketFor } from './trusted-market-for.js';
-import { frozenHeldEvent, verdictEvent } from './trust-events.js';
+import { frozenHeldEvent, verdictEvent, verdictTime } from './trust-events.js';
 import { executePlanAtOnce, showHaltToPlanExecutor } from './plan-at-once.js';
 import type { PendingRedo } from '../journal/redo-port.js';
 import { continueInterrupted, holdingsAfterExecuted } from './redo-plan.js';
@@ -43,6 +44,8 @@ export interface KeeperOptions {
    * Never for a replay, whose source hands back its whole history itself.
    */
   readonly primeFromJournal?: boolean | undefined;
+  /** Told every trusted view, so the API sources can cross-check reported APYs with rate-implied ones. */
+  readonly apyReference?: { update(snapshot: Snapshot): void } | undefined;
 }
 
 /** Starting holdings from the config, in base units. */
@@ -139,6 +142,7 @@ export class Keeper {
     const lookback = Math.max(parseDuration(c.apyWindow), parseDuration(c.breakers.staleData.maxAge)) * 2;
     const past = (this.o.journal.recentObservations?.(c.name, at - lookback) ?? []).filter((ob) => ob.time <= at && ob.time > after);
     this.market.ingestAll(past);
+    this.o.apyReference?.update(this.market.view(at));
     this.seen.push(...past);
     const last = past[past.length - 1];
     if (last) this.lastObserved = Math.max(this.lastObserved, last.time);
@@ -266,7 +270,9 @@ export class Keeper {
     // A replay hands back history the journal already holds after a restart; a primed live keeper's gate knows what it has seen.
     const fresh = observations.filter((o) => !stale.has(o) && (this.o.primeFromJournal || o.time > this.lastObserved));
     j.recordObservations(cycleId, fresh);
-    for (const v of verdicts) j.recordEvent({ cycleId, at: this.at(now), ...verdictEvent(v) });
+    // A replay restarted from the top re-judges history the journal already holds: say only what is new
+    // (a fresh gate finds nothing stale in it, so every stale reading is news).
+    for (const v of verdicts) if (v.kind === 'stale' || this.o.primeFromJournal || verdictTime(v) > this.lastObserved) j.recordEvent({ cycleId, at: this.at(now), ...verdictEvent(v) });
     if (observations.length) this.lastObserved = Math.max(this.lastObserved, (observations[observations.length - 1] as Observation).time);
     j.recordStage(cycleId, 'observed', this.at(now));
 
@@ -276,6 +282,7 @@ export class Keeper {
       j.recordEvent({ cycleId, at: this.at(now), kind: 'source-failed', severity: blocking.includes(f) ? 'critical' : 'warn', message: `${f.source}: ${f.message}`, data: { assets: f.assets } });
     }
     const snapshot = this.market.view(now);
+    this.o.apyReference?.update(snapshot);
     this.portfolio = accrueRebasing(u, snapshot, this.portfolio);
     // Fail closed: no plan, the cycle ends 'failed' with why, valued at what is known.
     const failClosed = (rationale: string, summary: Record<string, unknown>, note: string): CycleReport => {

@@ -4,6 +4,7 @@ import { renderOperatorReport } from '../../report/render-operator.js';
 import { join, resolve } from 'node:path';
 import { formatTime } from '../../domain/time.js';
 import { compareStrategies, type Contender } from '../../backtest/compare.js';
+import { cachedCeiling } from '../ceiling-cache.js';
 import { allocationCsv, resultsCsv, seriesCsv, writeText } from '../../backtest/export-series.js';
 import { writeReport } from '../../report/write-report.js';
 import { loadStrategy, parseStrategyParams } from '../../strategy/load-strategy.js';
@@ -47,7 +48,7 @@ export function formatResultsTable(series: readonly ReportSeries[]): string[] {
 
 /**
  * `restake-keeper backtest`: the given strategies, the chase-APY baseline, the buy-and-hold benchmark
- * and the hindsight ceiling over one period, through the keeper's own decision path; prints the table,
+ * and the foresight ceiling over one period, through the keeper's own decision path; prints the table,
  * writes report.html and the series as CSV/JSON.
  */
 export async function backtestCommand(o: BacktestOptions, out: (l: string) => void): Promise<number> {
@@ -66,7 +67,8 @@ export async function backtestCommand(o: BacktestOptions, out: (l: string) => vo
   }
   const progress = createProgress(Math.floor((window.to - window.from) / window.step + 1) * (contenders.length + 1), 'backtest');
   const started = performance.now();
-  const r = compareStrategies({ vault: p.vault, rows, solver: p.solver, contenders, from: window.from, to: window.to, step: window.step, lookahead: o.lookahead, onProgress: (d) => progress.update(d), generatedAt: new Date().toISOString() });
+  const { ceiling, cached } = await cachedCeiling(projectRoot(), p.vault, rows, window.from, window.to, window.step);
+  const r = compareStrategies({ vault: p.vault, rows, solver: p.solver, contenders, from: window.from, to: window.to, step: window.step, lookahead: o.lookahead, onProgress: (d) => progress.update(d), generatedAt: new Date().toISOString(), ceiling });
   progress.done();
   const seconds = (performance.now() - started) / 1000;
   const dir = resolve(o.out ?? join(projectRoot(), 'var', 'backtests', `${p.vault.config.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`));
@@ -83,6 +85,8 @@ export async function backtestCommand(o: BacktestOptions, out: (l: string) => vo
   writeText(join(dir, 'series.json'), `${JSON.stringify(r.model, null, 1)}\n`);
   out(`backtest of ${p.vault.config.name}: ${formatTime(window.from)} → ${formatTime(window.to)} every ${p.vault.config.schedule.step}, ${rows.length} recorded rows, ${seconds.toFixed(1)} s`);
   for (const l of formatResultsTable(r.model.series)) out(l);
+  out(`ceiling: whole-path LP, ${ceiling.variables} variables × ${ceiling.constraints} constraints, ${cached ? 'cached for this dataset' : `solved in ${(ceiling.solveMs / 1000).toFixed(1)} s (cached for the next run)`}`);
+  if (r.inLimits && !r.inLimits.noData) for (const c of r.inLimits.limitCosts) out(`in-limits hold: the ${c.limit} holds ${r.inLimits.asset} to ${(r.inLimits.weight * 100).toFixed(1)} %; lifted alone (${(c.weight * 100).toFixed(1)} %) it would add ${(c.cost * 100).toFixed(3)} %/yr`);
   for (const run of r.runs) {
     if (run.lookahead) out(`lookahead check ${run.contender.strategy.name}: ${run.lookahead.decisionsCompared} decisions identical with the future removed at ${run.lookahead.checkpoints.length} cut-offs`);
   }

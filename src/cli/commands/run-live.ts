@@ -9,6 +9,7 @@ import { EXIT } from '../exit-codes.js';
 import { recordSample } from '../../keeper/recorder.js';
 import { createLiveSource } from '../../sources/live-sources.js';
 import { guardNewJournalPath } from '../journal-path-guard.js';
+import { ApyReferenceBook } from '../../sources/http/apy-reference.js';
 import { attachAlerts, openVaultJournal, prepare, type CommonOptions } from '../prepare.js';
 import { executorFor, executorKind, type ExecutorFlags } from '../../chains/executor-factory.js';
 
@@ -19,10 +20,10 @@ export interface LiveOptions extends CommonOptions, ExecutorFlags {
   maxCycles?: number;
 }
 
-function liveSourceOf(p: Awaited<ReturnType<typeof prepare>>) {
+function liveSourceOf(p: Awaited<ReturnType<typeof prepare>>, apyReference: ApyReferenceBook) {
   const cfg = p.vault.config.sources;
   if (!cfg) throw new ConfigError(p.vault.file, [{ where: `${p.vault.file} sources`, value: undefined, expected: 'a sources section (live readers) for the live feed' }]);
-  return createLiveSource(cfg);
+  return createLiveSource(cfg, { apyReference });
 }
 
 /**
@@ -32,7 +33,8 @@ function liveSourceOf(p: Awaited<ReturnType<typeof prepare>>) {
 export async function runLiveCommand(o: LiveOptions, out: (l: string) => void): Promise<number> {
   const kind = executorKind(o);
   const p = await prepare(o);
-  const source = liveSourceOf(p);
+  const apyReference = ApyReferenceBook.forAssets(p.vault.universe.registryAssets.values());
+  const source = liveSourceOf(p, apyReference);
   guardNewJournalPath(p.vault, p.journalPath, o.journal !== undefined, false);
   const journal = openVaultJournal(p.journalPath, o.once ? 'once --feed live' : 'run --feed live');
   const alerts = attachAlerts(journal, p.vault, p.log);
@@ -41,7 +43,7 @@ export async function runLiveCommand(o: LiveOptions, out: (l: string) => void): 
   let keeper: Keeper;
   try {
     const { executor, mode } = executorFor(kind, p.vault, journal, { live: o.live === true, log: p.log }, 'paper-live');
-    keeper = await Keeper.startReconciled({ vault: p.vault, strategy: p.strategy, params: p.params, solver: p.solver, source, executor, journal, mode, log: p.log, primeFromJournal: true }, start);
+    keeper = await Keeper.startReconciled({ vault: p.vault, strategy: p.strategy, params: p.params, solver: p.solver, source, executor, journal, mode, log: p.log, primeFromJournal: true, apyReference }, start);
   } catch (e) {
     await alerts.flush();
     journal.close();
@@ -90,7 +92,8 @@ export interface RecordOptions extends CommonOptions {
 /** `restake-keeper record`: sample every configured source on a schedule and append the readings to the journal. */
 export async function recordCommand(o: RecordOptions, out: (l: string) => void): Promise<number> {
   const p = await prepare(o);
-  const source = liveSourceOf(p);
+  // The recorder keeps raw readings (no market view to cross-check against); the keeper's gate judges them when they are used.
+  const source = liveSourceOf(p, new ApyReferenceBook(new Set()));
   const journal = openVaultJournal(p.journalPath, 'record');
   const alerts = attachAlerts(journal, p.vault, p.log);
   const runId = journal.startRun({ at: Date.now(), mode: 'record', vault: p.vault.config.name, configHash: p.vault.hash, configJson: runConfigJson(p.vault.config, p.strategy.name, p.params) });
