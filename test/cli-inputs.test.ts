@@ -140,7 +140,7 @@ describe('configs that cannot be meant are refused, with positions, plain words 
     expect(v.stdout).toMatch(/defaults applied \(not written in the file; conservative values\)/);
     expect(v.stdout).toMatch(/limits\.maxExpectedLoss = 0\.004/);
     expect(v.stdout).toMatch(/limits\.maxLossProbability = 0\.2/);
-    expect(v.stdout).toMatch(/breakers\.depeg\.maxDiscount = 0\.02/); // the breaker's enter band; new money stops at limits.maxDepeg 0.005
+    expect(v.stdout).toMatch(/breakers\.depeg\.maxDiscount = 0\.005/);
     // nothing that bounds risk defaults to "anything goes" (underlying 1 is the only sensible cap in a one-asset vault)
     expect(v.stdout.split('\n').filter((l) => / = 1$/.test(l) && !/underlying/.test(l))).toEqual([]);
     // cut in the middle of a key: refused, with a suggestion

@@ -74,7 +74,7 @@ export const BreakersSchema = z.strictObject({
    */
   depeg: z
     .strictObject({
-      maxDiscount: fraction.default(0.02),
+      maxDiscount: fraction.default(0.005),
       action: breakerAction.default('derisk'),
       /** The episode's exit band; half the enter band when absent. */
       exitBand: fraction.optional(),
