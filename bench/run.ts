@@ -1,6 +1,7 @@
 /**
  * `npm run bench`: measures, in one run,
  *  - live read concurrency (issue 4): a cycle's read of every HTTP source against the slowest one;
+ *  - serving cost (issue 14): CPU and RSS of `serve` with both vaults over 1 000 cycles each (serve-cost.ts);
  *  - backtest speed (issue 3): the floor (load and scan the whole history once) against a full
  *    backtest of the default strategy over the same history: both times, their ratio, rows per second,
  *    peak memory; on the bundled history and on a larger input made by repeating it;
@@ -19,6 +20,7 @@ import type { Observation } from '../src/domain/observation.js';
 import { formatHistoryRow, HISTORY_HEADER, readHistoryFile } from '../src/sources/recorded/history-file.js';
 import { benchReadConcurrency } from './read-concurrency.js';
 import { benchCeiling } from './ceiling-bench.js';
+import { benchServeCost } from './serve-cost.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
@@ -113,3 +115,5 @@ const bigRows = readFileSync(big, 'utf8').split('\n').length;
 const span = (rows[rows.length - 1]?.time ?? 0) - (rows[0]?.time ?? 0) + 3_600_000;
 const bigTo = new Date(Date.parse(to) + (copies - 1) * span).toISOString();
 measure(`repeated history ×${copies} (${bigRows.toLocaleString('en')} lines, synthetic continuation)`, big, from, bigTo);
+
+await benchServeCost(root);

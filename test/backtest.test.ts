@@ -47,7 +47,8 @@ function tinyVault(): LoadedVault {
     initialHoldings: { ETH: '100000000000000000000' },
     universe: ['ETH', 'LST', 'SUP'],
     strategy: { name: 'fixed' },
-    limits: { maxWeightPerAsset: 1, maxExitCost: 1 },
+    // permissive on purpose (this vault tests the arithmetic, not the limits; the schema's defaults are conservative)
+    limits: { maxWeightPerAsset: 1, maxExitCost: 1, maxWeightPerGroup: { protocol: 1, restaking: 1, operators: 1, underlying: 1 }, minLiquidWeight: 0, maxExpectedLoss: 1, maxLossProbability: 1, maxDepeg: 0.02, maxRedemptionDelay: '30d' },
     breakers: { staleData: { maxAge: '3d' } },
     planner: { deadBand: 0.02, minTradeBase: '0', gasReserveBase: '10000000000000000', maxSlippage: 0.01 },
     apyWindow: '2d',

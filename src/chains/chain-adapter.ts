@@ -132,6 +132,11 @@ export interface BuildInputs {
    * builder makes itself (a rate it sizes with) takes precedence.
    */
   readonly fairRates?: Readonly<Record<string, bigint>> | undefined;
+  /**
+   * The action's journal id (live only): a key unique across runs, from which an adapter derives the
+   * accounts an action creates, so a rebuilt step names the same ones.
+   */
+  readonly actionId?: number | undefined;
 }
 
 export interface ChainAdapter<P = unknown> {
@@ -162,6 +167,13 @@ export interface ChainAdapter<P = unknown> {
   nextSequence(): Promise<number | undefined>;
   /** A replacement for a stuck transaction: same slot, bumped fees above `highest`; ok:false when a cap forbids it. */
   replacement?(base: JournaledTx, highest: { maxFee: bigint; maxPriorityFee: bigint }): Promise<Resign>;
+  /**
+   * Expiry model (Solana): the same step signed again with a fresh blockhash. The pipeline calls it only
+   * once slotConsumed() says the journaled transaction's blockhash has expired AND lookup() finds none of
+   * the step's signatures in the chain's history, so the first can never land. An adapter with this
+   * method treats a consumed slot as expiry, never as someone else using the account.
+   */
+  resignExpired?(base: JournaledTx): Promise<Resign>;
   /** A no-op transaction taking the slot (EVM: 0-value self-transfer at the nonce), fees bumped above `highest`. */
   cancellation?(nonce: number, highest: { maxFee: bigint; maxPriorityFee: bigint }): Promise<Resign>;
 }

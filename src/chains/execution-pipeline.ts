@@ -233,7 +233,7 @@ export class ExecutionPipeline<P = unknown> {
     const now = this.#clock();
     const dayStart = now - (now % DAY);
     const spentToday = journal.spentBetween(adapter.chain, adapter.account, dayStart, dayStart + DAY);
-    const built = await adapter.build(action, { spentToday, now, fairRates });
+    const built = await adapter.build(action, { spentToday, now, fairRates, actionId: refs.actionId });
     if (!built.ok) return { status: 'failed', reason: built.reason, txs: [], detail: { stage: 'build', ...built.detail } };
     const builtAt = this.#clock();
     onStatus('built', { chain: adapter.chain, account: adapter.account, txCount: built.txs.length, txs: built.txs.map(txSummary) });
@@ -310,7 +310,7 @@ export class ExecutionPipeline<P = unknown> {
           const consumed = await adapter.slotConsumed({ nonce: signed.nonce, meta: signed.meta });
           journal.recordTransactionStatus(txId, 'dropped', this.#clock(), { reason: sent.reason, slotConsumed: consumed });
           if (signed.nonce !== null && !consumed) this.#nextNonce = signed.nonce;
-          if (consumed) {
+          if (consumed && !adapter.resignExpired) {
             const message = `nonce ${signed.nonce} of ${adapter.account} was used by a transaction the keeper did not send`;
             this.#event(refs.cycleId, 'external-nonce-use', 'critical', message, { nonce: signed.nonce, actionId: refs.actionId, hash: signed.hash });
             this.#d.halt({ cause: 'external-nonce-use', message, data: { nonce: signed.nonce }, cycleId: refs.cycleId });
@@ -410,6 +410,20 @@ export class ExecutionPipeline<P = unknown> {
           const fresh = this.#openAt(t);
           let ours = false;
           for (const x of fresh) if ((await adapter.lookup(x.txHash)).state !== 'unknown') ours = true;
+          if (!ours && adapter.resignExpired) {
+            // Expiry model (Solana): the slot is the blockhash's validity. Expired AND absent from the
+            // chain's history means none of these can ever land: only now may the step be signed again.
+            const base = fresh.at(-1);
+            const reason = `expired (${adapter.chain}: blockhash no longer valid) and absent from the chain's history`;
+            for (const x of fresh) journal.recordTransactionStatus(x.id, 'dropped', this.#clock(), { reason });
+            if (!base || replacements >= o.maxReplacements) return { kind: 'dropped', reason: `${reason}; ${replacements} re-signings already, limit ${o.maxReplacements}` };
+            const r = await adapter.resignExpired(asJournaled(base));
+            if (!r.ok) return { kind: 'dropped', reason: `${reason}; cannot re-sign: ${r.reason}` };
+            replacements++;
+            await this.#sendResigned(base, r.signed, 'replacement', `${t.description} (re-signed after expiry ${replacements})`, r, cycleId);
+            lastSendAt = this.#clock();
+            continue;
+          }
           if (!ours) {
             const reason = `nonce ${t.nonce} of ${t.account} was used by a transaction the keeper did not send; its own transaction(s) can never be mined`;
             for (const x of this.#openAt(t)) journal.recordTransactionStatus(x.id, 'dropped', this.#clock(), { reason });

@@ -6,16 +6,17 @@ import { PaperExecutor } from '../executor/paper-executor.js';
 import type { Journal } from '../journal/journal.js';
 import { evmExecutorFor } from './evm/evm-executor-setup.js';
 import { safeProposerFor } from './evm/safe/safe-setup.js';
+import { solanaExecutorFor } from './solana/solana-executor-setup.js';
 
 /**
  * The one place an executor is chosen. The CLI and the service only ask this factory for one; each
  * chain or account model (EVM key, Solana key, multisig proposer) is an adapter behind the same
  * Executor port, wired in its own setup module.
  */
-export type ExecutorKind = 'paper' | 'evm' | 'safe';
+export type ExecutorKind = 'paper' | 'evm' | 'safe' | 'solana';
 
 export interface ExecutorFlags {
-  /** --executor: paper (default), evm (the vault's execution.evm section) or safe (propose through the Safe of execution.safe). */
+  /** --executor: paper (default), evm (the vault's execution.evm section), safe (propose through the Safe of execution.safe) or solana (execution.solana). */
   readonly executor?: string | undefined;
   /** --live: the explicit flag a live EVM executor needs besides `mode: live` in the config. */
   readonly live?: boolean | undefined;
@@ -23,14 +24,18 @@ export interface ExecutorFlags {
 
 export function executorKind(o: ExecutorFlags): ExecutorKind {
   const k = o.executor ?? 'paper';
-  if (k !== 'paper' && k !== 'evm' && k !== 'safe') throw new KeeperError(`--executor must be paper, evm or safe, not "${k}"`);
-  if (o.live && k === 'paper') throw new KeeperError('--live only applies to --executor evm or safe (the paper executor never sends)');
+  if (k !== 'paper' && k !== 'evm' && k !== 'safe' && k !== 'solana') throw new KeeperError(`--executor must be paper, evm, safe or solana, not "${k}"`);
+  if (o.live && k === 'paper') throw new KeeperError('--live only applies to --executor evm, safe or solana (the paper executor never sends)');
   return k;
 }
 
 /** The executor a run uses, and the journal mode it is recorded under. */
 export function executorFor(kind: ExecutorKind, vault: LoadedVault, journal: Journal, o: { live: boolean; log: Logger }, paperMode: string): { executor: Executor; mode: string } {
   if (kind === 'paper') return { executor: new PaperExecutor(), mode: paperMode };
+  if (kind === 'solana') {
+    const executor = solanaExecutorFor(vault, journal, o);
+    return { executor, mode: `solana-${executor.mode}` };
+  }
   if (kind === 'safe') {
     const proposer = safeProposerFor(vault, journal, o);
     return { executor: proposer, mode: `safe-${proposer.mode}` };
