@@ -56,7 +56,7 @@ describe('the foresight ceiling is a ceiling: capture ≤ 1 for every strategy a
       const c = await captures(v, rows, parseTime(v.config.schedule.from!), parseTime(v.config.schedule.to!), parseDuration(v.config.schedule.step));
       expectUnderCeiling(c);
       expect(c.ceiling.netApy).toBeGreaterThan(Math.max(...Object.values(c.apys)));
-    }, 120_000);
+    }, 300_000);
   }
 
   const scenarios: Record<string, Scenario> = {
@@ -73,7 +73,7 @@ describe('the foresight ceiling is a ceiling: capture ≤ 1 for every strategy a
         const v = syntheticVault({ holdings, strategy: 'risk-adjusted' });
         expectUnderCeiling(await captures(v, rows, day(10), day(120), DAY));
       }
-    }, 60_000);
+    }, 180_000);
   }
 });
 

@@ -62,6 +62,6 @@ describe('the default strategy, judged fairly on the bundled histories', () => {
           expect(dm.netApy, `window ${w.k}: ${dm.netApy} vs chase ${cm.netApy}`).toBeGreaterThan(cm.netApy + 0.0005);
         }
       }
-    }, 240_000);
+    }, 300_000);
   }
 });
