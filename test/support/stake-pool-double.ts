@@ -120,3 +120,40 @@ export function stakePoolDouble(epoch: () => bigint): ProgramDouble {
     store.set(mintK!.key, m);
   };
 }
+
+/**
+ * Marinade `deposit` (liquid-staking-program instructions/user/deposit.rs): accounts in the program's
+ * order with the State's PDAs and legs, lamports to the reserve, mSOL minted at msol_price. Simplified: the
+ * real program first buys mSOL from the liquidity pool's mSOL leg (at the same price); the double always
+ * mints, which gives the depositor the same amount.
+ */
+export function marinadeDepositDouble(disc: Buffer, parse: (d: Uint8Array) => { msolMint: PublicKey; liqPoolMsolLeg: PublicKey; msolPrice: bigint; paused: boolean | undefined }): ProgramDouble {
+  return (ix, store) => {
+    need(ix.data.subarray(0, 8).equals(disc), 'InstructionFallbackNotFound');
+    need(ix.data.length === 16, 'InstructionDidNotDeserialize');
+    need(ix.accounts.length === 11, 'AccountNotEnoughKeys');
+    const lamports = ix.data.readBigUInt64LE(8);
+    const [state, msolMint, solLeg, msolLeg, legAuth, reserve, from, mintTo, mintAuth, sys, tok] = ix.accounts as Array<DoubleIx['accounts'][0]>;
+    const st = store.get(state!.key);
+    need(st !== undefined && st.owner.equals(ix.program), 'AccountOwnedByWrongProgram: state');
+    const s = parse(st.data);
+    need(!s.paused, 'ProgramIsPaused');
+    const pda = (seed: string) => PublicKey.findProgramAddressSync([state!.key.toBuffer(), Buffer.from(seed)], ix.program)[0];
+    need(msolMint!.key.equals(s.msolMint) && msolMint!.writable, 'ConstraintAddress: msol_mint');
+    need(solLeg!.key.equals(pda('liq_sol')), 'ConstraintSeeds: liq_pool_sol_leg_pda');
+    need(msolLeg!.key.equals(s.liqPoolMsolLeg), 'ConstraintAddress: liq_pool_msol_leg');
+    need(legAuth!.key.equals(pda('liq_st_sol_authority')), 'ConstraintSeeds: liq_pool_msol_leg_authority');
+    need(reserve!.key.equals(pda('reserve')) && reserve!.writable, 'ConstraintSeeds: reserve_pda');
+    need(from!.signer && from!.writable, 'AccountNotSigner: transfer_from');
+    need(mintAuth!.key.equals(pda('st_mint')), 'ConstraintSeeds: msol_mint_authority');
+    need(sys!.key.equals(SystemProgram.programId), 'InvalidProgramId: system_program');
+    need(tok!.key.toBase58() === 'TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA', 'InvalidProgramId: token_program');
+    const msol = (lamports << 32n) / s.msolPrice;
+    moveLamports(store, from!.key, reserve!.key, lamports);
+    addTokens(store, mintTo!.key, s.msolMint, msol);
+    const m = store.get(msolMint!.key);
+    need(m !== undefined, 'mint missing');
+    m.data.writeBigUInt64LE(m.data.readBigUInt64LE(36) + msol, 36);
+    store.set(msolMint!.key, m);
+  };
+}
