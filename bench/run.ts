@@ -1,9 +1,11 @@
 /**
  * `npm run bench`: measures, in one run,
  *  - live read concurrency (issue 4): a cycle's read of every HTTP source against the slowest one;
+ *  - serving cost (issue 14): CPU and RSS of `serve` with both vaults over 1 000 cycles each (serve-cost.ts);
  *  - backtest speed (issue 3): the floor (load and scan the whole history once) against a full
  *    backtest of the default strategy over the same history: both times, their ratio, rows per second,
- *    peak memory; on the bundled history and on a larger input made by repeating it.
+ *    peak memory; on the bundled history and on a larger input made by repeating it;
+ *  - the foresight ceiling (issue 10): its per-step facts and its whole-path LP, per bundled vault.
  * Each phase runs in its own process (peak RSS is then the phase's own). Inside it the phase repeats
  * BENCH_INNER times: the first run is reported as cold (JIT warming up), the best of the rest as warm
  * (on a shared machine the fastest run is the one least disturbed by other work).
@@ -17,6 +19,8 @@ import { loadVault } from '../src/config/load-vault.js';
 import type { Observation } from '../src/domain/observation.js';
 import { formatHistoryRow, HISTORY_HEADER, readHistoryFile } from '../src/sources/recorded/history-file.js';
 import { benchReadConcurrency } from './read-concurrency.js';
+import { benchServeCost } from './serve-cost.js';
+import { benchCeiling } from './ceiling-bench.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
@@ -100,6 +104,7 @@ const to = vault.config.schedule.to as string;
 console.log(`restake-keeper bench — node ${process.version}, ${process.arch}`);
 await benchReadConcurrency(root);
 measure('bundled history (history/ethereum.csv)', historyFile, from, to);
+await benchCeiling(root);
 
 const copies = Number(process.env.BENCH_COPIES ?? 10);
 const rows = readHistoryFile(historyFile);
@@ -110,3 +115,5 @@ const bigRows = readFileSync(big, 'utf8').split('\n').length;
 const span = (rows[rows.length - 1]?.time ?? 0) - (rows[0]?.time ?? 0) + 3_600_000;
 const bigTo = new Date(Date.parse(to) + (copies - 1) * span).toISOString();
 measure(`repeated history ×${copies} (${bigRows.toLocaleString('en')} lines, synthetic continuation)`, big, from, bigTo);
+
+await benchServeCost(root);

@@ -35,7 +35,7 @@ describe('validate-config', () => {
         .replace('deadBand: 0.02', 'deadBand: "two"'),
     );
     const r = cli(['validate-config', file]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/limits\.maxWeightPerAsset: got 50, expected .*1/);
     expect(r.stdout).toMatch(/planner\.deadBand: got "two", expected .*number/);
     expect(r.stdout).toMatch(/surprise/);
@@ -47,7 +47,7 @@ describe('validate-config', () => {
     const dir = tempDir();
     const file = vaultVariant(dir, (y) => y.replace('universe: [ETH,', 'universe: [ETH, notAnAsset,'));
     const r = cli(['validate-config', file]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/universe\.1: got "notAnAsset", expected an asset in the registry/);
   });
 
@@ -55,7 +55,7 @@ describe('validate-config', () => {
     const dir = tempDir();
     const file = vaultVariant(dir, (y) => y.replace('riskAversion: 1', 'riskAversion: -3'));
     const r = cli(['validate-config', file]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/strategy\.params\.riskAversion: got -3/);
   });
 });

@@ -254,7 +254,7 @@ describe('strategy-specific properties', () => {
     fc.assert(
       fc.property(caseArb, fc.double({ min: 0.05, max: 1, noNaN: true }), (c, perAsset) => {
         // only per-asset caps: no groups, kinds, liquidity or expected-loss limit (and lenient eligibility)
-        const limits = LimitsSchema.parse({ ...c.limits, maxWeightPerAsset: perAsset, maxWeightPerGroup: {}, groupCaps: {}, maxWeightPerKind: {}, minLiquidWeight: 0, maxExpectedLoss: 1, maxLossProbability: 1, maxExitCost: 0.03, maxRedemptionDelay: '30d' });
+        const limits = LimitsSchema.parse({ ...c.limits, maxWeightPerAsset: perAsset, maxWeightPerGroup: { protocol: 1, restaking: 1, operators: 1, underlying: 1 }, groupCaps: {}, maxWeightPerKind: {}, minLiquidWeight: 0, maxExpectedLoss: 1, maxLossProbability: 1, maxExitCost: 0.03, maxRedemptionDelay: '30d' });
         const settings = settingsOf(vault, { limits });
         const { snapshot, portfolio, peakNav } = setup(c);
         const d = decide('chase-apy', settings, snapshot, portfolio, peakNav);

@@ -130,8 +130,8 @@ describe('queued is pending, not held', () => {
   });
 
   it('the cycle line prints queued apart from the base asset', () => {
-    const line = formatCycleLine({ cycleId: 3, time: day(31), status: 'completed', navBase: 10n ** 20n, current: { ETH: 0.6, NOQ: 0.4 }, queued: 0.4, targets: { ETH: 0.6, NOQ: 0.4 }, planned: 0, filled: 0, failed: 0, costBase: 0n, firings: [], note: undefined }, 'ETH', 18);
-    expect(line).toMatch(/now NOQ 40\.0% ETH 20\.0% queued 40\.0% \|/);
+    const line = formatCycleLine({ cycleId: 3, time: day(31), status: 'completed', navBase: 10n ** 20n, current: { ETH: 0.6, NOQ: 0.4 }, queuedBase: 4n * 10n ** 19n, targets: { ETH: 0.6, NOQ: 0.4 }, planned: 0, filled: 0, failed: 0, costBase: 0n, firings: [], note: undefined }, 'ETH', 18);
+    expect(line).toMatch(/now (NOQ 40\.0% queued 40\.0%|queued 40\.0% NOQ 40\.0%) ETH 20\.0% \(queued 40\.0000 ETH\) \|/);
   });
 });
 

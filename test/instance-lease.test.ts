@@ -72,7 +72,7 @@ describe('instance lease', () => {
     try {
       for (const args of [['once', '-j', journal], ['run', '--fresh', '-j', journal, '--max-cycles', '1']]) {
         const r = await cliRun(args);
-        expect(r.code, args.join(' ')).toBe(2);
+        expect(r.code, args.join(' ')).toBe(3);
         expect(r.stderr).toMatch(new RegExp(`LeaseHeldError: another keeper is running on journal .*v\\.sqlite \\(pid ${h.pid} on `));
         expect(r.stdout).not.toMatch(/kept the previous journal/);
       }

@@ -218,3 +218,47 @@ describe('state a decision carries to the next survives a restart', () => {
     expect(memories(second)).toEqual(expected);
   }, 60_000);
 });
+
+describe('a live keeper redoes on the readings journaled for the interrupted decision', () => {
+  it('decides again from the journal (never reading the live source for the past) and ends as without the crash; too late, it does not redo', async () => {
+    const vault = loadVault(join(ROOT, 'config/vaults/eth-restaking.yaml'));
+    const strategy = await loadStrategy('risk-adjusted');
+    const solver = await loadHighsSolver();
+    const T = Date.parse('2024-08-06T00:00:00Z');
+    const rows = readHistoryFile(join(ROOT, 'history/ethereum.csv')).filter((o) => o.time <= T);
+    const params = strategy.params.parse(vault.config.strategy.params);
+    const silent = pino({ level: 'silent' });
+    const paper = new PaperExecutor();
+    const fills = (j: Journal) => j.db.prepare('SELECT a.seq, a.kind, f.amount_in, f.amount_out FROM fills f JOIN actions a ON a.id = f.action_id ORDER BY a.seq').raw().all();
+
+    // reference: the same decision, uninterrupted
+    const ref = journal();
+    await Keeper.start({ vault, strategy, params, solver, source: new ReplaySource(rows), executor: paper, journal: ref, mode: 'paper', log: silent }, T).runCycle(T);
+    expect(fills(ref).length).toBeGreaterThanOrEqual(2);
+
+    const crash = async () => {
+      const path = join(tempDir('rk-redo-'), 'j.sqlite');
+      const j = journal(path);
+      let calls = 0;
+      const dying: Executor = { mode: 'paper', execute: async (a, p, ctx) => (++calls === 2 ? Promise.reject(new Error('killed')) : paper.execute(a, p, ctx)) };
+      await expect(Keeper.start({ vault, strategy, params, solver, source: new ReplaySource(rows), executor: dying, journal: j, mode: 'paper', log: silent }, T).runCycle(T)).rejects.toThrow('killed');
+      j.close();
+      return path;
+    };
+    const reads: number[] = [];
+    const live = { name: 'live', read: async (now: number) => (reads.push(now), { observations: [], failures: [] }) };
+
+    const j = journal(await crash());
+    const k = Keeper.start({ vault, strategy, params, solver, source: live, executor: paper, journal: j, mode: 'paper-live', log: silent, primeFromJournal: true }, T + 3_600_000);
+    const [r] = await k.redoInterrupted();
+    expect(r?.status).toBe('completed');
+    expect(reads).toEqual([]);
+    expect(fills(j)).toEqual(fills(ref));
+    expect(listEvents(j.db, { kind: 'cycle-redo' })[0]?.message).toMatch(/1 action\(s\) already executed and kept/);
+
+    const late = journal(await crash());
+    const k2 = Keeper.start({ vault, strategy, params, solver, source: live, executor: paper, journal: late, mode: 'paper-live', log: silent, primeFromJournal: true }, T + 3 * 86_400_000);
+    expect(await k2.redoInterrupted()).toEqual([]);
+    expect(listEvents(late.db, { kind: 'redo-expired' })[0]?.message).toMatch(/is not redone: its readings are 4320 min old, beyond the staleness bound \(36h\)/);
+  }, 60_000);
+});

@@ -252,6 +252,51 @@ describe("a proposal's other fates", () => {
     expect(events(rig, 'holdings-drift').length + events(rig, 'holdings-synced').length).toBeGreaterThan(0);
   }, 180_000);
 
+  it('a halt with a proposal pending: the keeper proposes the Safe\'s cancel at the same nonce, saying why; the owners execute it', async () => {
+    const { safe, rig } = await freshSafe('halt');
+    await rig.cycle(AT);
+    const [a] = proposalsOf(rig, safe);
+    // What the keeper hands a plan-at-once executor on a halted cycle: no plan, the breakers that fired.
+    const firing = { breaker: 'drawdown', action: 'halt', held: true, message: 'drawdown 12 % beyond the 10 % bound' };
+    await rig.proposer.executePlan([], { holdings: new Map(), pending: [], indexSeen: new Map() } as never, { universe: rig.vault.universe, snapshot: { time: AT, assets: new Map() } as never, now: AT + HOUR, cycleId: a!.cycleId!, rationale: ['halted: drawdown'], firings: [firing] });
+    const [a2, cancel] = proposalsOf(rig, safe);
+    expect(a2!.status).toBe('replaced');
+    expect(JSON.stringify(a2!.statusDetail)).toMatch(/breaker drawdown fired on the vault \(halt\)/);
+    expect(cancel!.nonce).toBe(a!.nonce);
+    expect(cancel!.status).toBe('proposed');
+    const stored = service.txs.get(cancel!.hash.toLowerCase())!;
+    expect(stored).toMatchObject({ to: getAddress(safe), value: '0', data: '0x', operation: 0, nonce: 0 });
+    expect(stored.origin).toMatch(/replaces 0x[0-9a-f]{8}: breaker drawdown/);
+    // The owners execute the cancel: it takes the nonce, nothing moves, the keeper records it executed.
+    const before = await balances(safe);
+    const receipt = await ownersExecute(safe, safeTxOf(stored));
+    expect(receipt.status).toBe('success');
+    expect(await balances(safe)).toEqual(before);
+    await rig.proposer.follow();
+    expect(rig.proposals.proposal(cancel!.id)).toMatchObject({ status: 'executed', statusDetail: { txHash: receipt.transactionHash } });
+    expect(rig.proposals.proposal(a!.id)!.status).toBe('replaced');
+  }, 180_000);
+
+  it('a service outage leaves the journaled intent, and the next cycle delivers that same proposal', async () => {
+    const { safe, rig } = await freshSafe('outage');
+    service.outage = 503;
+    try {
+      await rig.cycle(AT);
+    } finally {
+      service.outage = undefined;
+    }
+    const [a] = proposalsOf(rig, safe);
+    expect(a!.status).toBe('intent');
+    expect(events(rig, 'proposal-delivery-failed')).toHaveLength(1);
+    expect(service.txs.has(a!.hash.toLowerCase())).toBe(false);
+    await rig.cycle(AT + HOUR);
+    const all = proposalsOf(rig, safe);
+    expect(all).toHaveLength(1);
+    expect(all[0]!.status).toBe('proposed');
+    expect(rig.proposals.history(a!.id).map((h) => h.status)).toEqual(['intent', 'proposed']);
+    expect(service.txs.has(a!.hash.toLowerCase())).toBe(true);
+  }, 180_000);
+
   it('a delegatecall target other than MultiSendCallOnly is refused before anything is signed or sent', async () => {
     // The config points "multiSendCallOnly" at MultiSend, which can delegatecall anything.
     const postsBefore = service.posts.length;

@@ -7,7 +7,9 @@ import { stackLoss } from '../risk/layer-loss.js';
 import type { LpSolver } from '../strategy/lp-solver.js';
 import type { Strategy } from '../strategy/strategy.js';
 import { holdBenchmark, type BenchmarkResult } from './benchmark.js';
-import { hindsightCeiling, type CeilingResult } from './hindsight-ceiling.js';
+import { ceilingPath, type CeilingPath } from './ceiling-path.js';
+import { foresightCeiling, type CeilingResult } from './foresight-ceiling.js';
+import { inLimitsHold, type InLimitsBenchmark } from './in-limits-benchmark.js';
 import { checkLookahead, type LookaheadReport } from './lookahead-check.js';
 import { computeMetrics, type BacktestMetrics } from './metrics.js';
 import { simulate, type BacktestResult } from './simulate.js';
@@ -31,12 +33,17 @@ export interface CompareInput {
   readonly onProgress?: ((done: number, total: number) => void) | undefined;
   /** When the report is made (ISO-8601); the caller's clock, so this module reads none. */
   readonly generatedAt: string;
+  /** Solver for the whole-path ceiling LP (HiGHS with presolve); the strategies' solver when absent. */
+  readonly ceilingSolver?: LpSolver | undefined;
+  /** A ceiling already computed for this dataset (the CLI caches it): computed once per dataset. */
+  readonly ceiling?: CeilingResult | undefined;
 }
 
 export interface CompareOutput {
   readonly runs: ReadonlyArray<{ contender: Contender; result: BacktestResult; metrics: BacktestMetrics; lookahead: LookaheadReport | undefined }>;
   readonly ceiling: CeilingResult;
   readonly benchmark: BenchmarkResult | undefined;
+  readonly inLimits: InLimitsBenchmark | undefined;
   readonly model: ReportModel;
 }
 
@@ -45,7 +52,7 @@ const LARGE_ACTION = 0.05;
 
 /**
  * Runs every contender over one period through the keeper's own decision path, plus the buy-and-hold
- * benchmark and the hindsight ceiling, checks each strategy for lookahead, and assembles the report.
+ * benchmarks and the foresight ceiling, checks each strategy for lookahead, and assembles the report.
  */
 export function compareStrategies(i: CompareInput): CompareOutput {
   const stepsEach = Math.floor((i.to - i.from) / i.step) + 1;
@@ -58,14 +65,17 @@ export function compareStrategies(i: CompareInput): CompareOutput {
     const lookahead = i.lookahead > 0 ? checkLookahead({ ...spec, onStep: undefined }, result, i.lookahead) : undefined;
     return { contender, result, metrics: computeMetrics(result), lookahead };
   });
-  const ceiling = hindsightCeiling(i.vault, i.rows, i.from, i.to, i.step, i.solver);
+  const path: CeilingPath = ceilingPath(i.vault, i.rows, i.from, i.to, i.step);
+  const ceiling = i.ceiling ?? foresightCeiling(i.vault, i.rows, i.from, i.to, i.step, i.ceilingSolver ?? i.solver, undefined, path);
   done += stepsEach;
   i.onProgress?.(done, total);
-  const bench = i.vault.config.benchmark ? holdBenchmark(i.vault, i.vault.config.benchmark, i.rows, i.from, i.to, i.step) : undefined;
-  return { runs, ceiling, benchmark: bench, model: buildModel(i, runs, ceiling, bench) };
+  const benchAsset = i.vault.config.benchmark;
+  const bench = benchAsset ? holdBenchmark(i.vault, benchAsset, i.rows, i.from, i.to, i.step) : undefined;
+  const inLimits = benchAsset ? inLimitsHold(path, benchAsset) : undefined;
+  return { runs, ceiling, benchmark: bench, inLimits, model: buildModel(i, runs, ceiling, bench, inLimits) };
 }
 
-function buildModel(i: CompareInput, runs: CompareOutput['runs'], ceiling: CeilingResult, bench: BenchmarkResult | undefined): ReportModel {
+function buildModel(i: CompareInput, runs: CompareOutput['runs'], ceiling: CeilingResult, bench: BenchmarkResult | undefined, inLimits: InLimitsBenchmark | undefined): ReportModel {
   const u = i.vault.universe;
   const capture = (apy: number) => (ceiling.netApy > 0 ? apy / ceiling.netApy : undefined);
   const series: ReportSeries[] = runs.map((r) => ({
@@ -82,13 +92,16 @@ function buildModel(i: CompareInput, runs: CompareOutput['runs'], ceiling: Ceili
     const first = bench.steps[0]?.nav ?? 1;
     series.push({ name: `hold ${bench.asset}`, kind: 'benchmark', nav: bench.steps.map((s) => [s.t, s.nav / first] as const), netApy: bench.netApy, maxDrawdown: bench.maxDrawdown, captureRatio: bench.noData ? undefined : capture(bench.netApy), noData: bench.noData });
   }
+  if (inLimits) {
+    series.push({ name: `hold ${inLimits.asset} in limits`, kind: 'benchmark', nav: inLimits.steps.map((s) => [s.t, s.nav] as const), netApy: inLimits.netApy, maxDrawdown: inLimits.maxDrawdown, captureRatio: inLimits.noData ? undefined : capture(inLimits.netApy), noData: inLimits.noData });
+  }
   let peak = 0;
   let ceilDd = 0;
   for (const s of ceiling.steps) {
     peak = Math.max(peak, s.nav);
     ceilDd = Math.max(ceilDd, 1 - s.nav / peak);
   }
-  series.push({ name: 'hindsight ceiling', kind: 'ceiling', nav: ceiling.steps.map((s) => [s.t, s.nav] as const), netApy: ceiling.netApy, maxDrawdown: ceilDd });
+  series.push({ name: 'foresight ceiling', kind: 'ceiling', nav: ceiling.steps.map((s) => [s.t, s.nav] as const), netApy: ceiling.netApy, maxDrawdown: ceilDd });
 
   const primary = runs[0];
   if (!primary) throw new Error('no strategy to report on');
@@ -116,7 +129,8 @@ function buildModel(i: CompareInput, runs: CompareOutput['runs'], ceiling: Ceili
     'Every strategy runs through the keeper\'s own decision path (breakers, scores, hard limits, planner) with the paper executor\'s cost model: gas per action, fees, DEX slippage growing with size, redemption queues that lock funds for the protocol\'s delay.',
     'NAV is marked to the recorded market price where one exists (a depeg shows), else the fair rate; lending positions grow with the recorded supply index.',
     'Reward-token incentives (e.g. EtherFi rewards) are scored at a haircut but not credited to NAV: no distribution of reward tokens is recorded.',
-    `The hindsight ceiling picks, each period, the allocation with the best realized return under the same limits, with perfect foresight and no switching cost. Capture ratio = net APY ÷ the ceiling's (${(ceiling.netApy * 100).toFixed(3)} %).`,
+    `The foresight ceiling is the best path any keeper could have taken knowing the whole future: one LP over every decision step (${ceiling.variables} variables, ${ceiling.constraints} constraints, solved in ${(ceiling.solveMs / 1000).toFixed(1)} s) under the vault's limits and cost model (fees, the market's distance from fair, price impact by size slice, queues that lock funds and earn nothing); gas is left out and held weights may sit a dead band over a cap, so it only relaxes what a strategy faces and no strategy or in-limits benchmark can beat it. Capture ratio = net APY ÷ the ceiling's (${(ceiling.netApy * 100).toFixed(3)} %).`,
+    ...(inLimits && !inLimits.noData ? [`The in-limits benchmark buys ${inLimits.asset} up to ${(inLimits.weight * 100).toFixed(1)} % of NAV (what the limits allow at the start), keeps the rest in ${u.baseAsset} and holds: ${(inLimits.netApy * 100).toFixed(3)} %. ${inLimits.limitCosts.map((c) => `Lifting the ${c.limit} alone (to ${(c.weight * 100).toFixed(1)} %) would add ${(c.cost * 100).toFixed(3)} % a year`).join('; ') || 'No limit binds it'}.`] : []),
     !bench ? 'No benchmark asset configured.' : bench.noData ? `The benchmark ${bench.asset} has no recorded price in the period: no data (not 0 %).` : `The benchmark buys ${bench.asset} at the start (cost ${(bench.entryCost * 100).toFixed(3)} %) and holds it, outside the vault's limits.`,
   ];
   return {

@@ -32,7 +32,7 @@ export interface BacktestSpec {
   readonly step: number;
   /** Called after each decision step, e.g. for a progress bar. */
   readonly onStep?: ((done: number, total: number) => void) | undefined;
-  /** Called with each step's snapshot and bounds (the hindsight ceiling reuses them). */
+  /** Called with each step's snapshot and bounds (for callers that want them). */
   readonly onSnapshot?: ((t: number, snapshot: Snapshot, bounds: AllocationBounds | undefined) => void) | undefined;
 }
 

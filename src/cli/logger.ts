@@ -1,4 +1,5 @@
 import { pino, type Logger } from 'pino';
+import { redactDeep, redactText } from '../redact.js';
 
 /**
  * Structured logs go to stderr so stdout stays the readable cycle lines. Anything that could hold a
@@ -27,5 +28,19 @@ export const REDACT_PATHS = [
 ];
 
 export function makeLogger(level = process.env.RESTAKE_KEEPER_LOG ?? 'warn'): Logger {
-  return pino({ level, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, base: undefined }, pino.destination(2));
+  return pino(
+    {
+      level,
+      redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+      base: undefined,
+      // Values, not only known field names: an RPC URL with its API key, a webhook token, a key in a message.
+      formatters: { log: (o) => redactDeep(o) },
+      hooks: {
+        logMethod(args, method) {
+          method.apply(this, args.map((a) => (typeof a === 'string' ? redactText(a) : a)) as Parameters<typeof method>);
+        },
+      },
+    },
+    pino.destination(2),
+  );
 }

@@ -9,7 +9,7 @@ import { attachAlertHub } from '../alerts/alert-hub.js';
 import { InstanceLease } from '../keeper/instance-lease.js';
 import { ReplaySource } from '../sources/recorded/replay-source.js';
 import { loadSolver } from '../strategy/load-solver.js';
-import { loadStrategy, parseStrategyParams } from '../strategy/load-strategy.js';
+import { checkStrategyParams, loadNamedStrategy } from './strategy-params.js';
 import type { LpSolver } from '../strategy/lp-solver.js';
 import type { Strategy } from '../strategy/strategy.js';
 import { makeLogger } from './logger.js';
@@ -24,22 +24,7 @@ export interface CommonOptions {
   logLevel?: string;
 }
 
-/** `k=v` overrides: the value is read as JSON when it parses (numbers, booleans), else as a string. */
-export function parseParamOverrides(pairs: readonly string[] | undefined): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const p of pairs ?? []) {
-    const eq = p.indexOf('=');
-    if (eq <= 0) throw new ConfigError('--param', [{ where: '--param', value: p, expected: 'key=value' }]);
-    const k = p.slice(0, eq);
-    const raw = p.slice(eq + 1);
-    try {
-      out[k] = JSON.parse(raw);
-    } catch {
-      out[k] = raw;
-    }
-  }
-  return out;
-}
+export { parseParamOverrides } from './strategy-params.js';
 
 export interface Prepared {
   readonly vault: LoadedVault;
@@ -48,17 +33,21 @@ export interface Prepared {
   readonly solver: LpSolver;
   readonly log: Logger;
   readonly journalPath: string;
+  /** The strategy and params this run actually uses (after --strategy and --param), for the run's journaled config. */
+  readonly overrides: { readonly strategy: string; readonly params: unknown };
 }
 
 /** Loads and validates everything a command needs before anything runs; throws ConfigError on any problem. */
 export async function prepare(o: CommonOptions): Promise<Prepared> {
   const vault = loadVault(o.config);
   const name = o.strategy ?? vault.config.strategy.name;
-  const strategy = await loadStrategy(name);
-  const rawParams = o.strategy && o.strategy !== vault.config.strategy.name ? {} : vault.config.strategy.params;
-  const params = parseStrategyParams(strategy, { ...rawParams, ...parseParamOverrides(o.param) }, vault.file);
+  const strategy = await loadNamedStrategy(name, o.strategy ? '--strategy' : `${vault.source?.locate(['strategy', 'name']) ?? vault.file} strategy.name`);
+  const useFileParams = !(o.strategy && o.strategy !== vault.config.strategy.name);
+  const params = checkStrategyParams(strategy, vault, o.param, useFileParams);
   const solver = await loadSolver(vault.config.optimizer.solver);
-  return { vault, strategy, params, solver, log: makeLogger(o.logLevel), journalPath: o.journal ?? vault.paths.journal };
+  const log = makeLogger(o.logLevel);
+  if (vault.defaultsApplied?.length) log.info({ defaults: vault.defaultsApplied }, 'safety settings not written in the config; conservative defaults applied');
+  return { vault, strategy, params, solver, log, journalPath: o.journal ?? vault.paths.journal, overrides: { strategy: strategy.name, params } };
 }
 
 /**

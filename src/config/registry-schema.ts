@@ -8,6 +8,12 @@ import { ASSET_KINDS, CHAINS } from '../domain/asset.js';
 
 const note = z.string().min(3, 'a note saying where this number came from');
 const fraction = z.number().min(0).max(1);
+const isoTime = z.string().refine((s) => !Number.isNaN(Date.parse(s)) && /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z)?$/.test(s), 'an ISO-8601 UTC time such as "2023-05-15T00:00:00Z"');
+/**
+ * When a route existed: `from` (inclusive) and `until` (exclusive). A replay of a time outside them does
+ * not see the route, e.g. Lido's withdrawal queue before it opened in May 2023.
+ */
+const era = { from: isoTime.optional(), until: isoTime.optional() };
 const id = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'an id of letters, digits, ".", "_" or "-"');
 
 export const FailureModeSchema = z.strictObject({
@@ -48,12 +54,14 @@ export const DexVenueSchema = z.strictObject({
   impactAtRef: fraction,
   refSizeBase: z.number().positive(),
   gasUnits: z.number().int().nonnegative(),
+  ...era,
   note,
 });
 
 export const MintRouteSchema = z.strictObject({
   feeFraction: fraction,
   gasUnits: z.number().int().nonnegative(),
+  ...era,
   note,
 });
 
@@ -64,6 +72,7 @@ export const RedeemRouteSchema = z.strictObject({
   /** Whether funds keep earning the asset's yield while in the queue (Lido: no). */
   earnsWhileQueued: z.boolean(),
   gasUnits: z.number().int().nonnegative(),
+  ...era,
   note,
 });
 
@@ -125,6 +134,11 @@ export const AssetSchema = z
     if (a.kind === 'lending' && !a.lendingOf) ctx.addIssue({ code: 'custom', path: ['lendingOf'], message: 'a lending asset must say which asset it supplies' });
     if (a.kind !== 'native' && !a.entry.mint && !a.entry.dex) ctx.addIssue({ code: 'custom', path: ['entry'], message: 'a non-native asset needs a mint or dex entry route' });
     if (a.kind !== 'native' && !a.exit.redeem && !a.exit.dex) ctx.addIssue({ code: 'custom', path: ['exit'], message: 'a non-native asset needs a redeem or dex exit route' });
+    for (const [side, routes] of [['entry', a.entry], ['exit', a.exit]] as const) {
+      for (const [name, r] of Object.entries(routes)) {
+        if (r?.from && r.until && Date.parse(r.from) >= Date.parse(r.until)) ctx.addIssue({ code: 'custom', path: [side, name, 'until'], message: `must be after from (${r.from})` });
+      }
+    }
   });
 
 export const ChainCostsSchema = z.strictObject({

@@ -11,22 +11,36 @@ import { SafeExecutionSchema } from '../chains/evm/safe/safe-config.js';
 
 const fraction = z.number().min(0).max(1);
 const duration = z.string().refine((s) => { try { parseDuration(s); return true; } catch { return false; } }, 'a duration such as "30m", "36h" or "7d"');
-const isoTime = z.string().refine((s) => { try { parseTime(s); return true; } catch { return false; } }, 'an ISO-8601 UTC time such as "2024-06-01T00:00:00Z"');
+/** A step, window or horizon: a duration of zero would make time stand still (run would loop at one decision time). */
+const positiveDuration = z.string().refine((s) => { try { return parseDuration(s) > 0; } catch { return false; } }, 'a duration longer than zero, such as "30m", "36h" or "7d"');
+const isoTime = z.string().superRefine((s, ctx) => {
+  try {
+    parseTime(s);
+  } catch (e) {
+    ctx.addIssue({ code: 'custom', message: `an ISO-8601 time with a zone such as "2024-06-01T00:00:00Z"; ${(e as Error).message}` });
+  }
+});
 const baseUnits = z.string().regex(/^\d+$/, 'an integer amount in base units (wei, lamports) as a string');
 
 export const BREAKER_ACTIONS = ['halt', 'derisk', 'exclude'] as const;
 export type BreakerAction = (typeof BREAKER_ACTIONS)[number];
 const breakerAction = z.enum(BREAKER_ACTIONS);
 
+/*
+ * Safety limits a file does not write default to conservative values (those of the shipped vault), never
+ * to permissive ones: a config truncated before its limits must not let the keeper take on more risk.
+ * validate-config lists every default it applied (applied-defaults.ts).
+ */
+
 export const LimitsSchema = z.strictObject({
   /** No single asset above this weight of NAV. */
-  maxWeightPerAsset: fraction.default(1),
+  maxWeightPerAsset: fraction.default(0.5),
   /** Concentration caps per group kind (see the registry's `groups`). */
   maxWeightPerGroup: z
     .strictObject({
-      protocol: fraction.default(1),
-      restaking: fraction.default(1),
-      operators: fraction.default(1),
+      protocol: fraction.default(0.6),
+      restaking: fraction.default(0.4),
+      operators: fraction.default(0.5),
       underlying: fraction.default(1),
     })
     .prefault({}),
@@ -35,24 +49,24 @@ export const LimitsSchema = z.strictObject({
   /** Caps per asset kind, e.g. { lrt: 0.4 }. */
   maxWeightPerKind: z.partialRecord(z.enum(['native', 'lst', 'lrt', 'vrt', 'lending']), fraction).default({}),
   /** At least this weight must be exitable within `liquidWithin` (instant DEX exit or a short queue). */
-  minLiquidWeight: fraction.default(0),
-  liquidWithin: duration.default('1d'),
+  minLiquidWeight: fraction.default(0.2),
+  liquidWithin: positiveDuration.default('1d'),
   /** Portfolio expected annual loss (Σ weight × asset expected loss) may not exceed this fraction. */
-  maxExpectedLoss: fraction.default(1),
+  maxExpectedLoss: fraction.default(0.004),
   /** Asset eligibility: annual probability of any slash or loss event in its stack. */
-  maxLossProbability: fraction.default(1),
+  maxLossProbability: fraction.default(0.2),
   /** Asset eligibility for new money: market discount to the fair rate. */
-  maxDepeg: fraction.default(0.02),
+  maxDepeg: fraction.default(0.005),
   /** Asset eligibility: cost (fraction) to exit the position at its target size through the cheapest instant route. */
   maxExitCost: fraction.default(0.01),
   /** Asset eligibility: longest redemption path accepted when no instant route is cheap enough. */
-  maxRedemptionDelay: duration.default('30d'),
+  maxRedemptionDelay: duration.default('21d'),
   /** Asset eligibility: minimum recorded TVL in whole base units (0 = not checked). */
   minTvlBase: z.number().nonnegative().default(0),
 });
 
 export const BreakersSchema = z.strictObject({
-  staleData: z.strictObject({ maxAge: duration.default('36h'), action: breakerAction.default('exclude') }).prefault({}),
+  staleData: z.strictObject({ maxAge: positiveDuration.default('36h'), action: breakerAction.default('exclude') }).prefault({}),
   /**
    * Depeg response (src/risk/depeg-response.ts): an episode starts at `maxDiscount` (the enter band) or on
    * impairment, and ends only after the discount has stayed at or under `exitBand` for `minDwell`.
@@ -60,11 +74,11 @@ export const BreakersSchema = z.strictObject({
    */
   depeg: z
     .strictObject({
-      maxDiscount: fraction.default(0.02),
+      maxDiscount: fraction.default(0.005),
       action: breakerAction.default('derisk'),
       /** The episode's exit band; half the enter band when absent. */
       exitBand: fraction.optional(),
-      minDwell: duration.default('7d'),
+      minDwell: positiveDuration.default('7d'),
     })
     .prefault({}),
   fairRateDrop: z.strictObject({ tolerance: fraction.default(0.0005), action: breakerAction.default('derisk') }).prefault({}),
@@ -102,16 +116,16 @@ export const PlannerSchema = z.strictObject({
   /** Base asset always kept back for gas, in base units: entries never spend it. */
   gasReserveBase: baseUnits.default('0'),
   /** Refuse a DEX leg whose estimated slippage (impact + fee) exceeds this. */
-  maxSlippage: fraction.default(0.01),
+  maxSlippage: fraction.default(0.005),
   /** Horizon over which entry and exit costs are amortized when comparing routes and scores. */
-  horizon: duration.default('90d'),
+  horizon: positiveDuration.default('90d'),
 });
 
 export const ScheduleSchema = z.strictObject({
   /** Live / wall-clock paper mode: when cycles run. */
   cron: z.string().default('0 */6 * * *'),
   /** Paper mode over recorded history: decision interval in recorded time. */
-  step: duration.default('1d'),
+  step: positiveDuration.default('1d'),
   from: isoTime.optional(),
   to: isoTime.optional(),
 });
@@ -128,6 +142,8 @@ export const VaultSchema = z
     baseAsset: z.string().min(1),
     /** Path of the asset registry, relative to this file. */
     registry: z.string().min(1),
+    /** Registry overlays applied in order on top of `registry` (add or override assets, layers, routes); relative to this file. */
+    registryOverlays: z.array(z.string().min(1)).default([]),
     /** Path of the recorded history (CSV) the paper and backtest modes replay, relative to this file. */
     history: z.string().min(1).optional(),
     /** Path of the journal, relative to this file. */
@@ -150,7 +166,7 @@ export const VaultSchema = z
     planner: PlannerSchema.prefault({}),
     schedule: ScheduleSchema.prefault({}),
     /** Trailing window used to turn fair-rate history into an APY. */
-    apyWindow: duration.default('7d'),
+    apyWindow: positiveDuration.default('7d'),
     optimizer: z
       .strictObject({
         /** LP solver for strategies: yalps (small-LP simplex, fast) or highs (HiGHS, the reference). */
@@ -179,13 +195,24 @@ export const VaultSchema = z
   })
   .superRefine((v, ctx) => {
     if (v.feed === 'live' && !v.sources) ctx.addIssue({ code: 'custom', path: ['sources'], message: 'feed: live needs a sources section' });
-    if (v.schedule.from && v.schedule.to && parseTime(v.schedule.from) >= parseTime(v.schedule.to)) {
+    // zod runs this refinement even when a field above failed: a bad time is already reported there.
+    const from = v.schedule.from ? timeOrUndefined(v.schedule.from) : undefined;
+    const to = v.schedule.to ? timeOrUndefined(v.schedule.to) : undefined;
+    if (from !== undefined && to !== undefined && from >= to) {
       ctx.addIssue({ code: 'custom', path: ['schedule', 'to'], message: `must be after schedule.from (${v.schedule.from})` });
     }
     for (const [k, cap] of Object.entries(v.limits.groupCaps)) {
       if (cap === 0 && k === v.baseAsset) ctx.addIssue({ code: 'custom', path: ['limits', 'groupCaps', k], message: 'the base asset group cannot be capped at 0' });
     }
   });
+
+function timeOrUndefined(s: string): number | undefined {
+  try {
+    return parseTime(s);
+  } catch {
+    return undefined;
+  }
+}
 
 export type VaultConfig = z.infer<typeof VaultSchema>;
 export type Limits = z.infer<typeof LimitsSchema>;

@@ -42,6 +42,7 @@ export function openJournalDb(path: string, options: OpenJournalOptions = {}): D
     db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5000))}`);
     db.pragma('foreign_keys = ON');
     db.pragma('recursive_triggers = ON');
+    refuseCorrupt(db, path);
     if (options.readonly) {
       const version = checkSchema(db);
       if (version !== LATEST_SCHEMA_VERSION) {
@@ -73,4 +74,20 @@ export function openJournalDb(path: string, options: OpenJournalOptions = {}): D
 /** Open a journal file and wrap it in the Journal class (the JournalPort the keeper uses). */
 export function openJournal(path: string, options: OpenJournalOptions = {}): Journal {
   return new Journal(openJournalDb(path, options));
+}
+
+/**
+ * A damaged file is refused before anything reads or writes it: garbage over one page can leave the tables
+ * it happens to miss readable, and a keeper that believed them would start from a wrong past ("nothing to
+ * do"). quick_check reads every page once (O(size), at open only).
+ */
+function refuseCorrupt(db: Database.Database, path: string): void {
+  const rows = db.pragma('quick_check(5)') as { quick_check: string }[];
+  const found = rows.map((r) => r.quick_check).filter((r) => r !== 'ok');
+  if (found.length > 0) {
+    throw new JournalError(
+      `journal ${path} is corrupt (SQLite quick_check: ${found.join('; ')}); it was not changed. Restore it from a backup, or start a new journal with --fresh (the damaged file is kept aside).`,
+      { file: path, problems: found },
+    );
+  }
 }

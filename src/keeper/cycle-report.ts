@@ -11,8 +11,6 @@ export interface CycleReport {
   readonly navBase: bigint;
   /** NAV before this cycle's trades (a run's start NAV is the first cycle's). */
   readonly navBefore?: bigint | undefined;
-  /** Fraction of NAV waiting in redemption queues: pending, shown as queued, not as idle base asset. */
-  readonly queued?: number | undefined;
   readonly current: Readonly<Record<AssetId, number>>;
   readonly targets: Readonly<Record<AssetId, number>> | undefined;
   readonly planned: number;
@@ -21,6 +19,13 @@ export interface CycleReport {
   readonly costBase: bigint;
   readonly firings: readonly BreakerFiring[];
   readonly note: string | undefined;
+  /**
+   * false when the cycle failed closed: what could be read is not the whole vault, so its NAV and weights
+   * are unknown (printed as such, never as the part that could be valued).
+   */
+  readonly navKnown?: boolean;
+  /** Value waiting in redemption queues (counted in NAV and in the base asset's weight), in base units. */
+  readonly queuedBase?: bigint;
 }
 
 function weights(w: Readonly<Record<AssetId, number>>): string {
@@ -31,13 +36,19 @@ function weights(w: Readonly<Record<AssetId, number>>): string {
   return parts.length ? parts.join(' ') : '-';
 }
 
+/** Weights with the value waiting in redemption queues shown as "queued", not folded into the base asset. */
+function splitQueued(r: CycleReport, baseSymbol: string): Record<AssetId, number> {
+  if (r.queuedBase === undefined || r.queuedBase <= 0n || r.navBase <= 0n) return { ...r.current };
+  const q = Number(r.queuedBase) / Number(r.navBase);
+  return { ...r.current, [baseSymbol]: Math.max(0, (r.current[baseSymbol] ?? 0) - q), queued: q };
+}
+
 export function formatCycleLine(r: CycleReport, baseSymbol: string, baseDecimals: number): string {
-  const nav = Number(formatUnits(r.navBase, baseDecimals)).toFixed(4);
+  const known = r.navKnown !== false;
+  const nav = known ? `${Number(formatUnits(r.navBase, baseDecimals)).toFixed(4)} ${baseSymbol}` : 'unknown';
   const acting = r.firings.filter((f) => f.held || f.action === 'halt');
   const br = acting.length ? acting.map((f) => `${f.breaker}${f.asset ? `:${f.asset}` : ''}→${f.action}`).join(',') : 'none';
   const target = r.targets ? weights(r.targets) : `(${r.status}: ${r.note ?? ''})`;
-  const q = r.queued ?? 0;
-  const now = q > 0 ? { ...r.current, [baseSymbol]: (r.current[baseSymbol] ?? 0) - q } : r.current;
-  const queued = q >= 0.0005 ? ` queued ${(q * 100).toFixed(1)}%` : '';
-  return `${formatTime(r.time)} #${r.cycleId} NAV ${nav} ${baseSymbol} | target ${target} | now ${weights(now)}${queued} | actions ${r.planned} (${r.filled} filled${r.failed ? `, ${r.failed} failed` : ''}) | breakers ${br}`;
+  const queued = r.queuedBase !== undefined && r.queuedBase > 0n ? ` (queued ${Number(formatUnits(r.queuedBase, baseDecimals)).toFixed(4)} ${baseSymbol})` : '';
+  return `${formatTime(r.time)} #${r.cycleId} NAV ${nav} | target ${target} | now ${known ? weights(splitQueued(r, baseSymbol)) : 'unknown'}${queued} | actions ${r.planned} (${r.filled} filled${r.failed ? `, ${r.failed} failed` : ''}) | breakers ${br}`;
 }

@@ -1,4 +1,5 @@
 import { NO_EPISODES, type DepegMemory } from '../risk/depeg-episodes.js';
+import { runConfigJson } from './run-config.js';
 import type { Logger } from 'pino';
 import type { AssetId } from '../domain/asset.js';
 import type { Observation } from '../domain/observation.js';
@@ -8,19 +9,19 @@ import { isPlanExecutor, type ExecutionContext, type Executor } from '../executo
 import type { JournalPort } from '../journal/journal-port.js';
 import { accrueRebasing } from '../market/accrual.js';
 import type { TrustedMarket } from '../market/trusted-market.js';
+import type { Snapshot } from '../market/asset-view.js';
 import { currentWeights, valuePortfolio } from '../market/valuation.js';
 import { parseDuration } from '../domain/time.js';
 import type { LpSolver } from '../strategy/lp-solver.js';
 import type { Strategy } from '../strategy/strategy.js';
 import type { YieldSource } from '../sources/yield-source.js';
 import type { CycleReport } from './cycle-report.js';
-import { toJsonText } from '../journal/codec.js';
 import { decideCycle, type DecisionSettings } from './decide-cycle.js';
 import { adoptChainHoldings } from './holdings-sync.js';
 import { haltReasonOf, isReconciling, recoverUnfinished, type InFlightOutcome } from './recover.js';
 import { trustedMarketFor } from './trusted-market-for.js';
-import { frozenHeldEvent, verdictEvent } from './trust-events.js';
-import { executePlanAtOnce } from './plan-at-once.js';
+import { frozenHeldEvent, verdictEvent, verdictTime } from './trust-events.js';
+import { executePlanAtOnce, showHaltToPlanExecutor } from './plan-at-once.js';
 import type { PendingRedo } from '../journal/redo-port.js';
 import { continueInterrupted, holdingsAfterExecuted } from './redo-plan.js';
 import { MEMORY_KEY, memoryFromSummary, memorySummary } from './carried-memory.js';
@@ -43,6 +44,8 @@ export interface KeeperOptions {
    * Never for a replay, whose source hands back its whole history itself.
    */
   readonly primeFromJournal?: boolean | undefined;
+  /** Told every trusted view, so the API sources can cross-check reported APYs with rate-implied ones. */
+  readonly apyReference?: { update(snapshot: Snapshot): void } | undefined;
 }
 
 /** Starting holdings from the config, in base units. */
@@ -106,7 +109,7 @@ export class Keeper {
   }
 
   private static beginRun(o: KeeperOptions, at: number): number {
-    return o.journal.startRun({ at, mode: o.mode, vault: o.vault.config.name, configHash: o.vault.hash, configJson: toJsonText('run config', o.vault.config) });
+    return o.journal.startRun({ at, mode: o.mode, vault: o.vault.config.name, configHash: o.vault.hash, configJson: runConfigJson(o.vault.config, o.strategy.name, o.params) });
   }
 
   private static open(o: KeeperOptions, at: number, runId: number, inflight: InFlightOutcome | undefined): Keeper {
@@ -139,6 +142,7 @@ export class Keeper {
     const lookback = Math.max(parseDuration(c.apyWindow), parseDuration(c.breakers.staleData.maxAge)) * 2;
     const past = (this.o.journal.recentObservations?.(c.name, at - lookback) ?? []).filter((ob) => ob.time <= at && ob.time > after);
     this.market.ingestAll(past);
+    this.o.apyReference?.update(this.market.view(at));
     this.seen.push(...past);
     const last = past[past.length - 1];
     if (last) this.lastObserved = Math.max(this.lastObserved, last.time);
@@ -266,7 +270,9 @@ export class Keeper {
     // A replay hands back history the journal already holds after a restart; a primed live keeper's gate knows what it has seen.
     const fresh = observations.filter((o) => !stale.has(o) && (this.o.primeFromJournal || o.time > this.lastObserved));
     j.recordObservations(cycleId, fresh);
-    for (const v of verdicts) j.recordEvent({ cycleId, at: this.at(now), ...verdictEvent(v) });
+    // A replay restarted from the top re-judges history the journal already holds: say only what is new
+    // (a fresh gate finds nothing stale in it, so every stale reading is news).
+    for (const v of verdicts) if (v.kind === 'stale' || this.o.primeFromJournal || verdictTime(v) > this.lastObserved) j.recordEvent({ cycleId, at: this.at(now), ...verdictEvent(v) });
     if (observations.length) this.lastObserved = Math.max(this.lastObserved, (observations[observations.length - 1] as Observation).time);
     j.recordStage(cycleId, 'observed', this.at(now));
 
@@ -276,6 +282,7 @@ export class Keeper {
       j.recordEvent({ cycleId, at: this.at(now), kind: 'source-failed', severity: blocking.includes(f) ? 'critical' : 'warn', message: `${f.source}: ${f.message}`, data: { assets: f.assets } });
     }
     const snapshot = this.market.view(now);
+    this.o.apyReference?.update(snapshot);
     this.portfolio = accrueRebasing(u, snapshot, this.portfolio);
     // Fail closed: no plan, the cycle ends 'failed' with why, valued at what is known.
     const failClosed = (rationale: string, summary: Record<string, unknown>, note: string): CycleReport => {
@@ -285,7 +292,7 @@ export class Keeper {
       // A redo's executed actions changed the holdings: the next start must find them.
       if (redo) j.recordPortfolio({ cycleId, at: this.at(now), navBase: v.nav, portfolio: this.portfolio, marks: v.marks });
       j.endCycle(cycleId, this.at(now), 'failed', { ...summary, ...memorySummary(this.depegMemory) });
-      return report('failed', { navBase: v.nav, current, note });
+      return report('failed', { note, navKnown: false });
     };
     const holdingsError = await this.syncHoldings(cycleId, now);
     // A redo decides on the holdings its decision was made on, and executes from the holdings as they are
@@ -339,8 +346,11 @@ export class Keeper {
     if (d.halt !== undefined || !d.decision) {
       j.recordDecision(cycleId, { strategy: this.o.strategy.name, weights: { ...d.current }, rationale: [d.halt ?? 'no decision', ...(d.decision?.rationale ?? [])], halted: true });
       j.recordEvent({ cycleId, at: this.at(now), kind: d.breaches.length ? 'decision-rejected' : 'halted', severity: 'critical', message: d.halt ?? 'no decision' });
+      if (isPlanExecutor(this.o.executor)) {
+        await showHaltToPlanExecutor({ journal: j, executor: this.o.executor, portfolio: this.portfolio, ctx: { universe: u, snapshot, now, cycleId, rationale: [d.halt ?? 'no decision'], firings: d.firings }, at: () => this.at(now) });
+      }
       j.endCycle(cycleId, this.at(now), 'halted', { reason: d.halt, nav: d.valuation.nav.toString(), ...memorySummary(this.depegMemory) });
-      return report('halted', { navBase: d.valuation.nav, current: d.current, firings: d.firings, note: d.halt });
+      return report('halted', { navBase: d.valuation.nav, current: d.current, firings: d.firings, note: d.halt, queuedBase: d.valuation.pendingBase });
     }
     j.recordDecision(cycleId, { strategy: this.o.strategy.name, weights: { ...d.decision.weights }, rationale: [...d.decision.rationale, ...d.plan.skipped.map((s) => `skipped: ${s}`)], halted: false });
     const ids = j.recordActions(cycleId, toExecute, this.at(now));
@@ -399,6 +409,6 @@ export class Keeper {
     const kept = { filled: carried.filter((e) => e.status === 'confirmed').length, failed: carried.filter((e) => e.status === 'failed').length };
     const redone = redo ? { redoOf: redo.interrupted, kept: carried.map((e) => e.actionId) } : {};
     j.endCycle(cycleId, this.at(now), 'completed', { nav: after.nav.toString(), peakNav: this.peakNav.toString(), actions: d.plan.actions.length, filled: filled + kept.filled, failed: failed + kept.failed, costBase: cost.toString(), ...redone, ...memorySummary(this.depegMemory) });
-    return report('completed', { navBase: after.nav, navBefore: d.valuation.nav, queued: after.nav > 0n ? Number(after.pendingBase) / Number(after.nav) : 0, current, targets: d.decision.weights, planned: d.plan.actions.length, filled: filled + kept.filled, failed: failed + kept.failed, costBase: cost, firings: d.firings });
+    return report('completed', { navBase: after.nav, navBefore: d.valuation.nav, current, targets: d.decision.weights, planned: d.plan.actions.length, filled: filled + kept.filled, failed: failed + kept.failed, costBase: cost, firings: d.firings, queuedBase: after.pendingBase });
   }
 }

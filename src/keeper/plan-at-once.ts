@@ -50,3 +50,16 @@ export async function executePlanAtOnce(p: {
   }
   return { portfolio, filled, failed, cost };
 }
+
+/**
+ * A halted cycle makes no plan, but a plan-at-once executor may have a proposal pending that the halt
+ * makes wrong: it is shown the halt (an empty plan, the breakers that fired) so it can withdraw it. A
+ * failure here is journaled and never stops the halt from being recorded.
+ */
+export async function showHaltToPlanExecutor(p: { journal: JournalPort; executor: PlanExecutor; portfolio: Portfolio; ctx: PlanContext; at: () => number }): Promise<void> {
+  try {
+    await p.executor.executePlan([], p.portfolio, p.ctx);
+  } catch (e) {
+    p.journal.recordEvent({ cycleId: p.ctx.cycleId, at: p.at(), kind: 'executor-error', severity: 'critical', message: `the executor could not follow its pending proposal during the halt: ${(e as Error).message}` });
+  }
+}

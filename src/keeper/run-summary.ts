@@ -22,7 +22,8 @@ export interface RunSummary {
 
 export function summarize(reports: readonly CycleReport[], startNav: bigint): RunSummary | undefined {
   const first = reports[0];
-  const last = reports[reports.length - 1];
+  // A cycle that failed closed has no NAV; the period's end value is the last one that was known.
+  const last = reports.findLast((r) => r.navKnown !== false) ?? reports[reports.length - 1];
   if (!first || !last) return undefined;
   const kinds: Record<string, number> = {};
   let breakerEvents = 0;

@@ -30,6 +30,13 @@ export function verdictEvent(v: GateVerdict): Omit<KeeperEvent, 'at'> {
   }
 }
 
+/** The time of the newest reading a verdict is about. */
+export function verdictTime(v: GateVerdict): number {
+  if (v.kind === 'confirmed') return v.readings[v.readings.length - 1]?.time ?? 0;
+  if (v.kind === 'discarded') return v.because.time;
+  return v.reading.time;
+}
+
 /** Said every cycle an asset the vault holds is frozen by quarantined readings. */
 export function frozenHeldEvent(asset: AssetId, reason: string): Omit<KeeperEvent, 'at'> {
   return { kind: 'quarantine-held', severity: 'warn', asset, message: `${asset} is held but its readings are quarantined: valued at its last trusted state and not traded (${reason})`, data: { reason } };

@@ -45,13 +45,18 @@ export function priceImpact(impactAtRef: number, refSizeBase: number, sizeBase: 
   return Math.min(0.99, (impactAtRef * Math.max(0, sizeBase)) / refSizeBase);
 }
 
+/** Whether a route existed at `t` (its optional `from`/`until` era; no era = always). */
+export function routeOpen(r: { readonly from?: string | undefined; readonly until?: string | undefined }, t: number): boolean {
+  return (r.from === undefined || t >= Date.parse(r.from)) && (r.until === undefined || t < Date.parse(r.until));
+}
+
 /** Direct routes into `a` from what it is bought with (the base asset, or the supplied token for lending). */
 export function entryQuotes(u: Universe, snap: Snapshot, a: AssetInfo, sizeBase: number): Quote[] {
   if (a.kind === 'native') return [];
   const fair = fairRate(u, snap, a.id);
   if (fair === undefined) return [];
   const quotes: Quote[] = [];
-  const mint = a.entry.mint;
+  const mint = a.entry.mint && routeOpen(a.entry.mint, snap.time) ? a.entry.mint : undefined;
   if (mint) {
     quotes.push({
       kind: a.kind === 'lending' ? 'supply' : 'mint',
@@ -65,7 +70,7 @@ export function entryQuotes(u: Universe, snap: Snapshot, a: AssetInfo, sizeBase:
       available: true,
     });
   }
-  const dex = a.entry.dex;
+  const dex = a.entry.dex && routeOpen(a.entry.dex, snap.time) ? a.entry.dex : undefined;
   const market = marketRate(u, snap, a.id);
   if (dex && market !== undefined && a.kind !== 'lending') {
     const d = depth(snap, a, dex);
@@ -82,7 +87,7 @@ export function exitQuotes(u: Universe, snap: Snapshot, a: AssetInfo, sizeBase: 
   const fair = fairRate(u, snap, a.id);
   if (fair === undefined) return [];
   const quotes: Quote[] = [];
-  const redeem = a.exit.redeem;
+  const redeem = a.exit.redeem && routeOpen(a.exit.redeem, snap.time) ? a.exit.redeem : undefined;
   if (redeem) {
     if (a.kind === 'lending') {
       const liquidity = fieldValue(snap.assets.get(a.id), 'exitLiquidityBase');
@@ -114,7 +119,7 @@ export function exitQuotes(u: Universe, snap: Snapshot, a: AssetInfo, sizeBase: 
       });
     }
   }
-  const dex = a.exit.dex;
+  const dex = a.exit.dex && routeOpen(a.exit.dex, snap.time) ? a.exit.dex : undefined;
   const market = marketRate(u, snap, a.id);
   if (dex && market !== undefined && a.kind !== 'lending') {
     const d = depth(snap, a, dex);

@@ -18,18 +18,18 @@ import type { PlausibilityBounds } from './plausibility.js';
  * - TVL and exit liquidity do not change ×10 between two readings (the largest real step is ×6, sSOL).
  */
 export const PLAUSIBILITY_BY_KIND: Readonly<Record<AssetKind, PlausibilityBounds>> = {
-  native: { maxRateApy: 0, maxRateDip: 0, maxIndexApy: 0, maxMarketMove: 0.005, maxMarketDeviation: 0.2, apyAbsTolerance: 0.05, apyRelTolerance: 2, maxLiquidityFactor: 10 },
-  lst: { maxRateApy: 0.5, maxRateDip: 0.0002, maxIndexApy: 1, maxMarketMove: 0.005, maxMarketDeviation: 0.2, apyAbsTolerance: 0.05, apyRelTolerance: 2, maxLiquidityFactor: 10 },
-  lrt: { maxRateApy: 0.5, maxRateDip: 0.0002, maxIndexApy: 1, maxMarketMove: 0.0075, maxMarketDeviation: 0.3, apyAbsTolerance: 0.05, apyRelTolerance: 2, maxLiquidityFactor: 10 },
-  vrt: { maxRateApy: 0.5, maxRateDip: 0.0002, maxIndexApy: 1, maxMarketMove: 0.0075, maxMarketDeviation: 0.3, apyAbsTolerance: 0.05, apyRelTolerance: 2, maxLiquidityFactor: 10 },
-  lending: { maxRateApy: 0.5, maxRateDip: 0.0002, maxIndexApy: 1, maxMarketMove: 0.0075, maxMarketDeviation: 0.3, apyAbsTolerance: 0.05, apyRelTolerance: 2, maxLiquidityFactor: 10 },
+  native: { earnsByRate: false, maxRateApy: 0, maxRateDip: 0, maxIndexApy: 0, maxMarketMove: 0.005, maxMarketDeviation: 0.2, apyAbsTolerance: 0.05, apyRelTolerance: 2, maxLiquidityFactor: 10 },
+  lst: { earnsByRate: true, maxRateApy: 0.5, maxRateDip: 0.0002, maxIndexApy: 1, maxMarketMove: 0.005, maxMarketDeviation: 0.2, apyAbsTolerance: 0.05, apyRelTolerance: 2, maxLiquidityFactor: 10 },
+  lrt: { earnsByRate: true, maxRateApy: 0.5, maxRateDip: 0.0002, maxIndexApy: 1, maxMarketMove: 0.0075, maxMarketDeviation: 0.3, apyAbsTolerance: 0.05, apyRelTolerance: 2, maxLiquidityFactor: 10 },
+  vrt: { earnsByRate: true, maxRateApy: 0.5, maxRateDip: 0.0002, maxIndexApy: 1, maxMarketMove: 0.0075, maxMarketDeviation: 0.3, apyAbsTolerance: 0.05, apyRelTolerance: 2, maxLiquidityFactor: 10 },
+  lending: { earnsByRate: false, maxRateApy: 0.5, maxRateDip: 0.0002, maxIndexApy: 1, maxMarketMove: 0.0075, maxMarketDeviation: 0.3, apyAbsTolerance: 0.05, apyRelTolerance: 2, maxLiquidityFactor: 10 },
 };
 
 /** The kind's defaults with an asset's own overrides (its registry entry) on top. */
-export function plausibilityFor(kind: AssetKind, overrides: Partial<PlausibilityBounds> | undefined): PlausibilityBounds {
+export function plausibilityFor(kind: AssetKind, overrides: Partial<Omit<PlausibilityBounds, 'earnsByRate'>> | undefined): PlausibilityBounds {
   const base = PLAUSIBILITY_BY_KIND[kind];
   if (!overrides) return base;
-  const out: Record<string, number> = { ...base };
+  const out: Record<string, number | boolean> = { ...base };
   for (const [k, v] of Object.entries(overrides)) if (typeof v === 'number') out[k] = v;
   return out as unknown as PlausibilityBounds;
 }

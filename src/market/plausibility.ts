@@ -26,6 +26,11 @@ export interface PlausibilityBounds {
   readonly apyRelTolerance: number;
   /** Largest factor TVL or exit liquidity may change by between two readings. */
   readonly maxLiquidityFactor: number;
+  /**
+   * Whether the asset earns through its fair rate (a receipt token), so a reported base APY is judged
+   * against the rate's growth; a lending position's APY is its supply rate, judged against its index.
+   */
+  readonly earnsByRate: boolean;
 }
 
 export interface Point {
@@ -145,7 +150,8 @@ export function judgeReading(o: Observation, s: TrustedState, b: PlausibilityBou
   for (const f of JUDGED_APYS) {
     const v = o[f];
     if (v === undefined) continue;
-    const implied = f === 'apyLending' ? impliedApy(s.indexAnchors) : f === 'apyBase' ? impliedApy(s.fairAnchors) : null;
+    const byIndex = f === 'apyLending' || (f === 'apyBase' && !b.earnsByRate);
+    const implied = byIndex ? impliedApy(s.indexAnchors) : f === 'apyBase' ? impliedApy(s.fairAnchors) : null;
     const hist = s.apys[f];
     const med = hist && hist.length >= APY_HISTORY_MIN ? median(hist) : null;
     const ref = implied !== null && implied >= APY_FLOOR ? { value: implied, what: 'the APY its rate implies' } : med !== null ? { value: med, what: 'its recent median' } : null;

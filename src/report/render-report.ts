@@ -38,11 +38,11 @@ export function renderReport(model: ReportModel): string {
 ${kpis(model, primary)}
 <section class="card" aria-labelledby="results-h">
   <h2 id="results-h">Results</h2>
-  <p class="sub">One row per series. APYs are annualized and in ${esc(model.baseAsset)}; net is after every cost. Capture = net APY ÷ the hindsight ceiling's.</p>
+  <p class="sub">One row per series. APYs are annualized and in ${esc(model.baseAsset)}; net is after every cost. Capture = net APY ÷ the foresight ceiling's (the best path under the same limits and costs).</p>
   ${resultsTable(model, view)}
 </section>
 <div class="grid section">
-  ${chartCard('nav-chart', 'NAV against the baselines and the ceiling', 'Every series normalized to 1.00 at the start. Strategies solid and bold, baselines thin, the buy-and-hold benchmark dotted, the hindsight ceiling dashed.', 'wide', 'tall')}
+  ${chartCard('nav-chart', 'NAV against the baselines and the ceiling', 'Every series normalized to 1.00 at the start. Strategies solid and bold, baselines thin, the buy-and-hold benchmark dotted, the foresight ceiling dashed.', 'wide', 'tall')}
   ${chartCard('drawdown-chart', `Drawdown: ${model.primary.name}`, 'Fall of NAV from its running peak, in the base asset.', 'wide', 'short')}
   ${chartCard('allocation-chart', `Allocation over time: ${model.primary.name}`, allocationSub(model, view), '', '')}
   ${chartCard('yields-chart', 'Asset yields', 'Each asset\u2019s yield estimate (APY) as the keeper saw it at each decision.', '', '')}

@@ -5,7 +5,7 @@ import type { BacktestMetrics } from '../backtest/metrics.js';
 /** One line on the NAV chart and one row of the results table. */
 export interface ReportSeries {
   readonly name: string;
-  /** strategy = run through the keeper path; baseline = a baseline strategy (same path); benchmark = buy-and-hold LST; ceiling = hindsight ceiling. */
+  /** strategy = run through the keeper path; baseline = a baseline strategy (same path); benchmark = buy-and-hold LST; ceiling = foresight ceiling (whole-path LP under the same limits and costs). */
   readonly kind: 'strategy' | 'baseline' | 'benchmark' | 'ceiling';
   /** NAV normalized to 1 at the start, per decision time (epoch ms). */
   readonly nav: ReadonlyArray<readonly [number, number]>;

@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import type { Journal } from '../journal/journal.js';
 import { listEvents, type EventRecord } from '../journal/queries.js';
 import { parseJsonText, textToUint } from '../journal/codec.js';
+import { ProposalJournal } from '../journal/proposal-journal.js';
 
 /**
  * What the service shows of a vault's journal: the last decision with its rationale, NAV over time, work
@@ -67,7 +68,14 @@ export interface InFlight {
   readonly proposals: Array<Record<string, unknown>>;
 }
 
-export function inFlight(j: Journal): InFlight {
+const PENDING_PROPOSAL_SQL = `
+  SELECT p.id, p.multisig, p.chain, p.account, p.nonce, p.proposal_hash AS hash, s.status, s.at
+  FROM proposals p JOIN proposal_status s ON s.id = (SELECT MAX(s2.id) FROM proposal_status s2 WHERE s2.proposal_id = p.id)
+  WHERE p.vault = ? AND s.status IN ('intent', 'proposed', 'confirmations') ORDER BY p.id`;
+
+const hasTable = (j: Journal, name: string) => j.db.prepare<[string], { n: number }>("SELECT COUNT(*) AS n FROM sqlite_master WHERE type = 'table' AND name = ?").get(name)?.n === 1;
+
+export function inFlight(j: Journal, vault: string): InFlight {
   const actions = j.unfinishedCycles().flatMap((c) =>
     c.openActions.map((a) => {
       const info = j.actionInfo(a.actionId);
@@ -75,9 +83,8 @@ export function inFlight(j: Journal): InFlight {
     }),
   );
   const transactions = j.openTransactions().map((t) => ({ id: t.id, chain: t.chain, nonce: t.nonce, txHash: t.txHash, status: t.status, description: t.description }));
-  // Proposal executors (Safe, Squads) journal through their own port; read it when this journal has one.
-  const withProposals = j as unknown as { openProposals?: () => Array<Record<string, unknown>> };
-  const proposals = typeof withProposals.openProposals === 'function' ? withProposals.openProposals() : [];
+  // Multisig proposals (Safe, Squads) awaiting signatures or execution, where the journal has them.
+  const proposals = hasTable(j, 'proposals') ? j.db.prepare<[string], Record<string, unknown>>(PENDING_PROPOSAL_SQL).all(vault) : [];
   return { actions, transactions, proposals };
 }
 
@@ -85,10 +92,20 @@ export function recentEvents(j: Journal, vault: string, limit = 25): EventRecord
   return listEvents(j.db, { vault, limit });
 }
 
-/** Value at risk signed in [from, to) across every account the journal has sent from (what per-day caps count). */
-export function spendBetween(j: Journal, from: number, to: number): bigint {
+/**
+ * Value at risk committed in [from, to), what per-day caps count: transactions signed from every account
+ * the journal has sent from, and multisig proposals of the vault that can still execute or did.
+ */
+export function spendBetween(j: Journal, vault: string, from: number, to: number): bigint {
   const accounts = j.db.prepare<[], { chain: string; account: string }>('SELECT DISTINCT chain, account FROM transactions').all();
-  return accounts.reduce((s, a) => s + j.spentBetween(a.chain, a.account, from, to), 0n);
+  let sum = accounts.reduce((s, a) => s + j.spentBetween(a.chain, a.account, from, to), 0n);
+  if (hasTable(j, 'proposals')) {
+    const pj = new ProposalJournal(j.db);
+    for (const a of j.db.prepare<[string], { chain: string; account: string }>('SELECT DISTINCT chain, account FROM proposals WHERE vault = ?').all(vault)) {
+      sum += pj.valueAtRiskBetween(a.chain, a.account, from, to);
+    }
+  }
+  return sum;
 }
 
 /** The journal's size on disk: the database and its write-ahead log. */

@@ -39,6 +39,7 @@ export class FleetMetrics implements VaultObserver {
   register(s: VaultStatus): void {
     for (const outcome of ['completed', 'halted', 'failed', 'error']) this.#g.cycles.inc({ vault: s.name, outcome }, 0);
     this.#g.quarantined.inc({ vault: s.name }, 0);
+    this.#g.quarantineHeld.inc({ vault: s.name }, 0);
   }
 
   cycle(s: VaultStatus, r: CycleReport | undefined, durationMs: number): void {
@@ -65,7 +66,10 @@ export class FleetMetrics implements VaultObserver {
       const action = typeof e.data?.action === 'string' ? e.data.action : 'unknown';
       this.#g.breakers.inc({ vault: s.name, breaker: e.kind.slice('breaker:'.length), action });
     }
-    if (e.kind.includes('quarantine')) this.#g.quarantined.inc({ vault: s.name });
+    // One event per reading put in quarantine; 'quarantine-held' repeats every cycle for a held frozen
+    // asset (a state, not a reading), so it is counted apart.
+    if (e.kind === 'quarantine-held') this.#g.quarantineHeld.inc({ vault: s.name });
+    else if (e.kind.includes('quarantine')) this.#g.quarantined.inc({ vault: s.name });
   }
 
   /** Reads the journal-derived gauges, then renders the exposition text. */
@@ -79,11 +83,11 @@ export class FleetMetrics implements VaultObserver {
       const j = r.journal;
       if (!j) continue;
       try {
-        const f = inFlight(j);
+        const f = inFlight(j, vault);
         this.#g.inFlight.set({ vault, kind: 'action' }, f.actions.length);
         this.#g.inFlight.set({ vault, kind: 'transaction' }, f.transactions.length);
         this.#g.inFlight.set({ vault, kind: 'proposal' }, f.proposals.length);
-        this.#g.spend.set({ vault }, baseUnitsToNumber(spendBetween(j, dayStart, dayStart + DAY), s.baseDecimals));
+        this.#g.spend.set({ vault }, baseUnitsToNumber(spendBetween(j, vault, dayStart, dayStart + DAY), s.baseDecimals));
         const cap = this.#caps.get(vault);
         if (cap !== undefined) this.#g.spendCap.set({ vault }, cap);
       } catch {
@@ -111,7 +115,8 @@ function makeMetrics(registers: Registry) {
     breakers: new Counter({ name: `${P}breaker_firings_total`, help: 'Circuit breaker firings journaled, by breaker kind and the action it took', labelNames: ['vault', 'breaker', 'action'], registers: r }),
     readSeconds: new Histogram({ name: `${P}source_read_seconds`, help: 'Latency of each source read', labelNames: ['vault', 'source'], buckets: [0.001, 0.005, 0.025, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: r }),
     sourceFailures: new Counter({ name: `${P}source_failures_total`, help: 'Source reads that failed (error, timeout, a bad reading), by source', labelNames: ['vault', 'source'], registers: r }),
-    quarantined: new Counter({ name: `${P}quarantined_readings_total`, help: 'Readings quarantined by the trust checks (journaled events of a quarantine kind)', labelNames: ['vault'], registers: r }),
+    quarantineHeld: new Counter({ name: `${P}quarantine_held_cycles_total`, help: 'Cycles in which a held asset was valued at its last trusted state because its readings were quarantined', labelNames: ['vault'], registers: r }),
+    quarantined: new Counter({ name: `${P}quarantined_readings_total`, help: 'Readings quarantined by the trust checks (journaled events of a quarantine kind, e.g. reading-quarantined)', labelNames: ['vault'], registers: r }),
     inFlight: new Gauge({ name: `${P}in_flight`, help: 'Work not yet settled: open actions, unconfirmed transactions, proposals awaiting signatures', labelNames: ['vault', 'kind'], registers: r }),
     spend: new Gauge({ name: `${P}spend_today_base`, help: "Value at risk signed today (UTC), in whole base-asset units", labelNames: ['vault'], registers: r }),
     spendCap: new Gauge({ name: `${P}spend_cap_today_base`, help: "The transaction policy's per-day cap, in whole base-asset units", labelNames: ['vault'], registers: r }),

@@ -38,14 +38,12 @@ export function startSchedule(s: FleetSchedule, tick: () => Promise<void>): Runn
     const ms = parseDuration(s.every);
     let timer: NodeJS.Timeout | undefined;
     let stopped = false;
-    const loop = () => {
-      timer = setTimeout(() => {
-        void tick().finally(() => {
-          if (!stopped) loop();
-        });
-      }, ms);
+    // The next timer is armed from setImmediate, i.e. after the event loop has polled for I/O: a cycle
+    // longer than the interval would otherwise keep Node's timer phase busy and starve the HTTP server.
+    const arm = () => {
+      if (!stopped) timer = setTimeout(() => void tick().finally(() => setImmediate(arm)), ms);
     };
-    loop();
+    arm();
     return {
       stop() {
         stopped = true;

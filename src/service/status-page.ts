@@ -74,7 +74,7 @@ function flight(v: VaultView): string {
   const rows = [
     ...f.actions.map((a) => `<tr><td>action ${esc(a.actionId)}</td><td>${esc(`${a.kind} ${a.from}→${a.to}`)}</td><td>${esc(a.status)}</td></tr>`),
     ...f.transactions.map((t) => `<tr><td>tx ${esc(t.chain)} nonce ${esc(t.nonce ?? '-')}</td><td>${esc(t.description)} ${esc(t.txHash.slice(0, 12))}…</td><td>${esc(t.status)}</td></tr>`),
-    ...f.proposals.map((p) => `<tr><td>proposal</td><td>${esc(JSON.stringify(p).slice(0, 120))}</td><td>awaiting signatures</td></tr>`),
+    ...f.proposals.map((p) => `<tr><td>${esc(p.multisig ?? 'multisig')} proposal nonce ${esc(p.nonce ?? '-')}</td><td>${esc(String(p.hash ?? '').slice(0, 14))}… on ${esc(p.chain ?? '')}</td><td>${esc(p.status ?? 'pending')} (awaiting signatures)</td></tr>`),
   ];
   return `<table><tr><th>what</th><th>detail</th><th>status</th></tr>${rows.join('')}</table>`;
 }

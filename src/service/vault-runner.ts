@@ -10,6 +10,7 @@ import type { CycleReport } from '../keeper/cycle-report.js';
 import { InstanceLease } from '../keeper/instance-lease.js';
 import { OverlapGuard } from '../keeper/overlap-guard.js';
 import { createLiveSource } from '../sources/live-sources.js';
+import { ApyReferenceBook } from '../sources/http/apy-reference.js';
 import { ReplaySource } from '../sources/recorded/replay-source.js';
 import type { YieldSource } from '../sources/yield-source.js';
 import type { LpSolver } from '../strategy/lp-solver.js';
@@ -170,10 +171,11 @@ export class VaultRunner {
     this.status.mode = mode;
     let inner: YieldSource;
     let start: number;
+    const apyReference = ApyReferenceBook.forAssets(p.vault.universe.registryAssets.values());
     if (p.feed === 'live') {
       const cfg = p.vault.config.sources;
       if (!cfg) throw new ConfigError(p.vault.file, [{ where: `${p.vault.file} sources`, value: undefined, expected: 'a sources section (live readers) for the live feed' }]);
-      inner = createLiveSource(cfg);
+      inner = createLiveSource(cfg, { apyReference });
       start = Date.now();
     } else {
       const file = p.historyPath ?? p.vault.paths.history;
@@ -194,7 +196,7 @@ export class VaultRunner {
     });
     const recorded = p.feed === 'recorded';
     this.#keeper = await Keeper.startReconciled(
-      { vault: p.vault, strategy: p.strategy, params: p.params, solver: p.solver, source, executor, journal, mode, log: this.#log, clock: recorded ? () => this.#next : undefined, primeFromJournal: !recorded },
+      { vault: p.vault, strategy: p.strategy, params: p.params, solver: p.solver, source, executor, journal, mode, log: this.#log, clock: recorded ? () => this.#next : undefined, primeFromJournal: !recorded, apyReference },
       start,
     );
     if (recorded && this.#window && this.#next > this.#window.to) this.status.state = 'finished';

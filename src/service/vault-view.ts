@@ -49,7 +49,7 @@ export function vaultView(r: VaultRunner, now = Date.now()): VaultView {
       const navBase = s.lastReport?.navBase ?? latest?.navBase;
       journalPart = {
         lastDecision: d ? { ...d, decisionTime: iso(d.decisionTime) } : null,
-        inFlight: inFlight(j),
+        inFlight: inFlight(j, s.name),
         recentEvents: recentEvents(j, s.name).map((e) => ({ ...e, at: iso(e.at) })),
         navSeries: navSeries(j, s.name).map((p) => ({ at: iso(p.at), nav: baseUnitsToNumber(p.navBase, s.baseDecimals) })),
         nav: navBase === undefined ? null : { base: s.baseAsset, baseUnits: navBase.toString(), value: baseUnitsToNumber(navBase, s.baseDecimals) },

@@ -8,6 +8,7 @@ import { createJupiterQuoteSource } from './jupiter/jupiter-quote-source.js';
 import { JupiterSourceSchema } from './jupiter/jupiter-source-config.js';
 import { createSolanaSources, SolanaSourcesSchema } from './solana/solana-sources-config.js';
 import type { YieldSource } from './yield-source.js';
+import type { ApyReferenceBook } from './http/apy-reference.js';
 
 /** The `sources` section of a vault config: which live readers feed the keeper. */
 export const LiveSourcesSchema = z.strictObject({
@@ -22,6 +23,8 @@ export type LiveSourcesConfig = z.output<typeof LiveSourcesSchema>;
 
 export interface LiveSourceDeps {
   readonly fetch?: typeof fetch;
+  /** The keeper's rate-implied APYs, for the yield APIs to cross-check theirs against. */
+  readonly apyReference?: ApyReferenceBook | undefined;
 }
 
 /** Asset ids a configured section would report, so a source that fails is charged to exactly those. */
@@ -41,7 +44,7 @@ function coverageOf(c: LiveSourcesConfig): Map<string, string[]> {
  */
 export function createLiveSource(c: LiveSourcesConfig, deps: LiveSourceDeps = {}): CompositeSource {
   const sources: YieldSource[] = [];
-  if (c.http) sources.push(...createHttpSources(c.http, { fetch: deps.fetch }));
+  if (c.http) sources.push(...createHttpSources(c.http, { fetch: deps.fetch, apyReference: deps.apyReference }));
   if (c.evm) sources.push(...createEvmSources(c.evm));
   if (c.solana) sources.push(...createSolanaSources(c.solana));
   if (c.jupiter) {

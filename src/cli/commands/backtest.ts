@@ -1,6 +1,10 @@
+import { operatorInputFromBacktest } from '../../report/backtest-operator.js';
+import { operatorView } from '../../report/operator-view.js';
+import { renderOperatorReport } from '../../report/render-operator.js';
 import { join, resolve } from 'node:path';
 import { formatTime } from '../../domain/time.js';
 import { compareStrategies, type Contender } from '../../backtest/compare.js';
+import { cachedCeiling } from '../ceiling-cache.js';
 import { allocationCsv, resultsCsv, seriesCsv, writeText } from '../../backtest/export-series.js';
 import { writeReport } from '../../report/write-report.js';
 import { loadStrategy, parseStrategyParams } from '../../strategy/load-strategy.js';
@@ -8,7 +12,7 @@ import { readHistoryFile } from '../../sources/recorded/history-file.js';
 import { ReplaySource } from '../../sources/recorded/replay-source.js';
 import { createProgress } from '../progress-bar.js';
 import { prepare, replayWindow, type CommonOptions } from '../prepare.js';
-import { projectRoot } from '../paths.js';
+import { packageVersion, projectRoot } from '../paths.js';
 import type { ReportSeries } from '../../report/report-model.js';
 
 export interface BacktestOptions extends CommonOptions {
@@ -44,7 +48,7 @@ export function formatResultsTable(series: readonly ReportSeries[]): string[] {
 
 /**
  * `restake-keeper backtest`: the given strategies, the chase-APY baseline, the buy-and-hold benchmark
- * and the hindsight ceiling over one period, through the keeper's own decision path; prints the table,
+ * and the foresight ceiling over one period, through the keeper's own decision path; prints the table,
  * writes report.html and the series as CSV/JSON.
  */
 export async function backtestCommand(o: BacktestOptions, out: (l: string) => void): Promise<number> {
@@ -63,23 +67,32 @@ export async function backtestCommand(o: BacktestOptions, out: (l: string) => vo
   }
   const progress = createProgress(Math.floor((window.to - window.from) / window.step + 1) * (contenders.length + 1), 'backtest');
   const started = performance.now();
-  const r = compareStrategies({ vault: p.vault, rows, solver: p.solver, contenders, from: window.from, to: window.to, step: window.step, lookahead: o.lookahead, onProgress: (d) => progress.update(d), generatedAt: new Date().toISOString() });
+  const { ceiling, cached } = await cachedCeiling(projectRoot(), p.vault, rows, window.from, window.to, window.step);
+  const r = compareStrategies({ vault: p.vault, rows, solver: p.solver, contenders, from: window.from, to: window.to, step: window.step, lookahead: o.lookahead, onProgress: (d) => progress.update(d), generatedAt: new Date().toISOString(), ceiling });
   progress.done();
   const seconds = (performance.now() - started) / 1000;
   const dir = resolve(o.out ?? join(projectRoot(), 'var', 'backtests', `${p.vault.config.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`));
   writeReport(r.model, join(dir, 'report.html'));
+  const primaryRun = r.runs[0];
+  if (primaryRun) {
+    const input = operatorInputFromBacktest(p.vault, primaryRun.result, r.benchmark, rows, packageVersion());
+    const bench = input.benchmark ? (input.benchmark.market.length ? input.benchmark.market : input.benchmark.fair) : [];
+    writeText(join(dir, 'operator.html'), renderOperatorReport(operatorView(input), { nav: input.nav, benchmark: bench, queuedFraction: primaryRun.result.steps.map((s) => [s.t, s.queued] as const) }));
+  }
   writeText(join(dir, 'series.csv'), seriesCsv(r.model));
   writeText(join(dir, 'allocation.csv'), allocationCsv(r.model));
   writeText(join(dir, 'results.csv'), resultsCsv(r.model));
   writeText(join(dir, 'series.json'), `${JSON.stringify(r.model, null, 1)}\n`);
   out(`backtest of ${p.vault.config.name}: ${formatTime(window.from)} → ${formatTime(window.to)} every ${p.vault.config.schedule.step}, ${rows.length} recorded rows, ${seconds.toFixed(1)} s`);
   for (const l of formatResultsTable(r.model.series)) out(l);
+  out(`ceiling: whole-path LP, ${ceiling.variables} variables × ${ceiling.constraints} constraints, ${cached ? 'cached for this dataset' : `solved in ${(ceiling.solveMs / 1000).toFixed(1)} s (cached for the next run)`}`);
+  if (r.inLimits && !r.inLimits.noData) for (const c of r.inLimits.limitCosts) out(`in-limits hold: the ${c.limit} holds ${r.inLimits.asset} to ${(r.inLimits.weight * 100).toFixed(1)} %; lifted alone (${(c.weight * 100).toFixed(1)} %) it would add ${(c.cost * 100).toFixed(3)} %/yr`);
   for (const run of r.runs) {
     if (run.lookahead) out(`lookahead check ${run.contender.strategy.name}: ${run.lookahead.decisionsCompared} decisions identical with the future removed at ${run.lookahead.checkpoints.length} cut-offs`);
   }
   const breaches = r.runs.reduce((s, x) => s + x.metrics.limitBreaches, 0);
   if (breaches > 0) out(`WARNING: ${breaches} limit breaches in held allocations (see series.json)`);
-  out(`report: ${join(dir, 'report.html')}`);
+  out(`report: ${join(dir, 'report.html')} (operator view: ${join(dir, 'operator.html')})`);
   out(`series: ${join(dir, 'series.csv')}, ${join(dir, 'allocation.csv')}, ${join(dir, 'results.csv')}, ${join(dir, 'series.json')}`);
   return 0;
 }

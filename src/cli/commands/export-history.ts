@@ -4,6 +4,7 @@ import { KeeperError } from '../../errors.js';
 import { writeText } from '../../backtest/export-series.js';
 import { openJournalDb } from '../../journal/open-journal.js';
 import { observationsBetween } from '../../journal/queries.js';
+import type { Observation } from '../../domain/observation.js';
 import { formatHistoryRow, HISTORY_FORMAT_VERSION, HISTORY_HEADER } from '../../sources/recorded/history-file.js';
 
 export interface ExportOptions {
@@ -25,7 +26,7 @@ export function exportHistoryCommand(o: ExportOptions, out: (l: string) => void)
   if (!existsSync(o.journal)) throw new KeeperError(`no journal at ${o.journal}`, { path: o.journal });
   const db = openJournalDb(o.journal, { readonly: true });
   try {
-    const rows = observationsBetween(db, { vault: o.vault, from: o.from ? parseTime(o.from) : undefined, to: o.to ? parseTime(o.to) : undefined });
+    const rows = toWholeSeconds(observationsBetween(db, { vault: o.vault, from: o.from ? parseTime(o.from) : undefined, to: o.to ? parseTime(o.to) : undefined }));
     const base = o.baseAsset ?? 'the base asset';
     const lines = [
       `# restake-keeper recorded history, format version ${HISTORY_FORMAT_VERSION} (see history/FORMAT.md). Exported from journal ${o.journal}${o.vault ? `, vault ${o.vault}` : ''}${o.chain ? `, chain ${o.chain}` : ''} at ${new Date().toISOString()}.`,
@@ -41,4 +42,25 @@ export function exportHistoryCommand(o: ExportOptions, out: (l: string) => void)
   } finally {
     db.close();
   }
+}
+
+/**
+ * The history format keeps whole seconds; a recorder samples at wall-clock time, with milliseconds. Each
+ * reading is placed at the second it was taken in (floored, so never later than it was read), and of
+ * two readings of one asset from one source within the same second the later is kept.
+ */
+export function toWholeSeconds(rows: readonly Observation[]): Observation[] {
+  const out: Observation[] = [];
+  const at = new Map<string, number>();
+  for (const r of rows) {
+    const time = Math.floor(r.time / 1000) * 1000;
+    const key = `${time}|${r.asset}|${r.source}`;
+    const o = { ...r, time };
+    const i = at.get(key);
+    if (i === undefined) {
+      at.set(key, out.length);
+      out.push(o);
+    } else out[i] = o;
+  }
+  return out;
 }

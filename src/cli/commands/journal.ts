@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { formatUnits } from '../../domain/amount.js';
+import { base, jsonLine, of, type Units } from '../journal-units.js';
 import { formatTime } from '../../domain/time.js';
 import { KeeperError } from '../../errors.js';
 import { exportTableCsv } from '../../journal/export-csv.js';
@@ -17,13 +17,19 @@ function open(path: string) {
   return openJournalDb(path, { readonly: true });
 }
 
-export function journalCyclesCommand(path: string, o: { limit: number; offset: number; decimals: number }, out: Out): number {
+export function journalCyclesCommand(path: string, o: { limit: number; offset: number; units: Units; json?: boolean }, out: Out): number {
   const db = open(path);
   try {
     const rows = listCycles(db, { limit: o.limit, offset: o.offset });
+    if (o.json) {
+      for (const c of rows) out(jsonLine({ ...c, decisionTime: formatTime(c.decisionTime), startedAt: formatTime(c.startedAt), endedAt: c.endedAt === null ? null : formatTime(c.endedAt) }));
+      return 0;
+    }
     out(['cycle', 'run', 'decision time', 'status', 'last stage', 'NAV', 'actions', 'events'].join('\t'));
     for (const c of rows) {
-      out([c.cycleId, c.runId, formatTime(c.decisionTime), c.endStatus ?? 'UNFINISHED', c.lastStage ?? '-', c.navBase === null ? '-' : formatUnits(c.navBase, o.decimals), c.actions, c.events].join('\t'));
+      // A cycle that failed closed journals no portfolio: its NAV is unknown, never the part that was valued.
+      const nav = c.navBase === null ? (c.endStatus === 'failed' ? 'unknown' : '-') : base(o.units, c.navBase);
+      out([c.cycleId, c.runId, formatTime(c.decisionTime), c.endStatus ?? 'UNFINISHED', c.lastStage ?? '-', nav, c.actions, c.events].join('\t'));
     }
     return 0;
   } finally {
@@ -31,7 +37,7 @@ export function journalCyclesCommand(path: string, o: { limit: number; offset: n
   }
 }
 
-export function journalShowCommand(path: string, cycleId: number, o: { decimals: number }, out: Out): number {
+export function journalShowCommand(path: string, cycleId: number, o: { units: Units; json?: boolean }, out: Out): number {
   const db = open(path);
   try {
     const d = cycleDetail(db, cycleId);
@@ -39,6 +45,11 @@ export function journalShowCommand(path: string, cycleId: number, o: { decimals:
       out(`no cycle ${cycleId} in ${path}`);
       return 1;
     }
+    if (o.json) {
+      out(jsonLine(d));
+      return 0;
+    }
+    const u = o.units;
     const c = d.cycle;
     out(`cycle ${c.cycleId} (run ${c.runId}, vault ${c.vault}, ${c.mode}) decision at ${formatTime(c.decisionTime)}`);
     out(`  stages: ${c.stages.map((s) => s.stage).join(' → ')}${c.end ? ` → ${c.end.status}` : ' (unfinished)'}`);
@@ -63,23 +74,33 @@ export function journalShowCommand(path: string, cycleId: number, o: { decimals:
     }
     out(`actions (${d.actions.length}):`);
     for (const a of d.actions) {
-      out(`  #${a.actionId} ${a.kind} ${a.from}→${a.to} in ${a.amountIn} est.out ${a.expectedOut} via ${a.venue} est.cost ${formatUnits(a.estCostBase, o.decimals)}: ${a.history.map((h) => h.status).join(' → ')}`);
-      for (const f of a.fills) out(`      fill in ${f.amountIn} out ${f.amountOut} cost ${formatUnits(f.costBase, o.decimals)}`);
+      const inAsset = a.kind === 'redeem-claim' ? u.baseAsset : a.from;
+      out(`  #${a.actionId} ${a.kind} ${a.from}→${a.to} in ${of(u, inAsset, a.amountIn)} est.out ${of(u, a.to, a.expectedOut)} via ${a.venue} est.cost ${base(u, a.estCostBase, 6)}: ${a.history.map((h) => h.status).join(' → ')}`);
+      for (const f of a.fills) out(`      fill in ${of(u, inAsset, f.amountIn)} out ${of(u, a.to, f.amountOut)} cost ${base(u, f.costBase, 6)}`);
     }
     const events = listEvents(db, { cycleId });
     out(`events (${events.length}):`);
     for (const e of events) out(`  [${e.severity}] ${e.kind}${e.asset ? ` ${e.asset}` : ''}: ${e.message}`);
-    if (d.portfolio) out(`portfolio after: NAV ${formatUnits(d.portfolio.navBase, o.decimals)}; ${[...d.portfolio.portfolio.holdings].map(([k, v]) => `${k} ${v}`).join(', ')}`);
+    if (d.portfolio) {
+      const p = d.portfolio.portfolio;
+      out(`portfolio after: NAV ${base(u, d.portfolio.navBase)}; ${[...p.holdings].filter(([, v]) => v > 0n).map(([k, v]) => of(u, k, v)).join(', ') || 'nothing held'}`);
+      // Money waiting in a redemption queue is the vault's too: shown with what it will pay and when.
+      for (const r of p.pending) out(`  queued: ${of(u, r.asset, r.amountIn)} → ${base(u, r.expectedBase)} expected, claimable ${formatTime(r.claimableAt)}`);
+    } else if (c.end?.status === 'failed') out('portfolio after: NAV unknown (the cycle failed closed: not everything could be read)');
     return 0;
   } finally {
     db.close();
   }
 }
 
-export function journalEventsCommand(path: string, o: { kind?: string; severity?: string; limit: number }, out: Out): number {
+export function journalEventsCommand(path: string, o: { kind?: string; severity?: string; limit: number; json?: boolean }, out: Out): number {
   const db = open(path);
   try {
     for (const e of listEvents(db, { kind: o.kind, severity: o.severity as Severity | undefined, limit: o.limit })) {
+      if (o.json) {
+        out(jsonLine({ ...e, at: formatTime(e.at) }));
+        continue;
+      }
       out(`${formatTime(e.at)}\tcycle ${e.cycleId ?? '-'}\t${e.severity}\t${e.kind}\t${e.asset ?? ''}\t${e.message}`);
     }
     return 0;

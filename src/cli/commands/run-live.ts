@@ -1,12 +1,15 @@
-import { toJsonText } from '../../journal/codec.js';
-import cron from 'node-cron';
+import { runConfigJson } from '../../keeper/run-config.js';
 import { formatTime, parseTime } from '../../domain/time.js';
 import { ConfigError } from '../../errors.js';
 import { formatCycleLine } from '../../keeper/cycle-report.js';
 import { Keeper } from '../../keeper/keeper.js';
-import { OverlapGuard } from '../../keeper/overlap-guard.js';
+import { onSchedule } from '../schedule-loop.js';
+import { StopSignal, yieldToEvents } from '../stop-signal.js';
+import { EXIT } from '../exit-codes.js';
 import { recordSample } from '../../keeper/recorder.js';
 import { createLiveSource } from '../../sources/live-sources.js';
+import { guardNewJournalPath } from '../journal-path-guard.js';
+import { ApyReferenceBook } from '../../sources/http/apy-reference.js';
 import { attachAlerts, openVaultJournal, prepare, type CommonOptions } from '../prepare.js';
 import { executorFor, executorKind, type ExecutorFlags } from '../../chains/executor-factory.js';
 
@@ -17,27 +20,10 @@ export interface LiveOptions extends CommonOptions, ExecutorFlags {
   maxCycles?: number;
 }
 
-function liveSourceOf(p: Awaited<ReturnType<typeof prepare>>) {
+function liveSourceOf(p: Awaited<ReturnType<typeof prepare>>, apyReference: ApyReferenceBook) {
   const cfg = p.vault.config.sources;
   if (!cfg) throw new ConfigError(p.vault.file, [{ where: `${p.vault.file} sources`, value: undefined, expected: 'a sources section (live readers) for the live feed' }]);
-  return createLiveSource(cfg);
-}
-
-/** Runs `until` on a cron schedule, skipping (and journaling) ticks that land while a cycle runs. */
-async function onSchedule(expr: string, tick: () => Promise<boolean>, onSkip: () => void): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const guard = new OverlapGuard();
-    const task = cron.schedule(expr, () => {
-      void guard
-        .run(async () => {
-          if (!(await tick())) {
-            await task.stop();
-            resolve();
-          }
-        }, onSkip)
-        .catch(reject);
-    });
-  });
+  return createLiveSource(cfg, { apyReference });
 }
 
 /**
@@ -47,7 +33,9 @@ async function onSchedule(expr: string, tick: () => Promise<boolean>, onSkip: ()
 export async function runLiveCommand(o: LiveOptions, out: (l: string) => void): Promise<number> {
   const kind = executorKind(o);
   const p = await prepare(o);
-  const source = liveSourceOf(p);
+  const apyReference = ApyReferenceBook.forAssets(p.vault.universe.registryAssets.values());
+  const source = liveSourceOf(p, apyReference);
+  guardNewJournalPath(p.vault, p.journalPath, o.journal !== undefined, false);
   const journal = openVaultJournal(p.journalPath, o.once ? 'once --feed live' : 'run --feed live');
   const alerts = attachAlerts(journal, p.vault, p.log);
   const u = p.vault.universe;
@@ -55,16 +43,19 @@ export async function runLiveCommand(o: LiveOptions, out: (l: string) => void): 
   let keeper: Keeper;
   try {
     const { executor, mode } = executorFor(kind, p.vault, journal, { live: o.live === true, log: p.log }, 'paper-live');
-    keeper = await Keeper.startReconciled({ vault: p.vault, strategy: p.strategy, params: p.params, solver: p.solver, source, executor, journal, mode, log: p.log, primeFromJournal: true }, start);
+    keeper = await Keeper.startReconciled({ vault: p.vault, strategy: p.strategy, params: p.params, solver: p.solver, source, executor, journal, mode, log: p.log, primeFromJournal: true, apyReference }, start);
   } catch (e) {
     await alerts.flush();
     journal.close();
     throw e;
   }
   let cycles = 0;
+  let failedClosed = 0;
+  const stop = new StopSignal();
   const one = async (t: number) => {
     const r = await keeper.runCycle(t);
     cycles++;
+    if (r.status === 'failed') failedClosed++;
     out(formatCycleLine(r, u.baseAsset, u.baseDecimals));
     for (const timing of source.lastTimings) p.log.info(timing, 'source read');
   };
@@ -81,13 +72,16 @@ export async function runLiveCommand(o: LiveOptions, out: (l: string) => void): 
           return true;
         },
         () => journal.recordEvent({ at: Date.now(), kind: 'tick-skipped', severity: 'warn', message: 'a scheduled tick arrived while the previous cycle was still running; skipped' }),
+        stop,
       );
     }
   } finally {
+    stop.dispose();
     await alerts.flush();
     journal.close();
   }
-  return 0;
+  // One cycle that failed closed is a failure cron and systemd must see; a schedule keeps going through them.
+  return stop.exitCode(failedClosed > 0 && (o.once || !o.cron) ? EXIT.failed : EXIT.ok);
 }
 
 export interface RecordOptions extends CommonOptions {
@@ -98,11 +92,13 @@ export interface RecordOptions extends CommonOptions {
 /** `restake-keeper record`: sample every configured source on a schedule and append the readings to the journal. */
 export async function recordCommand(o: RecordOptions, out: (l: string) => void): Promise<number> {
   const p = await prepare(o);
-  const source = liveSourceOf(p);
+  // The recorder keeps raw readings (no market view to cross-check against); the keeper's gate judges them when they are used.
+  const source = liveSourceOf(p, new ApyReferenceBook(new Set()));
   const journal = openVaultJournal(p.journalPath, 'record');
   const alerts = attachAlerts(journal, p.vault, p.log);
-  const runId = journal.startRun({ at: Date.now(), mode: 'record', vault: p.vault.config.name, configHash: p.vault.hash, configJson: toJsonText('run config', p.vault.config) });
+  const runId = journal.startRun({ at: Date.now(), mode: 'record', vault: p.vault.config.name, configHash: p.vault.hash, configJson: runConfigJson(p.vault.config, p.strategy.name, p.params) });
   let n = 0;
+  const stop = new StopSignal();
   const sample = async () => {
     const now = Date.now();
     const r = await recordSample(journal, runId, source, now);
@@ -111,7 +107,10 @@ export async function recordCommand(o: RecordOptions, out: (l: string) => void):
   };
   try {
     if (!o.cron) {
-      for (let k = 0; k < (o.samples ?? 1); k++) await sample();
+      for (let k = 0; k < (o.samples ?? 1) && !stop.stopped; k++) {
+        await sample();
+        await yieldToEvents();
+      }
     } else {
       out(`recording ${p.vault.config.name} on "${o.cron}" into ${p.journalPath}`);
       await onSchedule(
@@ -122,11 +121,13 @@ export async function recordCommand(o: RecordOptions, out: (l: string) => void):
           return true;
         },
         () => journal.recordEvent({ at: Date.now(), kind: 'tick-skipped', severity: 'warn', message: 'a recorder tick arrived while the previous sample was still being read; skipped' }),
+        stop,
       );
     }
   } finally {
+    stop.dispose();
     await alerts.flush();
     journal.close();
   }
-  return 0;
+  return stop.exitCode(EXIT.ok);
 }

@@ -1,9 +1,11 @@
-import { existsSync, renameSync } from 'node:fs';
-import cron from 'node-cron';
-import { formatTime } from '../../domain/time.js';
+import { existsSync, renameSync, statSync } from 'node:fs';
+import { guardNewJournalPath } from '../journal-path-guard.js';
+import { formatTime, parseTime } from '../../domain/time.js';
 import { formatCycleLine, type CycleReport } from '../../keeper/cycle-report.js';
 import { Keeper } from '../../keeper/keeper.js';
-import { OverlapGuard } from '../../keeper/overlap-guard.js';
+import { onSchedule } from '../schedule-loop.js';
+import { StopSignal, yieldToEvents } from '../stop-signal.js';
+import { EXIT } from '../exit-codes.js';
 import { formatSummary, summarize } from '../../keeper/run-summary.js';
 import { InstanceLease } from '../../keeper/instance-lease.js';
 import { attachAlerts, openVaultJournal, prepare, replaySource, replayWindow, type CommonOptions } from '../prepare.js';
@@ -32,11 +34,13 @@ export async function runCommand(o: RunOptions, out: (line: string) => void = (l
   const window = replayWindow(p.vault, source, o);
   // The lease comes first: --fresh must never move aside a journal another keeper is writing.
   const command = o.once ? 'once' : 'run';
+  guardNewJournalPath(p.vault, p.journalPath, o.journal !== undefined, o.fresh);
   const lease = InstanceLease.acquire(p.journalPath, command);
   try {
-    if (o.fresh && existsSync(p.journalPath)) {
+    if (o.fresh && existsSync(p.journalPath) && statSync(p.journalPath).size > 0) {
       const aside = `${p.journalPath}.${new Date().toISOString().replace(/[:.]/g, '-')}.bak`;
       for (const ext of ['', '-wal', '-shm']) if (existsSync(p.journalPath + ext)) renameSync(p.journalPath + ext, aside + ext);
+      lease.adoptNewFile(p.journalPath);
       out(`kept the previous journal as ${aside}`);
     }
   } catch (e) {
@@ -47,7 +51,7 @@ export async function runCommand(o: RunOptions, out: (line: string) => void = (l
   const alerts = attachAlerts(journal, p.vault, p.log);
   const vaultName = p.vault.config.name;
   const lastDecision = journal.lastDecisionTime(vaultName);
-  const atOverride = o.at ? Date.parse(o.at) : undefined;
+  const atOverride = o.at ? parseTime(o.at) : undefined;
   let t = atOverride ?? (lastDecision === undefined ? window.from : lastDecision + window.step);
   if (lastDecision !== undefined && t <= lastDecision) {
     out(`the journal already has a decision at ${formatTime(lastDecision)}; decisions move forward in time (choose a later --at or another --journal)`);
@@ -83,12 +87,7 @@ export async function runCommand(o: RunOptions, out: (line: string) => void = (l
   };
   if (!o.quiet) out(`restake-keeper ${mode === 'paper' ? 'paper' : mode} run over recorded data: vault ${vaultName}, strategy ${p.strategy.name}, ${formatTime(t)} → ${formatTime(o.once ? t : window.to)} every ${p.vault.config.schedule.step}, journal ${p.journalPath}`);
 
-  let stop = false;
-  const onSignal = () => {
-    stop = true;
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const stop = new StopSignal();
   const step = async () => {
     clockNow = t;
     const r = await keeper.runCycle(t);
@@ -96,47 +95,41 @@ export async function runCommand(o: RunOptions, out: (line: string) => void = (l
     line(r);
     t += window.step;
   };
+  const more = () => t <= window.to && !(o.maxCycles !== undefined && reports.length >= o.maxCycles);
   try {
     for (const r of await keeper.redoInterrupted()) {
       reports.push(r);
       line(r);
     }
     if (o.cron) {
-      await new Promise<void>((resolve, reject) => {
-        const guard = new OverlapGuard();
-        const task = cron.schedule(o.cron as string, () => {
-          void guard
-            .run(
-              async () => {
-                if (stop || t > window.to || (o.maxCycles !== undefined && reports.length >= o.maxCycles)) {
-                  await task.stop();
-                  resolve();
-                  return;
-                }
-                await step();
-              },
-              () => {
-                p.log.warn('tick skipped: previous cycle still running');
-                journal.recordEvent({ at: Date.now(), kind: 'tick-skipped', severity: 'warn', message: 'a scheduled tick arrived while the previous cycle was still running; skipped' });
-              },
-            )
-            .catch(reject);
-        });
-      });
+      await onSchedule(
+        o.cron,
+        async () => {
+          if (!more()) return false;
+          await step();
+          return more();
+        },
+        () => {
+          p.log.warn('tick skipped: previous cycle still running');
+          journal.recordEvent({ at: Date.now(), kind: 'tick-skipped', severity: 'warn', message: 'a scheduled tick arrived while the previous cycle was still running; skipped' });
+        },
+        stop,
+      );
     } else {
-      while (!stop && t <= window.to) {
+      while (!stop.stopped && more()) {
         await step();
-        if (o.once || (o.maxCycles !== undefined && reports.length >= o.maxCycles)) break;
+        if (o.once) break;
+        await yieldToEvents();
       }
     }
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stop.dispose();
     await alerts.flush();
     journal.close();
   }
   // Start NAV: every holding valued at the first cycle's readings, before its trades.
+  if (stop.stopped) out(`stopped by a signal after ${reports.length} cycle${reports.length === 1 ? '' : 's'}; the journal is closed and resumes after ${reports.at(-1) ? formatTime(reports.at(-1)!.time) : 'its last decision'}`);
   const summary = summarize(reports, reports[0]?.navBefore ?? reports[0]?.navBase ?? 0n);
   if (summary && !o.once) out(formatSummary(summary, base.baseAsset, base.baseDecimals, p.journalPath));
-  return 0;
+  return stop.exitCode(o.once && reports.some((r) => r.status === 'failed') ? EXIT.failed : EXIT.ok);
 }

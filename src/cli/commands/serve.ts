@@ -28,9 +28,16 @@ export async function serveCommand(o: ServeOptions, out: (l: string) => void): P
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
-  out(`${signal}: stopping (cycles in progress may finish)`);
+  out(`${signal}: stopping (cycles in progress may finish; a second signal exits at once)`);
+  // A second signal means "now": the journal's recovery closes whatever was cut short at the next start.
+  const now = () => process.exit(130);
+  process.once('SIGTERM', now);
+  process.once('SIGINT', now);
   const stopped = await service.stop();
   for (const s of stopped) out(`vault ${s.vault}: ${s.abandoned ? 'cycle abandoned (closed as interrupted at the next start)' : 'stopped, lease released'}`);
   process.off('unhandledRejection', onRejection);
+  // An abandoned cycle (or a client's keep-alive socket) may still hold the event loop: exit regardless,
+  // which also drops the lease of a vault whose journal was left open.
+  setTimeout(() => process.exit(process.exitCode ?? 0), 1_000).unref();
   return 0;
 }

@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { formatTime } from '../../domain/time.js';
 import { runSweep } from '../../backtest/run-sweep.js';
 import { writeText } from '../../backtest/export-series.js';
@@ -55,8 +55,13 @@ export async function sweepCommand(o: SweepCommandOptions, out: (l: string) => v
   for (const k of r.ranking) {
     out(`${String(k.rank).padStart(4)}  ${label(k.combo).padEnd(36)}  ${pct(k.meanTestNetApy).padStart(13)}  ${pct(k.chainedTestNetApy).padStart(16)}  ${pct(k.meanTestMaxDrawdown).padStart(12)}  ${k.timesChosen}`);
   }
-  const dir = resolve(o.out ?? join(projectRoot(), 'var', 'sweeps', `${r.vault}-${r.strategy}-${new Date().toISOString().replace(/[:.]/g, '-')}`));
+  const dir = resolve(o.out ?? join(projectRoot(), 'var', 'sweeps', `${safeName(r.vault)}-${safeName(r.strategy)}-${new Date().toISOString().replace(/[:.]/g, '-')}`));
   writeText(join(dir, 'sweep.json'), `${JSON.stringify(r, null, 1)}\n`);
   out(`results: ${join(dir, 'sweep.json')}`);
   return 0;
+}
+
+/** One path segment from a name that may be a file path ("config/vaults/x.yaml" → "x"): output stays in var/sweeps/. */
+export function safeName(name: string): string {
+  return basename(name).replace(/\.(ya?ml|json)$/i, '').replace(/[^\w.-]+/g, '-').replace(/^[.-]+/, '') || 'vault';
 }

@@ -1,39 +1,92 @@
 import { loadVault } from '../../config/load-vault.js';
-import { ConfigError, formatIssue, KeeperError } from '../../errors.js';
-import { loadStrategy, parseStrategyParams } from '../../strategy/load-strategy.js';
+import { ConfigError, formatIssue, type Issue } from '../../errors.js';
 import { PLACEHOLDER_VAULT } from '../../chains/evm/policy/policy-schema.js';
 import { loadEvmExecutionSetup } from '../../chains/evm/evm-executor-setup.js';
+import { EXIT } from '../exit-codes.js';
+import { createLiveSource } from '../../sources/live-sources.js';
+import { reportError } from '../report-error.js';
+import { checkStrategyParams, loadNamedStrategy } from '../strategy-params.js';
+import { redactText } from '../../redact.js';
+import { resolve } from 'node:path';
+import { suggest } from '../../config/did-you-mean.js';
+import { listStrategies, loadStrategy } from '../../strategy/load-strategy.js';
 import { PLACEHOLDER_SOL_VAULT } from '../../chains/solana/policy/sol-policy-schema.js';
 import { loadSolanaExecutionSetup } from '../../chains/solana/solana-executor-setup.js';
 
-/** Checks a vault config, its registry and its strategy params; prints every problem. Exit 0 only when all is valid. */
+/**
+ * Checks a vault config, its registry, its strategy params and its execution section; prints every problem.
+ * Exit 0 only when all is valid; an invalid config exits 2, as `run` does for the same file (exit-codes.ts).
+ */
 export async function validateConfigCommand(file: string, out: (l: string) => void): Promise<number> {
   try {
     const v = loadVault(file);
-    const s = await loadStrategy(v.config.strategy.name);
-    parseStrategyParams(s, v.config.strategy.params, v.file);
-    out(`${v.file}: valid (vault ${v.config.name}, ${v.universe.assets.length} assets, strategy ${s.name}, registry ${v.paths.registry})`);
+    const issues: Issue[] = [];
+    let strategyName = v.config.strategy.name;
+    try {
+      const s = await loadNamedStrategy(v.config.strategy.name, `${v.source?.locate(['strategy', 'name']) ?? v.file} strategy.name`);
+      strategyName = s.name;
+      checkStrategyParams(s, v, [], true);
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      issues.push(...e.issues);
+    }
+    if (issues.length > 0) throw new ConfigError(v.file, issues);
+    out(`${v.file}: valid (vault ${v.config.name}, ${v.universe.assets.length} assets, strategy ${strategyName}, registry ${v.paths.registry})`);
+    if (v.defaultsApplied?.length) {
+      out(`  defaults applied (not written in the file; conservative values): ${v.defaultsApplied.length}`);
+      for (const d of v.defaultsApplied) out(`    ${d}`);
+    }
+    if (v.config.sources) {
+      // Building the readers parses the sections each reader owns (sources.solana, sources.jupiter); nothing is read.
+      const live = createLiveSource(v.config.sources);
+      void live;
+      out(`  sources: ${Object.keys(v.config.sources).filter((k) => k !== 'timeoutMs').join(', ')} (checked; nothing was read)`);
+    }
     if (v.config.execution?.evm) {
       const x = loadEvmExecutionSetup(v, { allowPlaceholder: true });
-      out(`  execution: ${x.evm.mode} on chain ${x.evm.chainId} for vault ${x.evm.vault}; policy ${x.policyPath} valid (${x.policy.rules.length} rules)${v.paths.deployment ? `; deployment ${v.paths.deployment}` : ''}`);
+      out(redactText(`  execution: ${x.evm.mode} on chain ${x.evm.chainId} for vault ${x.evm.vault}; policy ${x.policyPath} valid (${x.policy.rules.length} rules)${v.paths.deployment ? `; deployment ${v.paths.deployment}` : ''}`));
       if (x.policy.vault === PLACEHOLDER_VAULT) out(`  note: the vault address is the shipped placeholder ${PLACEHOLDER_VAULT}; --executor evm refuses to start until it is set here and in the policy`);
     }
     if (v.config.execution?.solana) {
       const x = loadSolanaExecutionSetup(v, { allowPlaceholder: true });
-      out(`  execution: solana ${x.sol.mode} on ${x.sol.cluster} for vault ${x.sol.vault}; policy ${v.paths.policy} valid (${x.policy.rules.length} rules)`);
+      out(redactText(`  execution: solana ${x.sol.mode} on ${x.sol.cluster} for vault ${x.sol.vault}; policy ${v.paths.policy} valid (${x.policy.rules.length} rules)`));
       if (x.policy.vault === PLACEHOLDER_SOL_VAULT) out(`  note: the vault address is the shipped placeholder ${PLACEHOLDER_SOL_VAULT}; --executor solana refuses to start until it is set here and in the policy`);
     }
-    return 0;
+    return EXIT.ok;
   } catch (e) {
     if (e instanceof ConfigError) {
+      e = new ConfigError(e.file, [...e.issues, ...(await rawParamIssues(file, e))]);
+    }
+    if (e instanceof ConfigError) {
       out(`${e.file}: ${e.issues.length} problem${e.issues.length === 1 ? '' : 's'}`);
-      for (const i of e.issues) out(`  - ${formatIssue(i)}`);
-      return 1;
+      for (const i of e.issues.slice(0, 200)) out(`  - ${formatIssue(i)}`);
+      if (e.issues.length > 200) out(`  … and ${e.issues.length - 200} more`);
+      return EXIT.usage;
     }
-    if (e instanceof KeeperError) {
-      out(`${file}: ${e.message}`);
-      return 1;
-    }
-    throw e;
+    const r = reportError(e);
+    out(`${file}: ${r.text}`);
+    return r.exitCode === EXIT.failed ? EXIT.usage : r.exitCode;
+  }
+}
+
+/**
+ * When the file failed its schema, its strategy and params are still checked from the raw file (when it
+ * names a strategy that exists), so one run of validate-config lists every problem.
+ */
+async function rawParamIssues(file: string, first: ConfigError): Promise<Issue[]> {
+  if (first.issues.some((i) => /strategy\.(params|name)/.test(i.where))) return [];
+  try {
+    const { readLocated, zodIssues } = await import('../../config/load-yaml.js');
+    const src = readLocated(resolve(file));
+    const raw = src.data as { strategy?: { name?: unknown; params?: unknown } } | null;
+    const name = raw?.strategy?.name;
+    if (typeof name !== 'string') return [];
+    const names = listStrategies();
+    if (!names.includes(name)) return [{ where: `${src.locate(['strategy', 'name'])} strategy.name`, value: name, expected: `a strategy in strategies/${suggest(name, names) || ` (${names.join(', ')})`}` }];
+    const s = await loadStrategy(name);
+    const r = s.params.safeParse(raw?.strategy?.params ?? {});
+    return r.success ? [] : zodIssues(r.error.issues, src, s.params, ['strategy', 'params'], raw?.strategy?.params ?? {});
+  } catch {
+    return [];
   }
 }

@@ -4,6 +4,7 @@ import type { Observation } from '../../domain/observation.js';
 import type { EpochMs } from '../../domain/time.js';
 import type { SourceFailure, SourceRead, YieldSource } from '../yield-source.js';
 import { formatIssuePath, type HttpClient } from './http-client.js';
+import type { ApyReferenceBook } from './apy-reference.js';
 import { admit, failure, reasonOf, trimSlash } from './readings.js';
 import { percentToFraction } from './units.js';
 
@@ -57,6 +58,7 @@ export class DefiLlamaSource implements YieldSource {
   constructor(
     private readonly http: HttpClient,
     private readonly config: DefiLlamaConfig,
+    private readonly reference?: ApyReferenceBook,
   ) {
     this.baseUrl = trimSlash(config.baseUrl);
   }
@@ -107,6 +109,7 @@ export class DefiLlamaSource implements YieldSource {
         endpoint,
         observations,
         failures,
+        this.reference,
       );
     }
     return { observations, failures };
@@ -150,6 +153,7 @@ export class DefiLlamaSource implements YieldSource {
         endpoint,
         observations,
         rejected,
+        this.reference,
       );
     }
     observations.sort((a, b) => a.time - b.time);

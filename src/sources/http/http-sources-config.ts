@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { ApyReferenceBook } from './apy-reference.js';
 import type { YieldSource } from '../yield-source.js';
 import { DefiLlamaSource } from './defillama-source.js';
 import { createHttpClient, type HttpClientOptions } from './http-client.js';
@@ -63,16 +64,19 @@ export interface HttpSourcesDeps {
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
   readonly now?: () => number;
+  /** Rate-implied APYs to cross-check reported ones against (unit errors are refused at the edge). */
+  readonly apyReference?: ApyReferenceBook | undefined;
 }
 
 /** One client for all sources, so the per-host limit holds across them. Sources not configured are absent. */
 export function createHttpSources(config: HttpSourcesConfig, deps: HttpSourcesDeps = {}): YieldSource[] {
-  const opts: HttpClientOptions = { ...config.client, ...deps };
+  const { apyReference: ref, ...clientDeps } = deps;
+  const opts: HttpClientOptions = { ...config.client, ...clientDeps };
   const http = createHttpClient(opts);
   const sources: YieldSource[] = [];
-  if (config.defillama) sources.push(new DefiLlamaSource(http, config.defillama));
-  if (config.lido) sources.push(new LidoAprSource(http, config.lido));
-  if (config.jito) sources.push(new JitoKobeSource(http, config.jito));
-  if (config.sanctum) sources.push(new SanctumApySource(http, config.sanctum));
+  if (config.defillama) sources.push(new DefiLlamaSource(http, config.defillama, ref));
+  if (config.lido) sources.push(new LidoAprSource(http, config.lido, ref));
+  if (config.jito) sources.push(new JitoKobeSource(http, config.jito, ref));
+  if (config.sanctum) sources.push(new SanctumApySource(http, config.sanctum, ref));
   return sources;
 }

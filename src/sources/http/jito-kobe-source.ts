@@ -4,6 +4,7 @@ import type { Observation } from '../../domain/observation.js';
 import { DAY, formatTime, type EpochMs } from '../../domain/time.js';
 import type { SourceFailure, SourceRead, YieldSource } from '../yield-source.js';
 import type { HttpClient } from './http-client.js';
+import type { ApyReferenceBook } from './apy-reference.js';
 import { admit, failure, reasonOf, trimSlash } from './readings.js';
 import { lamportsToSol } from './units.js';
 
@@ -51,6 +52,7 @@ export class JitoKobeSource implements YieldSource {
   constructor(
     private readonly http: HttpClient,
     private readonly config: JitoKobeConfig,
+    private readonly reference?: ApyReferenceBook,
   ) {
     this.url = `${trimSlash(config.baseUrl)}/api/v1/stake_pool_stats`;
   }
@@ -90,6 +92,7 @@ export class JitoKobeSource implements YieldSource {
         endpoint,
         observations,
         failures,
+        this.reference,
       );
     }
     return { observations, failures };

@@ -4,6 +4,7 @@ import type { Observation } from '../../domain/observation.js';
 import { formatTime, type EpochMs } from '../../domain/time.js';
 import type { SourceFailure, SourceRead, YieldSource } from '../yield-source.js';
 import type { HttpClient } from './http-client.js';
+import type { ApyReferenceBook } from './apy-reference.js';
 import { admit, failure, reasonOf, trimSlash } from './readings.js';
 import { lidoAprUnitProblem, percentToFraction } from './units.js';
 
@@ -51,6 +52,7 @@ export class LidoAprSource implements YieldSource {
   constructor(
     private readonly http: HttpClient,
     private readonly config: LidoAprConfig,
+    private readonly reference?: ApyReferenceBook,
   ) {
     this.url = `${trimSlash(config.baseUrl)}/v1/protocol/steth/apr/sma`;
   }
@@ -79,7 +81,7 @@ export class LidoAprSource implements YieldSource {
     const apyBase = percentToFraction(data.smaApr);
     const observations: Observation[] = [];
     const failures: SourceFailure[] = [];
-    for (const asset of assets) admit({ time: now, asset, source: this.name, ref, apyBase }, endpoint, observations, failures);
+    for (const asset of assets) admit({ time: now, asset, source: this.name, ref, apyBase }, endpoint, observations, failures, this.reference);
     return { observations, failures };
   }
 }

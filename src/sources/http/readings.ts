@@ -1,6 +1,7 @@
 import type { Observation } from '../../domain/observation.js';
 import { checkObservation } from '../../domain/observation-check.js';
 import type { SourceFailure } from '../yield-source.js';
+import { apyUnitError, type ApyReferenceBook } from './apy-reference.js';
 
 /** Shared by the HTTP sources: turning upstream trouble into SourceFailures instead of exceptions. */
 
@@ -16,11 +17,17 @@ export function failure(source: string, assets: readonly string[], message: stri
 
 /**
  * The last gate before an observation leaves a source: the same range checks recorded history passes
- * (an APY > 1 after conversion is a percent that slipped through). A bad one becomes a failure naming
- * the field, never a reading.
+ * (an APY > 1 after conversion is a percent that slipped through), and a cross-check of the APY with
+ * the one the asset's fair rate implies (a factor near 100 is a unit error). A bad one becomes a
+ * failure naming the field, never a reading.
  */
-export function admit(o: Observation, endpoint: string, out: Observation[], failures: SourceFailure[]): void {
+export function admit(o: Observation, endpoint: string, out: Observation[], failures: SourceFailure[], reference?: ApyReferenceBook): void {
   const problems = checkObservation(o);
+  const unit = problems.length === 0 ? apyUnitError(o, reference) : undefined;
+  if (unit !== undefined) {
+    failures.push(failure(o.source, [o.asset], `${endpoint}: ${o.asset}: ${unit}`));
+    return;
+  }
   if (problems.length === 0) {
     out.push(o);
     return;

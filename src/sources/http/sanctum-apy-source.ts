@@ -4,6 +4,7 @@ import type { Observation } from '../../domain/observation.js';
 import type { EpochMs } from '../../domain/time.js';
 import type { SourceFailure, SourceRead, YieldSource } from '../yield-source.js';
 import type { HttpClient } from './http-client.js';
+import type { ApyReferenceBook } from './apy-reference.js';
 import { admit, failure, reasonOf, trimSlash } from './readings.js';
 
 /**
@@ -36,6 +37,7 @@ export class SanctumApySource implements YieldSource {
   constructor(
     private readonly http: HttpClient,
     private readonly config: SanctumApyConfig,
+    private readonly reference?: ApyReferenceBook,
   ) {
     const qs = new URLSearchParams(Object.values(config.lsts).map((k): [string, string] => ['lst', k]));
     this.url = `${trimSlash(config.baseUrl)}/v1/apy/latest?${qs.toString()}`;
@@ -65,7 +67,7 @@ export class SanctumApySource implements YieldSource {
         failures.push(failure(this.name, [asset], `${endpoint}: ${asset}: ${why}`));
         continue;
       }
-      admit({ time: now, asset, source: this.name, apyBase: apy }, endpoint, observations, failures);
+      admit({ time: now, asset, source: this.name, apyBase: apy }, endpoint, observations, failures, this.reference);
     }
     return { observations, failures };
   }

@@ -6,8 +6,8 @@ import { markOf } from '../../../market/valuation.js';
  * Whether a pending proposal has to give way to a new one at the same Safe nonce, and why:
  * - stale: unsigned (not executed) longer than `staleAfterMs`;
  * - drift: a mark the plan was valued at has moved by more than `maxDrift` (relative) since;
- * - breaker: a breaker fired this cycle on an asset the pending plan touches, or forces an exit of a
- *   held asset (the pending plan no longer says what the vault must do).
+ * - breaker: a breaker halted the vault, fired this cycle on an asset the pending plan touches, or forces
+ *   an exit of a held asset (the pending plan no longer says what the vault must do).
  * Undefined when the pending proposal still stands.
  */
 export function replacementReason(
@@ -18,7 +18,7 @@ export function replacementReason(
   const marks = ((pending.description as { marks?: Record<string, number> }).marks ?? {}) as Record<string, number>;
   if (o.onBreaker) {
     const assets = new Set(Object.keys(marks));
-    const f = ctx.firings.find((x) => (x.asset !== undefined && assets.has(x.asset)) || (x.held && x.action === 'derisk'));
+    const f = ctx.firings.find((x) => x.action === 'halt' || (x.asset !== undefined && assets.has(x.asset)) || (x.held && x.action === 'derisk'));
     if (f) return { kind: 'breaker', reason: `breaker ${f.breaker} fired on ${f.asset ?? 'the vault'} (${f.action}): ${f.message}` };
   }
   let worst: { asset: string; then: number; now: number; rel: number } | undefined;

@@ -19,7 +19,7 @@ import { followProposals, type FollowReport } from './safe-lifecycle.js';
 import { actionSummary, descriptionText, originText, type ProposalDescription } from './proposal-text.js';
 import { proposalBody, type ProposalBody, type SafeTxServiceClient } from './safe-service.js';
 import { simulateAsSafe } from './safe-simulate.js';
-import { getTransactionHashArgs, multiSendCalldata, OPERATION, plainSafeTx, safeAbi, safeTxHash, safeTxTypedData, type InnerCall } from './safe-tx.js';
+import { getTransactionHashArgs, multiSendCalldata, OPERATION, plainSafeTx, rejectionSafeTx, safeAbi, safeTxHash, safeTxTypedData, type InnerCall, type SafeTx } from './safe-tx.js';
 import { builderFile, writeBuilderFile } from './tx-builder-file.js';
 import { replacementReason } from './replacement.js';
 
@@ -148,9 +148,13 @@ export class SafeProposer implements PlanExecutor {
     if (pending) {
       const why = replacementReason(pending, ctx, { now: this.#clock(), staleAfterMs: this.#o.staleAfterMs, maxDrift: this.#o.maxDrift, onBreaker: this.#o.replaceOnBreaker });
       if (!why) return all({ status: 'skipped', detail: { reason: `proposal ${pending.hash} at Safe nonce ${pending.nonce} is pending (${pending.status}); no new proposal while it is`, proposal: { id: pending.id, safeTxHash: pending.hash } } });
-      if (entries.length === 0 || this.mode === 'dry-run') {
-        if (this.mode !== 'dry-run') this.#o.proposals.recordStatus(pending.id, why.kind === 'stale' ? 'stale' : 'replaced', this.#clock(), { reason: why.reason, noReplacement: 'the new plan is empty' });
-        return all({ status: 'skipped', detail: { reason: `proposal ${pending.hash} needs replacing (${why.reason})${entries.length === 0 ? ' but the new plan is empty' : ''}` } });
+      if (this.mode === 'dry-run') return all({ status: 'skipped', detail: { reason: `dry-run: proposal ${pending.hash} would be replaced (${why.reason})` } });
+      if (entries.length === 0) {
+        // Nothing to do instead. A stale proposal is only retired; one the market or a breaker has made
+        // wrong is withdrawn with the Safe's own cancel at its nonce, for the signers to execute instead.
+        if (why.kind === 'stale') this.#o.proposals.recordStatus(pending.id, 'stale', this.#clock(), { reason: why.reason, noReplacement: 'the new plan is empty' });
+        else await this.#proposeCancel(pending, why, ctx, now);
+        return [];
       }
       return this.#propose(entries, portfolio, ctx, now, { record: pending, kind: why.kind, reason: why.reason });
     }
@@ -220,13 +224,38 @@ export class SafeProposer implements PlanExecutor {
       return result({ reason: 'dry-run: built, guarded, hashed and simulated as the Safe; not signed or proposed', dryRun: true, safeTxHash: hash, nonce: seen.safeNonce.toString(), simulation: description.simulation, expectedChanges: description.expectedChanges });
     }
 
+    const sub = await this.#submit({ tx, hash, description, decimals: (a: AssetId) => u.registryAssets.get(a)?.decimals ?? u.baseDecimals, calls, extra: { grossFlows: Object.fromEntries([...grossFlows(plan)].map(([k, v]) => [k, v.toString()])), actionIds: entries.map((e) => e.actionId) }, valueAtRisk: built.valueAtRisk, seen, ctx, replaces, onSigned: (id) => {
+      for (const e of entries) e.onStatus('signed', { safeTxHash: hash, nonce: seen.safeNonce.toString(), proposer: o.proposer?.address, proposalId: id });
+    } });
+    if (!sub.ok) return fail(sub.reason, { stage: 'sign' });
+    return result(sub.detail);
+  }
+
+  /**
+   * Sign, journal the intent (replacing `replaces` in the same commit), deliver, record 'proposed'. A
+   * failed delivery leaves the intent for the next cycle to deliver again.
+   */
+  async #submit(p: {
+    tx: SafeTx;
+    hash: Hex;
+    description: ProposalDescription;
+    decimals: (a: AssetId) => number;
+    calls: readonly InnerCall[];
+    extra: Record<string, unknown>;
+    valueAtRisk: bigint;
+    seen: FollowReport;
+    ctx: Pick<PlanContext, 'cycleId'>;
+    replaces: { record: ProposalRecord; kind: 'stale' | 'drift' | 'breaker'; reason: string } | undefined;
+    onSigned?: (id: number) => void;
+  }): Promise<{ ok: true; detail: Record<string, unknown> } | { ok: false; reason: string }> {
+    const o = this.#o;
+    const { tx, hash, description, seen, ctx, replaces } = p;
     const signer = o.proposer as LocalAccount;
     const typed = safeTxTypedData(o.chainId, this.safe, tx);
     const signature = await signer.signTypedData!(typed);
     const recovered = await recoverTypedDataAddress({ ...typed, signature });
-    if (getAddress(recovered) !== getAddress(signer.address)) return fail(`the proposer's signature recovers to ${recovered}, not ${signer.address}`, { stage: 'sign' });
-    const decimals = (a: AssetId) => u.registryAssets.get(a)?.decimals ?? u.baseDecimals;
-    const body = proposalBody(tx, { safeTxHash: hash, sender: signer.address, signature, origin: originText(description, decimals, o.originMaxLength) });
+    if (getAddress(recovered) !== getAddress(signer.address)) return { ok: false, reason: `the proposer's signature recovers to ${recovered}, not ${signer.address}` };
+    const body = proposalBody(tx, { safeTxHash: hash, sender: signer.address, signature, origin: originText(description, p.decimals, o.originMaxLength) });
     const id = o.proposals.recordIntent(
       {
         vault: o.vaultName,
@@ -237,15 +266,15 @@ export class SafeProposer implements PlanExecutor {
         nonce: seen.safeNonce,
         hash,
         proposer: getAddress(signer.address),
-        payload: { body, calls: calls.map((c) => ({ to: c.to, value: c.value.toString(), data: c.data })), expectedChanges: description.expectedChanges, grossFlows: Object.fromEntries([...grossFlows(plan)].map(([k, v]) => [k, v.toString()])), actionIds: entries.map((e) => e.actionId), text: descriptionText(description, decimals) },
+        payload: { body, calls: p.calls.map((c) => ({ to: c.to, value: c.value.toString(), data: c.data })), expectedChanges: description.expectedChanges, ...p.extra, text: descriptionText(description, p.decimals) },
         description: description as unknown as Record<string, unknown>,
-        valueAtRisk: built.valueAtRisk,
+        valueAtRisk: p.valueAtRisk,
         observedBlock: seen.block,
         createdAt: this.#clock(),
       },
       replaces ? { id: replaces.record.id, status: replaces.kind === 'stale' ? 'stale' : 'replaced', detail: { reason: replaces.reason, kind: replaces.kind, replacedBy: hash } } : undefined,
     );
-    for (const e of entries) e.onStatus('signed', { safeTxHash: hash, nonce: seen.safeNonce.toString(), proposer: signer.address, proposalId: id });
+    p.onSigned?.(id);
     if (replaces) o.journal.recordEvent({ cycleId: ctx.cycleId, at: this.#clock(), kind: 'proposal-replaced', severity: 'warn', message: `proposal ${replaces.record.hash} at Safe nonce ${seen.safeNonce} replaced by ${hash}: ${replaces.reason}`, data: { replaced: replaces.record.hash, by: hash, kind: replaces.kind } });
     proposalFailpoint('after-proposal-intent');
     let delivered: Record<string, unknown>;
@@ -253,12 +282,43 @@ export class SafeProposer implements PlanExecutor {
       delivered = await this.#deliver(o.proposals.proposal(id) as ProposalRecord);
     } catch (e) {
       o.journal.recordEvent({ cycleId: ctx.cycleId, at: this.#clock(), kind: 'proposal-delivery-failed', severity: 'warn', message: `proposal ${hash} is journaled but its delivery failed (retried next cycle): ${(e as Error).message}`, data: { safeTxHash: hash } });
-      return result({ reason: `proposal ${hash} journaled at Safe nonce ${seen.safeNonce}; delivery failed and is retried next cycle: ${(e as Error).message}`, proposal: { id, safeTxHash: hash, nonce: seen.safeNonce.toString() } });
+      return { ok: true, detail: { reason: `proposal ${hash} journaled at Safe nonce ${seen.safeNonce}; delivery failed and is retried next cycle: ${(e as Error).message}`, proposal: { id, safeTxHash: hash, nonce: seen.safeNonce.toString() } } };
     }
     proposalFailpoint('after-proposal-delivered');
     o.proposals.recordStatus(id, 'proposed', this.#clock(), delivered);
     o.log?.info({ safeTxHash: hash, nonce: seen.safeNonce.toString(), ...delivered }, 'proposed to the Safe');
-    return result({ reason: `proposed to the Safe ${this.safe} as ${hash} (nonce ${seen.safeNonce}); its signers execute it`, proposal: { id, safeTxHash: hash, nonce: seen.safeNonce.toString(), ...delivered } });
+    return { ok: true, detail: { reason: `proposed to the Safe ${this.safe} as ${hash} (nonce ${seen.safeNonce}); its signers execute it`, proposal: { id, safeTxHash: hash, nonce: seen.safeNonce.toString(), ...delivered } } };
+  }
+
+  /**
+   * Withdraws a pending proposal the keeper no longer stands behind (a breaker fired, the market moved)
+   * when there is nothing to propose instead: the Safe's cancel — a 0-value call to itself with no data —
+   * at the same nonce. Whichever of the two the signers execute takes the nonce; the cancel moves nothing.
+   */
+  async #proposeCancel(pending: ProposalRecord, why: { kind: 'stale' | 'drift' | 'breaker'; reason: string }, ctx: PlanContext, seen: FollowReport): Promise<void> {
+    const o = this.#o;
+    const tx = rejectionSafeTx(this.safe, pending.nonce);
+    const guard = checkSafeTx(tx, { multiSendCallOnly: o.multiSendCallOnly, allowed: [{ to: this.safe, value: 0n, data: '0x' }] });
+    const hash = safeTxHash(o.chainId, this.safe, tx);
+    const theirs = await o.client.readContract({ address: this.safe, abi: safeAbi, functionName: 'getTransactionHash', args: getTransactionHashArgs(tx), blockNumber: seen.block });
+    if (!guard.allowed || theirs.toLowerCase() !== hash.toLowerCase()) {
+      o.journal.recordEvent({ cycleId: ctx.cycleId, at: this.#clock(), kind: 'proposal-withdraw-failed', severity: 'critical', message: `could not withdraw proposal ${pending.hash}: ${guard.allowed ? 'hash mismatch' : guard.reason}`, data: { safeTxHash: pending.hash } });
+      return;
+    }
+    const description: ProposalDescription = {
+      keeper: 'restake-keeper',
+      vault: o.vaultName,
+      cycleId: ctx.cycleId,
+      decisionTime: new Date(ctx.now).toISOString(),
+      rationale: [`withdraws proposal ${pending.hash}: ${why.reason}; executing this 0-value transaction at nonce ${pending.nonce} cancels it`, ...ctx.rationale],
+      actions: [],
+      expectedChanges: {},
+      simulation: { ok: true, gas: '0', via: 'not simulated: a 0-value call of the Safe to itself' },
+      marks: {},
+      replaces: { safeTxHash: pending.hash, reason: why.reason },
+    };
+    const sub = await this.#submit({ tx, hash, description, decimals: () => 18, calls: [{ to: this.safe, value: 0n, data: '0x', operation: OPERATION.call }], extra: { cancel: true, grossFlows: {} }, valueAtRisk: 0n, seen: { ...seen, safeNonce: pending.nonce }, ctx, replaces: { record: pending, kind: why.kind, reason: why.reason } });
+    if (!sub.ok) o.journal.recordEvent({ cycleId: ctx.cycleId, at: this.#clock(), kind: 'proposal-withdraw-failed', severity: 'critical', message: `could not withdraw proposal ${pending.hash}: ${sub.reason}`, data: { safeTxHash: pending.hash } });
   }
 
   /** Delivers a journaled proposal exactly as journaled: the service POST and/or the builder file. */

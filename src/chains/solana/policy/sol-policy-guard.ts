@@ -36,11 +36,11 @@ const COMPUTE_BUDGET = ComputeBudgetProgram.programId.toBase58();
 const SYSTEM = SystemProgram.programId.toBase58();
 const TOKEN_TAG = { approve: 4, setAuthority: 6, closeAccount: 9, approveChecked: 13 } as const;
 
-/** The vault's own token accounts: its ATA (classic and Token-2022) for each policy mint and wrapped SOL. */
+/** The vault's own token accounts: its ATA (classic and Token-2022) for each policy mint and wrapped SOL. Off-curve owners allowed: a Squads vault is a PDA. */
 export function vaultTokenAccounts(policy: SolPolicy): Set<string> {
   const owner = new PublicKey(policy.vault);
   const out = new Set<string>();
-  for (const m of [...policy.mints, NATIVE_MINT]) for (const p of [TOKEN_PROGRAM_ID, TOKEN_2022_PROGRAM_ID]) out.add(getAssociatedTokenAddressSync(m, owner, false, p, ASSOCIATED_TOKEN_PROGRAM_ID).toBase58());
+  for (const m of [...policy.mints, NATIVE_MINT]) for (const p of [TOKEN_PROGRAM_ID, TOKEN_2022_PROGRAM_ID]) out.add(getAssociatedTokenAddressSync(m, owner, true, p, ASSOCIATED_TOKEN_PROGRAM_ID).toBase58());
   return out;
 }
 
