@@ -16,7 +16,11 @@ import type { Snapshot } from '../src/market/asset-view.js';
 import { parseStakePool } from '../src/sources/solana/spl-stake-pool.js';
 import { fixedReader, loadDump } from './support/sol-accounts.js';
 import { makeSolExecutor, systemAccount } from './support/sol-exec.js';
-import { stakePoolDouble, tokenAmount, type DoubleAccount } from './support/stake-pool-double.js';
+import { jitoBurnDouble, stakePoolDouble, tokenAmount, type DoubleAccount } from './support/stake-pool-double.js';
+import { Clock } from 'solana-bankrun';
+import { parseJitoVault } from '../src/sources/solana/jito-vault.js';
+import { pdaAta } from '../src/chains/solana/builders/plumbing.js';
+import { ticketAddress } from '../src/chains/solana/builders/jito-vault.js';
 import { startSvmRpc } from './support/svm-rpc.js';
 
 const SOL = 1_000_000_000n;
@@ -108,5 +112,85 @@ describe('SPL stake-pool program double (TypeScript, decoding as the program doe
     const greedy = Buffer.from(ix.data);
     greedy.writeBigUInt64LE(5n * SOL, 9);
     expect(run1({ data: greedy })).toThrow(/ExceededSlippage/);
+  });
+
+  it('a VRT withdrawal ticket is burned only after maturity: refused before, confirmed after, supported tokens to the vault', async () => {
+    const TOKEN = new PublicKey('TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA');
+    const VAULT_PROGRAM = new PublicKey('Vau1t6sLNxnzB7ZDsef8TLbPLfyZMYXH8WTNqUdm9g8');
+    const JITOSOL = new PublicKey('J1toso1uCk3RLmjorhTtrVwY9HJ7X8V9yYac6Y7kGCPn');
+    const vault = Keypair.generate();
+    const vrtVault = Keypair.generate().publicKey;
+    const vrtMint = Keypair.generate().publicKey;
+    const feeWallet = Keypair.generate().publicKey;
+    const base = Keypair.generate().publicKey;
+    const ticket = ticketAddress(VAULT_PROGRAM, vrtVault, base);
+    const config = loadDump('jito_vault_config.json');
+    const cfgData = Buffer.from(config.account.data);
+    cfgData.writeBigUInt64LE(100n, 72); // 100-slot epochs, so maturity is reachable in the test
+    const tokenAcc = (mintK: PublicKey, owner: PublicKey, amount: bigint): AccountInfo<Uint8Array> => {
+      const d = Buffer.alloc(165);
+      mintK.toBuffer().copy(d, 0);
+      owner.toBuffer().copy(d, 32);
+      d.writeBigUInt64LE(amount, 64);
+      d[108] = 1;
+      return { lamports: 2_039_280, data: d, owner: TOKEN, executable: false };
+    };
+    const v = Buffer.alloc(1111);
+    v[0] = 2;
+    vrtMint.toBuffer().copy(v, 40);
+    JITOSOL.toBuffer().copy(v, 72);
+    v.writeBigUInt64LE(900n * SOL, 104);
+    v.writeBigUInt64LE(1000n * SOL, 112);
+    feeWallet.toBuffer().copy(v, 696);
+    v.writeBigUInt64LE(250n, 832); // last full update in epoch 2
+    const t = Buffer.alloc(392);
+    t[0] = 7;
+    vrtVault.toBuffer().copy(t, 8);
+    vault.publicKey.toBuffer().copy(t, 40);
+    base.toBuffer().copy(t, 72);
+    t.writeBigUInt64LE(9n * SOL, 104);
+    t.writeBigUInt64LE(0n, 112); // unstaked in epoch 0: burnable from epoch 2
+    const mintData = Buffer.alloc(82);
+    mintData.writeBigUInt64LE(900n * SOL, 36);
+    let slot = 1n;
+    const rpc = await startSvmRpc(
+      [
+        { address: vault.publicKey, info: systemAccount(100n * SOL) },
+        { address: config.pubkey, info: { lamports: 1_000_000, data: cfgData, owner: VAULT_PROGRAM, executable: false } },
+        { address: vrtVault, info: { lamports: 10_000_000, data: v, owner: VAULT_PROGRAM, executable: false } },
+        { address: ticket, info: { lamports: 3_619_200, data: t, owner: VAULT_PROGRAM, executable: false } },
+        { address: pdaAta(ticket, vrtMint), info: tokenAcc(vrtMint, ticket, 9n * SOL) },
+        { address: vrtMint, info: { lamports: 1_461_600, data: mintData, owner: TOKEN, executable: false } },
+        { address: pdaAta(vrtVault, JITOSOL), info: tokenAcc(JITOSOL, vrtVault, 1000n * SOL) },
+        { address: pdaAta(feeWallet, vrtMint), info: tokenAcc(vrtMint, feeWallet, 0n) },
+      ],
+      { doubles: new Map([[VAULT_PROGRAM.toBase58(), jitoBurnDouble(() => slot, parseJitoVault)]]) },
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'sol-vrt-'));
+    const journal = openJournal(join(dir, 'j.sqlite'));
+    cleanup.push(async () => {
+      journal.close();
+      await rpc.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const exec = makeSolExecutor({ rpcUrl: rpc.url, vault, journal, assets: { kySOL: { mint: vrtMint.toBase58(), venue: { kind: 'jito-vault', program: VAULT_PROGRAM.toBase58(), vault: vrtVault.toBase58(), config: config.pubkey.toBase58() } } } });
+    const claim: PlannedAction = { seq: 1, kind: 'redeem-claim', from: 'kySOL', to: 'JitoSOL', amountIn: 10n * SOL, expectedOut: 10n * SOL, minOut: 10n * SOL, venue: 'kyros:claim', estCostBase: 0n, delaySeconds: 0, redemptionId: ticket.toBase58(), reason: 'ticket matured?' };
+    const setSlot = (s: bigint) => {
+      slot = s;
+      rpc.context.setClock(new Clock(s, 0n, s / 100n, s / 100n + 1n, 1_700_000_000n));
+    };
+    setSlot(150n); // epoch 1: 1 > 0 + 1 is false
+    const early = await run(journal, exec, claim);
+    expect(early.r.status).toBe('failed');
+    expect(String(early.r.detail.reason)).toMatch(/not mature \(unstaked in epoch 0, now 1; burnable after epoch 1\)/);
+    expect(rpc.sends).toHaveLength(0);
+    setSlot(250n); // epoch 2
+    const late = await run(journal, exec, claim);
+    expect(late.r.status, JSON.stringify(late.r.detail)).toBe('confirmed');
+    const got = await rpc.context.banksClient.getAccount(ata(vault.publicKey, JITOSOL));
+    expect(tokenAmount({ data: Buffer.from(got!.data) } as DoubleAccount)).toBe((9n * SOL * 1000n) / 900n);
+    expect((await rpc.context.banksClient.getAccount(ticket))?.lamports ?? 0).toBe(0);
+    const [tx] = journal.transactionsOfAction(late.id);
+    expect(String(journal.transactionHistory(tx!.id)[0]!.detail?.allowedBy)).toContain('jito-vault-burn-ticket');
   });
 });

@@ -44,7 +44,7 @@ describe('Solana policy file', () => {
   it('the shipped policy loads, and refuses its placeholder vault until the manager sets one', () => {
     const p = loadSolPolicy(FILE, { allowPlaceholder: true });
     expect(p.rules.length).toBeGreaterThan(20);
-    expect(p.perTransaction).toBe(2_500_000_000_000n);
+    expect(p.perTransaction).toBe(5_000_000_000_000n);
     expect(thrown(SolPolicyError, () => loadSolPolicy(FILE)).message).toMatch(/placeholder/);
   });
 
@@ -72,12 +72,12 @@ describe('Solana policy guard on compiled v0 messages', () => {
   });
 
   it('counts the value from the message itself: a deposit above the per-transaction cap is refused even if the builder declares 0', async () => {
-    const tx = await depositIntent(3_000_000_000_000n);
+    const tx = await depositIntent(6_000_000_000_000n);
     const r = check(tx.instructions, { ...tx, valueAtRiskLamports: 0n });
-    expect(!r.allowed && r.reason).toMatch(/lamports 3000000000000 is above the bound 2500000000000/);
-    const ok = await depositIntent(2_000_000_000_000n);
-    const day = check(ok.instructions, ok, { spentToday: 19_000_000_000_000n });
-    expect(!day.allowed && day.reason).toMatch(/above the per-day cap 20000 SOL/);
+    expect(!r.allowed && r.reason).toMatch(/lamports 6000000000000 is above the bound 5000000000000/);
+    const ok = await depositIntent(4_000_000_000_000n);
+    const day = check(ok.instructions, ok, { spentToday: 27_000_000_000_000n });
+    expect(!day.allowed && day.reason).toMatch(/above the per-day cap 30000 SOL/);
   });
 
   it('refuses a deposit whose tokens go to someone else, or whose minimum out is under the slippage floor', async () => {

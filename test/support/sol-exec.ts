@@ -5,7 +5,7 @@ import type { PipelineJournal } from '../../src/chains/execution-pipeline.js';
 import { jupiterApi } from '../../src/chains/solana/builders/jupiter.js';
 import { NATIVE_MINT, wrapSol } from '../../src/chains/solana/builders/plumbing.js';
 import { solanaBuilders } from '../../src/chains/solana/builders/registry.js';
-import type { SolProtocolBuilder } from '../../src/chains/solana/builders/types.js';
+import type { SolAssetVenue, SolProtocolBuilder } from '../../src/chains/solana/builders/types.js';
 import { parseSolPolicy } from '../../src/chains/solana/policy/sol-policy-schema.js';
 import { SolanaAdapter, type SolTxPayload } from '../../src/chains/solana/solana-adapter.js';
 import { solanaBalances } from '../../src/chains/solana/solana-balances.js';
@@ -48,19 +48,26 @@ export interface SolExecOptions {
   readonly pollIntervalMs?: number;
   /** A Jupiter Swap API base URL (a loopback double) for 'buy'/'sell' legs. */
   readonly jupiterUrl?: string;
+  /** More assets: mint and venue by asset id. */
+  readonly assets?: Readonly<Record<string, { mint: string; venue?: SolAssetVenue }>>;
 }
 
 export function makeSolExecutor(o: SolExecOptions): ChainExecutor<SolTxPayload> {
   const connection = new Connection(o.rpcUrl, { commitment: 'confirmed' });
   const text = readFileSync(POLICY_FILE, 'utf8').replace('11111111111111111111111111111112', o.vault.publicKey.toBase58());
   const policy = parseSolPolicy(text, POLICY_FILE);
-  const mints = { WSOL: NATIVE_MINT.toBase58(), JitoSOL: 'J1toso1uCk3RLmjorhTtrVwY9HJ7X8V9yYac6Y7kGCPn' };
+  const mints: Record<string, string> = { WSOL: NATIVE_MINT.toBase58(), JitoSOL: 'J1toso1uCk3RLmjorhTtrVwY9HJ7X8V9yYac6Y7kGCPn' };
+  const venues: Record<string, SolAssetVenue> = { JitoSOL: { kind: 'spl-stake-pool', program: 'SPoo1Ku8WFXoNDMHPsrGSTSG1Y47rzgn41SLUNakuHy', pool: 'Jito4APyf642JPZPx3hGc6WWJ8zPKtRbRs4P815Awbb', slippageInstructions: true } };
+  for (const [id, a] of Object.entries(o.assets ?? {})) {
+    mints[id] = a.mint;
+    if (a.venue) venues[id] = a.venue;
+  }
   const adapter = new SolanaAdapter({
     connection,
     vault: o.vault.publicKey,
     signer: o.mode === 'dry-run' ? undefined : o.vault,
     builders: [...solanaBuilders(o.jupiterUrl ? jupiterApi({ baseUrl: o.jupiterUrl }) : undefined), wrapBuilder],
-    buildContext: { baseAsset: 'SOL', mints, venues: { JitoSOL: { kind: 'spl-stake-pool', program: 'SPoo1Ku8WFXoNDMHPsrGSTSG1Y47rzgn41SLUNakuHy', pool: 'Jito4APyf642JPZPx3hGc6WWJ8zPKtRbRs4P815Awbb', slippageInstructions: true } }, maxSlippage: 0.005 },
+    buildContext: { baseAsset: 'SOL', mints, venues, maxSlippage: 0.005 },
     policy,
     commitment: 'confirmed',
     fees: { percentile: 75, maxMicroLamportsPerCu: o.maxMicroLamportsPerCu ?? 100_000n, minMicroLamportsPerCu: 1n },

@@ -150,7 +150,8 @@ export async function startSvmRpc(accounts: ReadonlyArray<{ address: PublicKey; 
   const accountJson = (a: { lamports: number | bigint; data: Uint8Array; owner: PublicKey; executable: boolean } | null) =>
     a ? { lamports: Number(a.lamports), data: [Buffer.from(a.data).toString('base64'), 'base64'], owner: a.owner.toBase58(), executable: a.executable, rentEpoch: 0, space: a.data.length } : null;
   const slot = async () => Number(await c.getSlot());
-  const ctxOf = async () => ({ slot: await slot() });
+  // The clock's slot (setClock moves it without a warp, which bankrun cannot do after setAccount).
+  const ctxOf = async () => ({ slot: Number((await c.getClock()).slot) });
 
   async function lookupsOf(tx: VersionedTransaction): Promise<PublicKey[]> {
     const out: PublicKey[] = [];
