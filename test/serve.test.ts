@@ -193,19 +193,38 @@ describe('serve: two vaults in one process', () => {
     expect(sample(after, 'restake_keeper_cycles_total', 'vault="sol-staking",outcome="failed"')).toBeGreaterThan(0);
     expect(sample(after, 'restake_keeper_vault_ready', 'vault="sol-staking"')).toBe(0);
     expect(sample(after, 'restake_keeper_vault_ready', 'vault="eth-restaking"')).toBe(1);
-    const api = (await (await fetch(`${url}/api/vaults/sol-staking`)).json()) as { ready: boolean; lastCycle: { outcome: string; note: string } };
+    const api = (await (await fetch(`${url}/api/vaults/sol-staking`)).json()) as { ready: boolean; halted: { outcome: string } | null; lastCycle: { outcome: string; note: string } };
     expect(api.ready).toBe(false);
+    expect(api.halted?.outcome).toBe('failed');
     expect(api.lastCycle.outcome).toBe('failed');
     expect(api.lastCycle.note).toMatch(/source failed/);
   }, 60_000);
 
-  it('stops on SIGTERM: cycles finish, both leases are released', async () => {
+  it('stops on SIGTERM with the signal\'s status (143): cycles finish, both leases are released', async () => {
     child.kill('SIGTERM');
     const code = await Promise.race([exited, sleep(15_000).then(() => 'timeout' as const)]);
-    expect(code, stderr).toBe(0);
+    expect(code, stderr).toBe(143);
     expect(stdout).toMatch(/vault eth-restaking: stopped, lease released/);
     expect(stdout).toMatch(/vault sol-staking: stopped, lease released/);
     for (const j of ['eth.sqlite', 'sol.sqlite']) InstanceLease.acquire(join(dir, j), 'test').release();
     expect(readFileSync(join(dir, 'eth.sqlite')).length).toBeGreaterThan(0);
+  }, 30_000);
+});
+
+describe('serve refuses a bad fleet before running anything', () => {
+  it('names every problem and exits 2: a non-loopback host without a token, an unknown key, a vault config that does not load', async () => {
+    const { cliRun } = await import('./support/cli.js');
+    const bad = join(tempDir('serve-bad-'), 'fleet.yaml');
+    writeFileSync(bad, `http: { host: 0.0.0.0, colour: blue }\nvaults:\n  - { config: nowhere.yaml }\n`);
+    const r = await cliRun(['serve', '--fleet', bad]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/http\.token/);
+    expect(r.stderr).toMatch(/colour/);
+    expect(r.stdout).not.toMatch(/listening/);
+    const noVault = join(tempDir('serve-bad-'), 'fleet.yaml');
+    writeFileSync(noVault, `vaults:\n  - { config: nowhere.yaml }\n`);
+    const r2 = await cliRun(['serve', '--fleet', noVault]);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(/vaults\.0 \(nowhere\.yaml\)/);
   }, 30_000);
 });

@@ -233,7 +233,7 @@ describe('interval schedule', () => {
           mine++;
           ticks++;
           stat(ROOT, () => answered++);
-          const end = Date.now() + 20;
+          const end = Date.now() + 40;
           while (Date.now() < end); // a cycle's synchronous journal writes
           if (ticks >= 30) {
             for (const s of schedules) s.stop();
@@ -242,7 +242,8 @@ describe('interval schedule', () => {
         });
       });
     });
-    expect(lagging).toBeLessThanOrEqual(5);
+    // Without the fix nearly every tick lags (26–28 of 30 here); a loaded machine may delay a few stat calls.
+    expect(lagging).toBeLessThanOrEqual(10);
   });
 });
 

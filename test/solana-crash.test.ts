@@ -28,7 +28,7 @@ let rpc: SvmRpc;
 let dir: string;
 const vault = Keypair.generate();
 beforeAll(async () => {
-  rpc = await startSvmRpc([{ address: vault.publicKey, info: systemAccount(10_000n * SOL) }]);
+  rpc = await startSvmRpc([{ address: vault.publicKey, info: systemAccount(10_000n * SOL) }], { blockTimeMs: 20 });
   dir = mkdtempSync(join(tmpdir(), 'sol-crash-'));
 });
 afterAll(async () => {

@@ -15,6 +15,11 @@ import { openJournal } from '../src/journal/open-journal.js';
 import type { Snapshot } from '../src/market/asset-view.js';
 import { initializedStake, makeSolExecutor, systemAccount } from './support/sol-exec.js';
 import { startSvmRpc, type SvmRpc } from './support/svm-rpc.js';
+import { startLoopback } from './support/loopback-http.js';
+import { createTransferInstruction } from '@solana/spl-token';
+import { anchorDiscriminator } from '../src/chains/solana/builders/common.js';
+import { wrapSol } from '../src/chains/solana/builders/plumbing.js';
+import type { TransactionInstruction } from '@solana/web3.js';
 
 const SOL = 1_000_000_000n;
 const cleanup: Array<() => Promise<void> | void> = [];
@@ -180,5 +185,60 @@ describe('Solana adapter + the chain-agnostic pipeline on solana-bankrun (served
     expect(r.detail).toMatchObject({ dryRun: true, simulation: { ok: true } });
     expect(rpc.sends).toHaveLength(0);
     expect(journal.openTransactions()).toHaveLength(0);
+  });
+
+  it('a Jupiter route with an off-policy instruction injected is refused before signing, with the reason; the clean route passes the guard', async () => {
+    const vault = Keypair.generate();
+    const rpc = await startSvmRpc([{ address: vault.publicKey, info: systemAccount(1000n * SOL) }]);
+    const JITOSOL = new PublicKey('J1toso1uCk3RLmjorhTtrVwY9HJ7X8V9yYac6Y7kGCPn');
+    const JUP = new PublicKey('JUP6LkbZbjS1jKKwapdHNy74zcZ3tLUZoi5QNyVTaV4');
+    const out = 9_900_000_000n;
+    const asJson = (ix: TransactionInstruction) => ({ programId: ix.programId.toBase58(), accounts: ix.keys.map((k) => ({ pubkey: k.pubkey.toBase58(), isSigner: k.isSigner, isWritable: k.isWritable })), data: ix.data.toString('base64') });
+    const tail = Buffer.alloc(19);
+    tail.writeBigUInt64LE(10n * SOL, 0);
+    tail.writeBigUInt64LE(out, 8);
+    tail.writeUInt16LE(50, 16);
+    const route = { programId: JUP.toBase58(), accounts: [
+      { pubkey: 'TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA', isSigner: false, isWritable: false },
+      { pubkey: vault.publicKey.toBase58(), isSigner: true, isWritable: false },
+      { pubkey: ata(vault.publicKey, NATIVE_MINT).toBase58(), isSigner: false, isWritable: true },
+      { pubkey: ata(vault.publicKey, JITOSOL).toBase58(), isSigner: false, isWritable: true },
+      { pubkey: JUP.toBase58(), isSigner: false, isWritable: false },
+    ], data: Buffer.concat([anchorDiscriminator('route'), Buffer.from([1, 0, 0, 0, 7, 100, 0, 1]), tail]).toString('base64') };
+    let inject = true;
+    const thief = ata(Keypair.generate().publicKey, JITOSOL);
+    const jup = await startLoopback({
+      'GET /swap/v1/quote': (req) => ({ body: { inputMint: req.query.get('inputMint'), inAmount: req.query.get('amount'), outputMint: req.query.get('outputMint'), outAmount: out.toString(), otherAmountThreshold: ((out * 995n) / 1000n).toString(), swapMode: 'ExactIn', slippageBps: 50, priceImpactPct: '0', routePlan: [{ swapInfo: { ammKey: Keypair.generate().publicKey.toBase58(), label: 'Test', inputMint: NATIVE_MINT.toBase58(), outputMint: JITOSOL.toBase58(), inAmount: '1', outAmount: '1', feeAmount: '0', feeMint: NATIVE_MINT.toBase58() }, percent: 100 }] } }),
+      'POST /swap/v1/swap-instructions': () => ({
+        body: {
+          setupInstructions: [...wrapSol(vault.publicKey, 10n * SOL).map(asJson), ...(inject ? [asJson(createTransferInstruction(ata(vault.publicKey, JITOSOL), thief, vault.publicKey, 1n))] : [])],
+          swapInstruction: route,
+          cleanupInstruction: null,
+          addressLookupTableAddresses: [],
+        },
+      }),
+    });
+    const dir = mkdtempSync(join(tmpdir(), 'sol-exec-'));
+    const journal = openJournal(join(dir, 'j.sqlite'));
+    cleanup.push(async () => {
+      journal.close();
+      await rpc.close();
+      await jup.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const exec = makeSolExecutor({ rpcUrl: rpc.url, vault, journal, jupiterUrl: `${jup.url}/swap/v1` });
+    const buy = act({ kind: 'buy', from: 'SOL', to: 'JitoSOL', amountIn: 10n * SOL, expectedOut: out, minOut: (out * 99n) / 100n, venue: 'Jupiter aggregator (SOL ⇄ JitoSOL)' });
+    const refused = await run(journal, exec, buy);
+    expect(refused.r.status).toBe('failed');
+    expect(String(refused.r.detail.reason)).toMatch(/policy refused transaction 1 .*: instruction 5 \(token\): no rule allows this instruction \(data 03/);
+    expect(refused.r.detail).toMatchObject({ stage: 'build', policy: 'refused', instruction: 5 });
+    expect(journal.transactionsOfAction(refused.id)).toHaveLength(0);
+    expect(rpc.sends).toHaveLength(0);
+    // Without the injection the guard allows the route; this endpoint has no Jupiter program, so it stops at simulation.
+    inject = false;
+    const clean = await run(journal, exec, buy);
+    expect(clean.r.status).toBe('failed');
+    expect(clean.r.detail).toMatchObject({ stage: 'simulate' });
+    expect(rpc.sends).toHaveLength(0);
   });
 });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Connection, Keypair, PublicKey, StakeProgram, SystemProgram, type AccountInfo } from '@solana/web3.js';
 import { ChainExecutor } from '../../src/chains/chain-executor.js';
 import type { PipelineJournal } from '../../src/chains/execution-pipeline.js';
+import { jupiterApi } from '../../src/chains/solana/builders/jupiter.js';
 import { NATIVE_MINT, wrapSol } from '../../src/chains/solana/builders/plumbing.js';
 import { solanaBuilders } from '../../src/chains/solana/builders/registry.js';
 import type { SolProtocolBuilder } from '../../src/chains/solana/builders/types.js';
@@ -45,6 +46,8 @@ export interface SolExecOptions {
   readonly maxMicroLamportsPerCu?: bigint;
   readonly maxWaitMs?: number;
   readonly pollIntervalMs?: number;
+  /** A Jupiter Swap API base URL (a loopback double) for 'buy'/'sell' legs. */
+  readonly jupiterUrl?: string;
 }
 
 export function makeSolExecutor(o: SolExecOptions): ChainExecutor<SolTxPayload> {
@@ -56,7 +59,7 @@ export function makeSolExecutor(o: SolExecOptions): ChainExecutor<SolTxPayload> 
     connection,
     vault: o.vault.publicKey,
     signer: o.mode === 'dry-run' ? undefined : o.vault,
-    builders: [...solanaBuilders(), wrapBuilder],
+    builders: [...solanaBuilders(o.jupiterUrl ? jupiterApi({ baseUrl: o.jupiterUrl }) : undefined), wrapBuilder],
     buildContext: { baseAsset: 'SOL', mints, venues: { JitoSOL: { kind: 'spl-stake-pool', program: 'SPoo1Ku8WFXoNDMHPsrGSTSG1Y47rzgn41SLUNakuHy', pool: 'Jito4APyf642JPZPx3hGc6WWJ8zPKtRbRs4P815Awbb', slippageInstructions: true } }, maxSlippage: 0.005 },
     policy,
     commitment: 'confirmed',

@@ -1,8 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ComputeBudgetProgram, PublicKey, VersionedTransaction, type AccountInfo } from '@solana/web3.js';
+import { ComputeBudgetProgram, PublicKey, SystemProgram, VersionedTransaction, type AccountInfo } from '@solana/web3.js';
 import { start, type ProgramTestContext } from 'solana-bankrun';
+import { createPublicKey, verify } from 'node:crypto';
 import { base58 } from '../../src/chains/solana/solana-adapter.js';
+import { ataDouble, ProgramError, type DoubleAccount, type ProgramDouble } from './stake-pool-double.js';
+
+const ATA_PROGRAM = 'ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL';
 
 /**
  * A loopback Solana JSON-RPC endpoint over solana-bankrun: the real System, Token, ATA and Stake programs,
@@ -54,7 +58,24 @@ function feeOf(tx: VersionedTransaction): number {
   return 5000 * tx.message.header.numRequiredSignatures + Number((BigInt(units) * price + 999_999n) / 1_000_000n);
 }
 
-export async function startSvmRpc(accounts: ReadonlyArray<{ address: PublicKey; info: AccountInfo<Uint8Array> }>): Promise<SvmRpc> {
+export interface SvmRpcOptions {
+  /**
+   * Produce a block every this many ms, as a cluster does whether or not anything lands (without it the
+   * chain only moves when a transaction lands or the test advances it). bankrun may refuse a blockhash as
+   * not found before the height RPC reports as its last valid one; with blocks coming, such a transaction
+   * expires by height and is re-signed, as it would be on a cluster.
+   */
+  readonly blockTimeMs?: number | undefined;
+  /**
+   * TypeScript doubles by program id (stake-pool-double.ts). A transaction calling one runs entirely in
+   * TypeScript (signatures verified, compute budget and ATA instructions included) and its accounts are
+   * written back with setAccount. bankrun 0.4 panics on warpToSlot after setAccount, so from the first
+   * doubled transaction on the chain stops producing blocks.
+   */
+  readonly doubles?: ReadonlyMap<string, ProgramDouble> | undefined;
+}
+
+export async function startSvmRpc(accounts: ReadonlyArray<{ address: PublicKey; info: AccountInfo<Uint8Array> }>, opts: SvmRpcOptions = {}): Promise<SvmRpc> {
   const context = await start([], accounts.map((a) => ({ address: a.address, info: a.info })));
   const c = context.banksClient;
   const landed = new Map<string, Landed>();
@@ -64,6 +85,68 @@ export async function startSvmRpc(accounts: ReadonlyArray<{ address: PublicKey; 
   let drop = 0;
   let fees: number[] = [0];
 
+  // One block at a time: the ticker, a landing and advance() must not warp to the same slot.
+  let warping: Promise<void> = Promise.resolve();
+  let frozen = false;
+  const nextBlock = (): Promise<void> => {
+    warping = warping.then(async () => {
+      if (!frozen) context.warpToSlot((await c.getSlot()) + 1n);
+    });
+    return warping;
+  };
+  const doubles = opts.doubles ?? new Map<string, ProgramDouble>();
+  const isDoubled = (tx: VersionedTransaction) => tx.message.compiledInstructions.some((ix) => doubles.has(tx.message.staticAccountKeys[ix.programIdIndex]?.toBase58() ?? ''));
+
+  /** Runs a transaction calling a double, in TypeScript, on an overlay of the chain's accounts. */
+  async function runDoubled(tx: VersionedTransaction, commit: boolean): Promise<{ err: string | null; overlay: Map<string, DoubleAccount>; keys: PublicKey[] }> {
+    const m = tx.message;
+    const keys = [...m.staticAccountKeys, ...(await lookupsOf(tx))];
+    const overlay = new Map<string, DoubleAccount>();
+    for (const k of keys) {
+      const a = await c.getAccount(k);
+      overlay.set(k.toBase58(), a ? { lamports: BigInt(a.lamports), data: Buffer.from(a.data), owner: a.owner } : { lamports: 0n, data: Buffer.alloc(0), owner: SystemProgram.programId });
+    }
+    const store = { get: (k: PublicKey) => overlay.get(k.toBase58()), set: (k: PublicKey, a: DoubleAccount) => void overlay.set(k.toBase58(), a) };
+    const h = m.header;
+    const signer = (i: number) => i < h.numRequiredSignatures;
+    const writable = (i: number) => (i >= m.staticAccountKeys.length ? i < m.staticAccountKeys.length + m.addressTableLookups.reduce((n, x) => n + x.writableIndexes.length, 0) : i < h.numRequiredSignatures ? i < h.numRequiredSignatures - h.numReadonlySignedAccounts : i < m.staticAccountKeys.length - h.numReadonlyUnsignedAccounts);
+    let err: string | null = null;
+    if (commit) {
+      const bytes = Buffer.from(m.serialize());
+      for (let i = 0; i < h.numRequiredSignatures; i++) {
+        const pub = createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), (keys[i] as PublicKey).toBuffer()]), format: 'der', type: 'spki' });
+        if (!verify(null, bytes, pub, Buffer.from(tx.signatures[i] as Uint8Array))) return { err: 'signature verification failed', overlay, keys };
+      }
+    }
+    const payer = overlay.get((keys[0] as PublicKey).toBase58()) as DoubleAccount;
+    payer.lamports -= BigInt(feeOf(tx));
+    const afterFee = new Map([...overlay].map(([k, v]) => [k, { ...v, data: Buffer.from(v.data) }]));
+    try {
+      for (const [n, ix] of m.compiledInstructions.entries()) {
+        const program = keys[ix.programIdIndex] as PublicKey;
+        const dix = { program, accounts: ix.accountKeyIndexes.map((i) => ({ key: keys[i] as PublicKey, signer: signer(i), writable: writable(i) })), data: Buffer.from(ix.data) };
+        const d = doubles.get(program.toBase58());
+        try {
+          if (d) d(dix, store);
+          else if (program.equals(ComputeBudgetProgram.programId)) continue;
+          else if (program.toBase58() === ATA_PROGRAM) ataDouble(dix, store);
+          else throw new ProgramError(`program ${program.toBase58()} cannot run in a doubled transaction`);
+        } catch (e) {
+          throw new ProgramError(`instruction ${n}: ${(e as Error).message}`);
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof ProgramError)) throw e;
+      err = e.message;
+      overlay.clear();
+      for (const [k, v] of afterFee) overlay.set(k, v); // a failed transaction still pays its fee
+    }
+    if (commit) {
+      frozen = true;
+      for (const [k, v] of overlay) context.setAccount(new PublicKey(k), { lamports: Number(v.lamports), data: v.data, owner: v.owner, executable: false });
+    }
+    return { err, overlay, keys };
+  }
   const accountJson = (a: { lamports: number | bigint; data: Uint8Array; owner: PublicKey; executable: boolean } | null) =>
     a ? { lamports: Number(a.lamports), data: [Buffer.from(a.data).toString('base64'), 'base64'], owner: a.owner.toBase58(), executable: a.executable, rentEpoch: 0, space: a.data.length } : null;
   const slot = async () => Number(await c.getSlot());
@@ -91,6 +174,14 @@ export async function startSvmRpc(accounts: ReadonlyArray<{ address: PublicKey; 
       return sig; // accepted by "the node", never reaches a leader
     }
     if (landed.has(sig)) return sig;
+    if (isDoubled(tx)) {
+      const keysD = [...tx.message.staticAccountKeys, ...(await lookupsOf(tx))];
+      const preD = await Promise.all(keysD.map(async (k) => Number((await c.getAccount(k))?.lamports ?? 0)));
+      const r = await runDoubled(tx, true);
+      landed.set(sig, { slot: await slot(), err: r.err ? { message: r.err } : null, fee: feeOf(tx), keys: keysD.map((k) => k.toBase58()), pre: preD, post: r.keys.map((k) => Number(r.overlay.get(k.toBase58())?.lamports ?? 0)), tx, logs: r.err ? [r.err] : [] });
+      if (!r.err) processed.push(sig);
+      return sig;
+    }
     const keys = [...tx.message.staticAccountKeys, ...(await lookupsOf(tx))];
     const balances = async () => Promise.all(keys.map(async (k) => Number((await c.getAccount(k))?.lamports ?? 0)));
     const pre = await balances();
@@ -102,7 +193,7 @@ export async function startSvmRpc(accounts: ReadonlyArray<{ address: PublicKey; 
     landed.set(sig, { slot: await slot(), err: r.result ? { InstructionError: [0, { Custom: 0 }], message: r.result } : null, fee: feeOf(tx), keys: keys.map((k) => k.toBase58()), pre, post, tx, logs: r.meta?.logMessages ?? [] });
     if (!r.result) processed.push(sig);
     // Every landed transaction is in its own block.
-    context.warpToSlot(BigInt(await slot()) + 1n);
+    await nextBlock();
     return sig;
   }
 
@@ -128,6 +219,15 @@ export async function startSvmRpc(accounts: ReadonlyArray<{ address: PublicKey; 
     simulateTransaction: async ([b64, cfg]) => {
       const tx = VersionedTransaction.deserialize(Buffer.from(b64 as string, 'base64'));
       if ((cfg as Json | undefined)?.replaceRecentBlockhash) tx.message.recentBlockhash = ((await c.getLatestBlockhash()) ?? [''])[0];
+      const wanted0 = ((cfg as Json | undefined)?.accounts as { addresses?: string[] } | undefined)?.addresses;
+      if (isDoubled(tx)) {
+        const d = await runDoubled(tx, false);
+        const accs = wanted0 ? wanted0.map((k) => {
+          const a = d.overlay.get(k);
+          return a ? accountJson({ lamports: a.lamports, data: a.data, owner: a.owner, executable: false }) : null;
+        }) : null;
+        return { context: await ctxOf(), value: { err: d.err ? { message: d.err } : null, logs: d.err ? [d.err] : [], unitsConsumed: 60_000, accounts: accs, returnData: null } };
+      }
       const r = await c.simulateTransaction(tx);
       const wanted = ((cfg as Json | undefined)?.accounts as { addresses?: string[] } | undefined)?.addresses;
       // bankrun returns no post-state: report the accounts as they are (tests here use programs that enforce their own minimums).
@@ -190,6 +290,11 @@ export async function startSvmRpc(accounts: ReadonlyArray<{ address: PublicKey; 
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const ticker = opts.blockTimeMs
+    ? setInterval(() => {
+        if (!frozen) void nextBlock();
+      }, opts.blockTimeMs)
+    : undefined;
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
@@ -204,8 +309,11 @@ export async function startSvmRpc(accounts: ReadonlyArray<{ address: PublicKey; 
       fees = [...f];
     },
     advance: async (blocks) => {
-      for (let i = 0; i < blocks; i++) context.warpToSlot((await c.getSlot()) + 1n);
+      for (let i = 0; i < blocks; i++) await nextBlock();
     },
-    close: () => new Promise<void>((r) => server.close(() => r())),
+    close: () => {
+      if (ticker) clearInterval(ticker);
+      return warping.then(() => new Promise<void>((r) => server.close(() => r())));
+    },
   };
 }
