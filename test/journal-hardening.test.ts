@@ -1,4 +1,4 @@
-import { linkSync, openSync, symlinkSync, writeSync, closeSync, statSync } from 'node:fs';
+import { linkSync, openSync, symlinkSync, writeSync, closeSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
@@ -100,6 +100,22 @@ describe('a journal that cannot be trusted is refused', () => {
     expect(fresh.code, fresh.stderr).toBe(0);
     expect(fresh.stdout).not.toMatch(/kept the previous journal/); // nothing was there to move aside
   }, 120_000);
+});
+
+describe('a journal that cannot be written', () => {
+  it('a read-only file system or a path through a file is refused with one message naming it (exit 3), no stack', async () => {
+    const dir = tempDir('jh-');
+    const file = join(dir, 'plain-file');
+    writeFileSync(file, 'x');
+    for (const journal of ['/proc/restake-keeper-test.sqlite', join(file, 'j.sqlite')]) {
+      const r = await cliRun(['once', '-j', journal]);
+      expect(r.code, r.stderr).toBe(3);
+      expect(r.stderr).toMatch(/^JournalError: cannot (create|take|open)/m);
+      expect(r.stderr).toContain(journal.includes('/proc/') ? '/proc' : file);
+      expect(r.stderr).not.toMatch(/^\s+at /m);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  }, 60_000);
 });
 
 describe('signals', () => {
