@@ -19,8 +19,8 @@ import { loadVault } from '../src/config/load-vault.js';
 import type { Observation } from '../src/domain/observation.js';
 import { formatHistoryRow, HISTORY_HEADER, readHistoryFile } from '../src/sources/recorded/history-file.js';
 import { benchReadConcurrency } from './read-concurrency.js';
-import { benchServeCost } from './serve-cost.js';
 import { benchCeiling } from './ceiling-bench.js';
+import { benchServeCost } from './serve-cost.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');

@@ -99,7 +99,7 @@ describe('alert formats, each posted to a loopback server', () => {
     const n = http.requestsTo('POST /slack').length;
     const t0 = performance.now();
     for (let i = 0; i < 5; i++) hub.notify({ ...event, kind: `k${i}` });
-    expect(performance.now() - t0).toBeLessThan(50);
+    expect(performance.now() - t0).toBeLessThan(200); // queued, not sent: the hanging hook takes 3 s
     await hub.flush();
     expect(http.requestsTo('POST /slack').length).toBe(n + 5);
     const [hook, discord] = [hub.routes.find((r) => r.channel.name === 'webhook'), hub.routes.find((r) => r.channel.name === 'discord')];

@@ -56,7 +56,7 @@ describe('the foresight ceiling is a ceiling: capture ≤ 1 for every strategy a
       const c = await captures(v, rows, parseTime(v.config.schedule.from!), parseTime(v.config.schedule.to!), parseDuration(v.config.schedule.step));
       expectUnderCeiling(c);
       expect(c.ceiling.netApy).toBeGreaterThan(Math.max(...Object.values(c.apys)));
-    }, 120_000);
+    }, 300_000);
   }
 
   const scenarios: Record<string, Scenario> = {
@@ -73,7 +73,7 @@ describe('the foresight ceiling is a ceiling: capture ≤ 1 for every strategy a
         const v = syntheticVault({ holdings, strategy: 'risk-adjusted' });
         expectUnderCeiling(await captures(v, rows, day(10), day(120), DAY));
       }
-    }, 60_000);
+    }, 180_000);
   }
 });
 
@@ -84,10 +84,14 @@ describe('in-limits benchmark and what the limits cost', () => {
     const b = inLimitsHold(ceilingPath(v, rows, day(10), day(120), DAY), 'TOK');
     expect(b.weight).toBeCloseTo(0.5, 12); // maxWeightPerAsset 0.5
     expect(b.limitCosts.map((c) => c.limit)).toEqual(['per-asset/kind cap on TOK']);
-    // about half of TOK's 4 % a year, and lifting the cap would roughly double it
+    // about half of TOK's 4 % a year; lifting the cap alone lets it grow to the next binding limit
     expect(b.netApy).toBeGreaterThan(0.015);
     expect(b.netApy).toBeLessThan(0.021);
-    expect(b.limitCosts[0]!.cost).toBeGreaterThan(0.015);
+    const lifted = b.limitCosts[0]!;
+    expect(lifted.weight).toBeGreaterThan(0.5);
+    expect(lifted.cost).toBeGreaterThan(0);
+    // NAV is linear in the weight, so the APY gained is close to proportional to the weight added
+    expect(lifted.cost / b.netApy).toBeCloseTo(lifted.weight / 0.5 - 1, 1);
   });
 
   it('relaxing a limit never lowers the ceiling', async () => {
@@ -96,7 +100,7 @@ describe('in-limits benchmark and what the limits cost', () => {
     const path = ceilingPath(v, rows, day(10), day(120), DAY);
     const all = foresightCeiling(v, rows, day(10), day(120), DAY, lp, ALL_LIMITS, path);
     const noCaps = foresightCeiling(v, rows, day(10), day(120), DAY, lp, { ...ALL_LIMITS, assetCaps: false }, path);
-    expect(noCaps.netApy).toBeGreaterThan(all.netApy + 0.005);
+    expect(noCaps.netApy).toBeGreaterThan(all.netApy + 0.001);
     expect(all.netApy).toBeGreaterThan(0.03);
   });
 });

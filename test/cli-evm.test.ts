@@ -185,7 +185,8 @@ describe('once --executor evm (CLI subprocess against anvil)', () => {
     try {
       // Nothing mines: once gives up after maxWait, leaving the transaction in flight for reconciliation.
       const stuck = await cliRun(['once', '--executor', 'evm', '--live', '-c', file], { env });
-      expect(stuck.code).toBe(2);
+      // exit 1: the keeper could not act (README's exit codes); the input was fine.
+      expect(stuck.code).toBe(1);
       expect(stuck.stderr).toMatch(new RegExp(`InFlightError: nonce ${nonce0} \\(wrap .*\\) neither mined nor dropped within 3000 ms; left in flight for the next start to reconcile`));
 
       const status = await cliRun(['evm', 'status', '-c', file]);

@@ -106,6 +106,9 @@ describe('once --executor safe (CLI subprocess against anvil)', () => {
 
   it('--live proposes one Safe transaction to the service and as a builder file; the API key appears nowhere', async () => {
     const { file, safe } = await vaultFile('live', 'live', 13n);
+    const v = await cliRun(['validate-config', file]);
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+    expect(v.stdout).toMatch(/safe: live, proposer key from \$RK_PROPOSER_KEY, MultiSendCallOnly 0x[0-9a-fA-F]{40}, delivery service 127\.0\.0\.1:\d+ \(API key from \$RK_SAFE_API_KEY\) and builder files in live-batches; stale after 1440 min, replaced beyond 2\.00 % drift/);
     const r = await cliRun(['once', '--executor', 'safe', '--live', '-c', file, '--log-level', 'debug'], { env });
     expect(r.code, r.stderr).toBe(0);
     const j = journal(join(dir, 'live.sqlite'));

@@ -39,6 +39,16 @@ beforeAll(() => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/**
+ * Each trial's journal in a directory of its own: the CLI refuses a new journal beside another journal of
+ * the same vault (a mistyped --journal), and every trial starts one.
+ */
+function journalPath(name: string): string {
+  const d = join(dir, 'journals', name);
+  mkdirSync(d, { recursive: true });
+  return join(d, 'journal.sqlite');
+}
+
 function run(journal: string, killAt?: number): Promise<Exit> {
   const env: NodeJS.ProcessEnv = { ...process.env };
   delete env.RESTAKE_KEEPER_FAILPOINT;
@@ -167,9 +177,10 @@ describe('a crash loses no decision (paper path, real CLI, SIGKILL at every jour
   let doubleFirsts: number[] = [];
 
   beforeAll(async () => {
-    const r = await run(join(dir, 'reference.sqlite'));
+    const reference = journalPath('reference');
+    const r = await run(reference);
     expect({ code: r.code, stderr: r.stderr }).toEqual({ code: 0, stderr: '' });
-    ref = inspect(join(dir, 'reference.sqlite'));
+    ref = inspect(reference);
     // the window holds the allocation and the depeg de-risk: fills on both days
     expect(new Set(ref.fills.map((f) => f.split(' ')[0])).size).toBe(2);
     expect(ref.decisions).toHaveLength(3);
@@ -178,10 +189,10 @@ describe('a crash loses no decision (paper path, real CLI, SIGKILL at every jour
     // How many writes an uninterrupted run makes (a kill set past the last one never fires): bisection.
     let lo = 1; // fires
     let hi = 256; // does not
-    expect((await run(join(dir, 'probe-hi.sqlite'), hi)).signal).toBeNull();
+    expect((await run(journalPath('probe-hi'), hi)).signal).toBeNull();
     while (hi - lo > 1) {
       const mid = (lo + hi) >> 1;
-      if ((await run(join(dir, `probe-${mid}.sqlite`), mid)).signal === 'SIGKILL') lo = mid;
+      if ((await run(journalPath(`probe-${mid}`), mid)).signal === 'SIGKILL') lo = mid;
       else hi = mid;
     }
     writes = lo;
@@ -192,7 +203,7 @@ describe('a crash loses no decision (paper path, real CLI, SIGKILL at every jour
     const trials = await pool(
       Array.from({ length: writes }, (_, k) => async () => {
         const n = k + 1;
-        const path = join(dir, `kill-${n}.sqlite`);
+        const path = journalPath(`kill-${n}`);
         const killed = await run(path, n);
         const where = stoppedAt(path);
         const day = unfinishedDay(path);
@@ -232,7 +243,7 @@ describe('a crash loses no decision (paper path, real CLI, SIGKILL at every jour
     for (const first of doubleFirsts) {
       for (let second = 3; second <= 18; second += 3) {
         jobs.push(async () => {
-          const path = join(dir, `double-${first}-${second}.sqlite`);
+          const path = journalPath(`double-${first}-${second}`);
           const a = await run(path, first);
           const b = await run(path, second);
           const c = await run(path);
@@ -268,7 +279,8 @@ describe('a crash loses no decision (paper path, real CLI, SIGKILL at every jour
     expect(redo.stdout).toMatch(/cycle-redo: redo of cycle \d+ \(interrupted after stage "planned"\).*1 action\(s\) already executed and kept: #0 confirmed.*; 1 of 2 to execute/);
     const old = cli(['journal', 'show', String(link.of), '--journal', path]);
     expect(old.stdout).toContain(`redone by cycle ${link.cycle}`);
-    expect(old.stdout).toMatch(/planned → intent → confirmed/);
-    expect(old.stdout).toMatch(/planned → (intent → )?abandoned/);
+    // statuses print with their times: "planned 2024-08-06T00:00:00Z → intent … → confirmed …"
+    expect(old.stdout).toMatch(/planned \S+ → intent \S+ → confirmed/);
+    expect(old.stdout).toMatch(/planned \S+ → (intent \S+ → )?abandoned/);
   }, 120_000);
 });

@@ -105,7 +105,8 @@ describe('once in paper mode on the live feed, against local parts', () => {
     // The chain goes away: the vault holds assets only the EVM source covers, so the cycle must not plan.
     await anvil.stop();
     const second = await cliRun(['once', '--config', vault]);
-    expect(second.code, second.stderr).toBe(0);
+    // once exits 1 when its cycle failed closed, so cron and systemd notice.
+    expect(second.code, second.stderr).toBe(1);
     expect(second.stdout).toMatch(/\(failed: source failed: evm/);
     expect(second.stdout).toMatch(/actions 0 \(0 filled\)/);
     const db2 = openJournalDb(join(dir, 'live.sqlite'), { readonly: true });

@@ -42,6 +42,7 @@ describe('operatorView', () => {
     expect(v.pnl.pnlBase).toBeCloseTo(100 * (Math.pow(1.0001, 90) - 1), 9);
     expect(v.pnl.netApy).toBeCloseTo(Math.pow(Math.pow(1.0001, 90), YEAR / (90 * DAY)) - 1, 9);
     expect(v.costs.totalBase).toBeCloseTo(0.035, 12);
+    expect(v.costs.split).toBeUndefined(); // these fills carry no parts: not made up
     expect(v.costs.byKind).toEqual([{ kind: 'buy', fills: 2, costBase: 0.03 }, { kind: 'mint', fills: 1, costBase: 0.005 }]);
     expect(v.bindingLimits[0]).toEqual({ limit: 'per-asset cap 0.5', cycles: 2, first: days(1), last: days(2) });
     expect(v.period?.unknownNavCycles).toBe(2);
@@ -91,6 +92,13 @@ describe('report --journal', () => {
     expect(html).toContain('&quot;riskAversion&quot;:2'); // the --param the run used
     expect(html).toMatch(/<td>2024-07<\/td><td>-?\d+\.\d\d %<\/td><td>-?\d+\.\d\d %<\/td>/);
     expect(html).toMatch(/<td>redeem-request<\/td>/);
+    // the cost split journaled with every paper fill: gas, fees and impact, distance from fair, and their net
+    const split = /<th>net of all three<\/th><th>queue opportunity cost<\/th><\/tr><\/thead><tbody><tr><td>([\d.]+) ETH<\/td><td>([\d.]+) ETH<\/td><td>(-?[\d.]+) ETH<\/td><td>(-?[\d.]+) ETH<\/td><td>([\d.]+) ETH<\/td>/.exec(html);
+    expect(split, 'cost split row').not.toBeNull();
+    const [gas, fees, fair, net] = split!.slice(1, 5).map(Number) as [number, number, number, number];
+    expect(gas).toBeGreaterThan(0);
+    expect(fees).toBeGreaterThan(0);
+    expect(net).toBeCloseTo(gas + fees + fair, 5);
     expect(html).toMatch(/<td>2024-08<\/td><td>\d+\.\d{4}<\/td>/); // the weETH queue in August
     expect(html).toMatch(/per-asset cap 0\.5/);
   }, 120_000);

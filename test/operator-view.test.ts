@@ -97,7 +97,10 @@ describe('journal output and what a run journals', () => {
     expect((await cliRun(['run', '-j', j, '--max-cycles', '57', '-q'])).code).toBe(0);
     const db = new Database(j, { readonly: true });
     const cycle = (db.prepare("SELECT a.cycle_id c FROM actions a WHERE a.kind = 'redeem-request' ORDER BY a.cycle_id LIMIT 1").get() as { c: number } | undefined)?.c;
+    // a skip names the real cause: the cash it would need is waiting in the queue
+    const skips = (db.prepare("SELECT rationale_json r FROM decisions WHERE rationale_json LIKE '%waiting in redemption queues%'").all() as { r: string }[]).flatMap((x) => JSON.parse(x.r) as string[]).filter((l) => l.includes('waiting in redemption queues'));
     db.close();
+    expect(skips[0]).toMatch(/^skipped: [\w-]+: entry of [\d.]+ \(wanted [\d.]+\) below the minimum trade or its gas — not enough cash: [\d.]+ ETH free for [\d.]+ wanted; [\d.]+ ETH is waiting in redemption queues$/);
     expect(cycle, 'the shipped history queues a redemption in its first 57 days').toBeDefined();
     const show = await cliRun(['journal', 'show', String(cycle), '-j', j]);
     expect(show.stdout).toMatch(/portfolio after: NAV \d+\.\d+ ETH; /);

@@ -250,6 +250,17 @@ describe("a proposal's other fates", () => {
     expect(b!.nonce).toBe(1n);
     // The keeper planned from the Safe's real balance (99 ETH), not the journal's.
     expect(events(rig, 'holdings-drift').length + events(rig, 'holdings-synced').length).toBeGreaterThan(0);
+    // The owners use nonces 1 and 2 for their own transfers: nonce 1 took B's place, nonce 2 had no
+    // proposal of the keeper's at all; both are recorded before the next proposal (at 3).
+    for (const n of [1n, 2n]) expect((await ownersExecute(safe, plainSafeTx({ to: owners[2]!.address, value: 1n, data: '0x', operation: 0, nonce: n }))).status).toBe('success');
+    await rig.cycle(AT + 2 * HOUR);
+    const all = proposalsOf(rig, safe);
+    expect(all[1]).toMatchObject({ status: 'replaced', statusDetail: { nonceUsed: true, external: true } });
+    expect(all[2]!.nonce).toBe(3n);
+    const outside = events(rig, 'safe-nonce-external').map((e) => e.message);
+    expect(outside).toHaveLength(3);
+    expect(outside[1]).toMatch(/Safe nonce 1 was used by a transaction the keeper did not propose/);
+    expect(outside[2]).toMatch(/Safe nonce 2 used by transactions the keeper did not propose \(the Safe's nonce is now 3\)/);
   }, 180_000);
 
   it('a halt with a proposal pending: the keeper proposes the Safe\'s cancel at the same nonce, saying why; the owners execute it', async () => {

@@ -55,9 +55,9 @@ afterEach(async () => {
   running = undefined;
 });
 
-async function until(what: string, f: () => boolean, ms = 20_000): Promise<void> {
+async function until(what: string, f: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
   const end = Date.now() + ms;
-  while (!f()) {
+  while (!(await f())) {
     if (Date.now() > end) throw new Error(`timed out: ${what}`);
     await sleep(50);
   }
@@ -146,9 +146,13 @@ describe('one vault failing never stops another', () => {
     await until('eth in error', () => eth.status.state === 'error');
     const solBefore = sol.status.cycles;
     expect(eth.status.error?.message).toMatch(/cycle threw/);
-    const ready = await (await fetch(`${running.url}/readyz`)).text();
+    // Polled: with a 150 ms schedule a busy machine can make sol-staking briefly late too.
+    let ready = '';
+    await until('readyz naming eth only', async () => {
+      ready = await (await fetch(`${running?.url}/readyz`)).text();
+      return /sol-staking: ready/.test(ready);
+    });
     expect(ready).toMatch(/eth-restaking: NOT READY — error: cycle threw/);
-    expect(ready).toMatch(/sol-staking: ready/);
     await until('sol still cycling', () => sol.status.cycles >= solBefore + 3);
     const metrics = await (await fetch(`${running.url}/metrics`)).text();
     expect(metrics).toMatch(/restake_keeper_cycles_total\{vault="eth-restaking",outcome="error"\} [1-9]/);
@@ -233,7 +237,7 @@ describe('interval schedule', () => {
           mine++;
           ticks++;
           stat(ROOT, () => answered++);
-          const end = Date.now() + 20;
+          const end = Date.now() + 40;
           while (Date.now() < end); // a cycle's synchronous journal writes
           if (ticks >= 30) {
             for (const s of schedules) s.stop();
@@ -242,7 +246,8 @@ describe('interval schedule', () => {
         });
       });
     });
-    expect(lagging).toBeLessThanOrEqual(5);
+    // Without the fix nearly every tick lags (26–28 of 30 here); a loaded machine may delay a few stat calls.
+    expect(lagging).toBeLessThanOrEqual(10);
   });
 });
 

@@ -23,6 +23,11 @@ describe('service metrics from the journal', () => {
     expect(text).toContain('restake_keeper_quarantined_readings_total{vault="eth-restaking"} 2');
     expect(text).toContain('restake_keeper_quarantine_held_cycles_total{vault="eth-restaking"} 1');
     expect(text).toContain('restake_keeper_breaker_firings_total{vault="eth-restaking",breaker="depeg",action="derisk"} 1');
+    const report = (status: 'halted' | 'completed') => ({ cycleId: 1, time: 0, status, navBase: 10n ** 20n, current: { ETH: 1 }, targets: undefined, planned: 0, filled: 0, failed: 0, costBase: 0n, firings: [], note: 'drawdown → halt' });
+    m.cycle(status, report('halted'), 5);
+    expect(await m.render()).toContain('restake_keeper_vault_halted{vault="eth-restaking"} 1');
+    m.cycle(status, report('completed'), 5);
+    expect(await m.render()).toContain('restake_keeper_vault_halted{vault="eth-restaking"} 0');
   });
 
   it('shows a pending Safe proposal in flight and in the day\'s spend; an executed one only in the spend', async () => {
@@ -54,5 +59,26 @@ describe('service metrics from the journal', () => {
   it('renders base units as whole base-asset units without losing the fraction', () => {
     expect(baseUnitsToNumber(100_133_101_080_910_960_000n, 18)).toBeCloseTo(100.13310108091096, 12);
     expect(baseUnitsToNumber(10_055_336_764_607n, 9)).toBe(10055.336764607);
+  });
+});
+
+describe('the day\'s spend cap', () => {
+  it("is the vault's transaction policy's per-day cap for a signing executor, and none for paper", async () => {
+    const { readFileSync, writeFileSync } = await import('node:fs');
+    const { loadVault } = await import('../src/config/load-vault.js');
+    const { dailyCapOf } = await import('../src/service/spend-cap.js');
+    const { writeVariant } = await import('./support/vault-variant.js');
+    const { ROOT } = await import('./support/cli.js');
+    const dir = tempDir('cap-');
+    const REAL = '0x00000000000000000000000000000000000c0ffe';
+    const policyFile = join(dir, 'policy.yaml');
+    writeFileSync(policyFile, readFileSync(join(ROOT, 'config/policies/eth-restaking.policy.yaml'), 'utf8').replace('0x000000000000000000000000000000000000dEaD', REAL));
+    const vaultFile = writeVariant(dir, (y) => y.replace(/policy: \S+/, `policy: ${policyFile}`).replace('vault: "0x000000000000000000000000000000000000dEaD"', `vault: "${REAL}"`));
+    const plan = (executor: string) => ({ vault: loadVault(vaultFile), executor }) as unknown as Parameters<typeof dailyCapOf>[0];
+    const perDayEth = Number(/perDayEth: "?(\d+)/.exec(readFileSync(policyFile, 'utf8'))?.[1]);
+    expect(dailyCapOf(plan('evm'))).toBe(BigInt(perDayEth) * 10n ** 18n);
+    expect(dailyCapOf(plan('paper'))).toBeUndefined();
+    // The shipped policy's placeholder vault is refused by its loader: no cap rather than a wrong one.
+    expect(dailyCapOf({ vault: loadVault(join(ROOT, 'config/vaults/eth-restaking.yaml')), executor: 'evm' } as unknown as Parameters<typeof dailyCapOf>[0])).toBeUndefined();
   });
 });

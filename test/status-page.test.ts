@@ -12,6 +12,7 @@ const view = (over: Partial<VaultView> = {}): VaultView => ({
   nav: { base: 'ETH', baseUnits: '100000000000000000000', value: 100 },
   allocation: { ETH: 0.5, wstETH: 0.5 },
   lastDecision: { cycleId: 3, decisionTime: '2026-12-05T00:01:00.000Z', strategy: 'risk-adjusted', weights: { ETH: 1 }, rationale: ['no plan: a source covering a held asset failed (fail closed)'], halted: true, endStatus: 'failed' },
+  halted: { outcome: 'failed', reason: 'source failed: defillama' },
   breakers: [{ breaker: 'depeg', asset: 'weETH', action: 'derisk', held: true, message: 'weETH 0.52 % below fair' }],
   inFlight: { actions: [{ actionId: 9, cycleId: 2, kind: 'buy', from: 'ETH', to: 'wstETH', status: 'sent' }], transactions: [], proposals: [{ id: 1, multisig: 'safe', chain: 'evm:1', nonce: 8, hash: '0xabcdef0123456789abcdef', status: 'confirmations' }] },
   recentEvents: [{ id: 1, runId: 1, cycleId: 3, at: '2026-12-05T00:01:00.000Z', kind: 'source-failed', severity: 'critical', message: 'defillama: <script>alert(1)</script> & "quotes"' }],
@@ -33,6 +34,8 @@ describe('status page', () => {
     expect(html).toContain('action 9</td><td>buy ETH→wstETH</td><td>sent');
     expect(html).toMatch(/<td>depeg<\/td><td>weETH \(held\)<\/td><td>derisk<\/td>/);
     expect(html).toContain('<li>sources did not answer: defillama</li>');
+    expect(html).toContain('<p class="sev-critical">last cycle failed: source failed: defillama</p>');
+    expect(renderStatusPage([view({ halted: null })])).not.toContain('last cycle failed');
     expect(html).toMatch(/<polyline [^>]*points="[\d., ]+"/);
   });
 

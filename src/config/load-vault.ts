@@ -4,8 +4,8 @@ import { dirname, resolve } from 'node:path';
 import { ConfigError, type Issue } from '../errors.js';
 import { appliedDefaults } from './applied-defaults.js';
 import { suggest } from './did-you-mean.js';
-import { loadYaml, readLocated, validateLocated, type LocatedYaml } from './load-yaml.js';
-import { RegistrySchema, type Registry } from './registry-schema.js';
+import { readLocated, validateLocated, type LocatedYaml } from './load-yaml.js';
+import type { Registry } from './registry-schema.js';
 import { loadRegistry } from './registry-overlay.js';
 import { buildUniverse, type Universe } from './universe.js';
 import { VaultSchema, type VaultConfig } from './vault-schema.js';
@@ -110,7 +110,8 @@ function rawNameChecks(src: LocatedYaml, dir: string): Issue[] {
   if (!raw || typeof raw !== 'object' || typeof raw.registry !== 'string') return [];
   let registry: Registry;
   try {
-    registry = loadYaml(resolve(dir, raw.registry), RegistrySchema);
+    const overlays = Array.isArray(raw.registryOverlays) ? raw.registryOverlays.filter((f): f is string => typeof f === 'string').map((f) => resolve(dir, f)) : [];
+    registry = loadRegistry(resolve(dir, raw.registry), overlays);
   } catch {
     return []; // the registry's own problems are reported when the vault is otherwise valid
   }

@@ -55,6 +55,9 @@ function unwrap(s: unknown): unknown {
 
 const bound = (iss: { inclusive?: boolean }, op: 'min' | 'max', v: unknown) => `${op === 'min' ? (iss.inclusive ? '≥' : '>') : iss.inclusive ? '≤' : '<'} ${String(v)}`;
 
+/** A message the schema's author wrote (zod's own start "Invalid …", "Too small…", "Too big…"): it knows the field best. */
+const authored = (iss: { message?: string }) => (iss.message && !/^(Invalid|Too (small|big))/.test(iss.message) ? iss.message : undefined);
+
 /** One zod issue as what a person should write instead (unknown keys become one issue per key). */
 export function humanize(iss: z.core.$ZodIssue, schema: z.ZodType | undefined, value: unknown): HumanIssue[] {
   const path = iss.path.map(String);
@@ -73,9 +76,11 @@ export function humanize(iss: z.core.$ZodIssue, schema: z.ZodType | undefined, v
       return [{ path, expected: `one of ${choices.join(', ')}${hint}` }];
     }
     case 'invalid_type':
+      if (authored(iss)) return [{ path, expected: authored(iss) as string }];
       return [{ path, expected: value === undefined ? `${TYPE_WORDS[iss.expected] ?? iss.expected} (this field is required)` : (TYPE_WORDS[iss.expected] ?? iss.expected) }];
     case 'too_small':
     case 'too_big': {
+      if (authored(iss)) return [{ path, expected: authored(iss) as string }];
       const v = iss.code === 'too_small' ? iss.minimum : iss.maximum;
       const op = iss.code === 'too_small' ? 'min' : 'max';
       if (iss.origin === 'array' || iss.origin === 'set') return [{ path, expected: `a list of ${op === 'min' ? 'at least' : 'at most'} ${String(v)} item${Number(v) === 1 ? '' : 's'}` }];

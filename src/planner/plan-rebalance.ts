@@ -188,7 +188,10 @@ export function planRebalance(i: PlanInput): Plan {
     const spend = budget <= 0n ? 0n : budget >= wanted ? r.want : (r.want * budget) / wanted;
     const gas = r.path.reduce((g, q) => g + gasCost(u, q.gasUnits), 0n);
     if (spend < minTrade || spend <= 10n * gas || spend <= 0n) {
-      skipped.push(`${r.a.id}: entry of ${Number(spend) / baseScale} (wanted ${Number(r.want) / baseScale}) below the minimum trade or its gas`);
+      // Name the real cause: short of cash (often because it waits in a redemption queue), or just too small.
+      const queued = i.portfolio.pending.filter((p) => p.claimableAt > i.now).reduce((q, p) => q + p.expectedBase, 0n) + actions.filter((x) => x.kind === 'redeem-request').reduce((q, x) => q + x.expectedOut, 0n);
+      const short = budget < wanted ? ` — not enough cash: ${Number(budget > 0n ? budget : 0n) / baseScale} ${u.baseAsset} free for ${Number(wanted) / baseScale} wanted${queued > 0n ? `; ${Number(queued) / baseScale} ${u.baseAsset} is waiting in redemption queues` : ''}` : '';
+      skipped.push(`${r.a.id}: entry of ${Number(spend) / baseScale} (wanted ${Number(r.want) / baseScale}) below the minimum trade or its gas${short}`);
       continue;
     }
     // Price the legs at the size actually spent, so each leg's expected output is what it will fill at.

@@ -31,8 +31,13 @@ export function operatorInputFromJournal(db: Database.Database, o: { vault: stri
   const unknown = (db.prepare(`SELECT COUNT(*) n FROM cycle_ends e JOIN cycles c ON c.id = e.cycle_id WHERE c.run_id IN ${inRuns} AND e.status = 'failed'`).get() as { n: number }).n;
 
   const costs = (
-    db.prepare(`SELECT a.kind, a.venue, f.cost_base FROM fills f JOIN actions a ON a.id = f.action_id JOIN cycles c ON c.id = a.cycle_id WHERE c.run_id IN ${inRuns} ORDER BY f.id`).all() as { kind: string; venue: string; cost_base: string }[]
-  ).map((r) => ({ kind: r.kind, venue: r.venue, costBase: whole(r.cost_base) }));
+    db.prepare(`SELECT a.kind, a.venue, f.cost_base, f.detail_json FROM fills f JOIN actions a ON a.id = f.action_id JOIN cycles c ON c.id = a.cycle_id WHERE c.run_id IN ${inRuns} ORDER BY f.id`).all() as { kind: string; venue: string; cost_base: string; detail_json: string | null }[]
+  ).map((r) => {
+    const d = r.detail_json ? (JSON.parse(r.detail_json) as Record<string, unknown>) : {};
+    const parts = [d.gasBase, d.feesAndImpactBase, d.belowFairBase];
+    const split = parts.every((x) => typeof x === 'string' && /^-?\d+$/.test(x)) ? { gas: whole(d.gasBase as string), feesAndImpact: whole(d.feesAndImpactBase as string), belowFair: whole(d.belowFairBase as string) } : undefined;
+    return { kind: r.kind, venue: r.venue, costBase: whole(r.cost_base), split };
+  });
 
   const binding = (
     db.prepare(`SELECT c.decision_time t, d.rationale_json r FROM decisions d JOIN cycles c ON c.id = d.cycle_id WHERE c.run_id IN ${inRuns} ORDER BY c.decision_time`).all() as { t: number; r: string }[]

@@ -24,7 +24,7 @@ export interface OperatorInput {
   readonly queued: ReadonlyArray<readonly [number, number]>;
   readonly benchmark: { readonly asset: string; readonly fair: ReadonlyArray<readonly [number, number]>; readonly market: ReadonlyArray<readonly [number, number]> } | undefined;
   /** Every fill's cost in whole base units, with its action kind and venue. */
-  readonly costs: ReadonlyArray<{ readonly kind: string; readonly venue: string; readonly costBase: number }>;
+  readonly costs: ReadonlyArray<{ readonly kind: string; readonly venue: string; readonly costBase: number; readonly split?: CostSplit | undefined }>;
   /** The limits each decision named as binding. */
   readonly binding: ReadonlyArray<{ readonly t: number; readonly limits: readonly string[] }>;
   /** Cycles that failed closed (NAV unknown). */
@@ -32,6 +32,13 @@ export interface OperatorInput {
 }
 
 export type Measured = number | 'not measurable';
+
+/** A fill's cost in parts, whole base units: gas, fees with price impact, and the market's distance from fair. */
+export interface CostSplit {
+  readonly gas: number;
+  readonly feesAndImpact: number;
+  readonly belowFair: number;
+}
 
 export interface OperatorView {
   readonly identity: OperatorInput['identity'];
@@ -41,6 +48,8 @@ export interface OperatorView {
   readonly costs: {
     readonly totalBase: number;
     readonly byKind: ReadonlyArray<{ readonly kind: string; readonly fills: number; readonly costBase: number }>;
+    /** Summed over every fill; absent when some fill's executor did not journal the parts. */
+    readonly split: CostSplit | undefined;
     /** Queued value × the benchmark's APY over the time it sat in the queue: what waiting gave up. */
     readonly queueOpportunityBase: Measured;
   };
@@ -172,7 +181,7 @@ export function operatorView(i: OperatorInput): OperatorView {
     baseAsset: i.baseAsset,
     period: first && last ? { from: first[0], to: last[0], cycles: i.nav.length, unknownNavCycles: i.unknownNavCycles } : undefined,
     pnl: { startNav: first?.[1] ?? 0, endNav: last?.[1] ?? 0, pnlBase: (last?.[1] ?? 0) - (first?.[1] ?? 0), netApy: first && last ? apyBetween(first[1], last[1], last[0] - first[0]) : 'not measurable' },
-    costs: { totalBase: i.costs.reduce((s, c) => s + c.costBase, 0), byKind: [...byKind].map(([kind, v]) => ({ kind, ...v })).sort((a, b) => b.costBase - a.costBase), queueOpportunityBase: queueOpportunity },
+    costs: { totalBase: i.costs.reduce((s, c) => s + c.costBase, 0), split: sumSplits(i.costs), byKind: [...byKind].map(([kind, v]) => ({ kind, ...v })).sort((a, b) => b.costBase - a.costBase), queueOpportunityBase: queueOpportunity },
     monthly,
     rolling,
     queued: { maxFraction: Math.max(0, ...fractions), meanFraction: fractions.length ? fractions.reduce((s, x) => s + x, 0) / fractions.length : 0, byMonth: [...qByMonth].map(([m, v]) => ({ month: m, ...v })) },
@@ -187,4 +196,9 @@ export function operatorView(i: OperatorInput): OperatorView {
       : undefined,
     bindingLimits: [...limits].map(([limit, v]) => ({ limit, ...v })).sort((a, b) => b.cycles - a.cycles),
   };
+}
+
+function sumSplits(costs: OperatorInput['costs']): CostSplit | undefined {
+  if (costs.length === 0 || costs.some((c) => !c.split)) return undefined;
+  return costs.reduce((a, c) => ({ gas: a.gas + c.split!.gas, feesAndImpact: a.feesAndImpact + c.split!.feesAndImpact, belowFair: a.belowFair + c.split!.belowFair }), { gas: 0, feesAndImpact: 0, belowFair: 0 });
 }

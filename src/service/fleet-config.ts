@@ -16,7 +16,7 @@ import { loadYaml } from '../config/load-yaml.js';
  *     - config: vaults/eth-restaking.yaml
  *       schedule: { every: 1h }              # or { cron: "0 0 * * *" }
  *       feed: recorded                       # or live (default: the vault config's)
- *       executor: paper                      # or evm, with live: true to send
+ *       executor: paper                      # or evm, safe, solana (the executor factory's kinds), live: true to send
  */
 
 const duration = z.string().refine((s) => { try { return parseDuration(s) > 0; } catch { return false; } }, 'a positive duration such as "500ms", "30s", "5m" or "1h"');

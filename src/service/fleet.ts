@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
-import { loadEvmExecutionSetup } from '../chains/evm/evm-executor-setup.js';
 import { loadVault } from '../config/load-vault.js';
 import { ConfigError, KeeperError, type Issue } from '../errors.js';
 import { loadSolver } from '../strategy/load-solver.js';
 import { loadStrategy, parseStrategyParams } from '../strategy/load-strategy.js';
 import { checkFleetUnique, type LoadedFleet } from './fleet-config.js';
 import { baseUnitsToNumber, FleetMetrics } from './metrics.js';
+import { dailyCapOf } from './spend-cap.js';
 import { VaultRunner, type RunnerDeps, type VaultObserver, type VaultPlan } from './vault-runner.js';
 
 /**
@@ -68,14 +68,8 @@ export class Fleet {
     this.runners = plans.map((p) => new VaultRunner(p, { ...deps, observer }));
     for (const r of this.runners) {
       this.metrics.register(r.status);
-      if (r.plan.executor === 'evm') {
-        try {
-          const cap = loadEvmExecutionSetup(r.plan.vault).policy.caps.perDayWei;
-          this.metrics.setSpendCap(r.status.name, baseUnitsToNumber(cap, r.status.baseDecimals));
-        } catch {
-          // The runner reports the same configuration problem in its status.
-        }
-      }
+      const cap = dailyCapOf(r.plan);
+      if (cap !== undefined) this.metrics.setSpendCap(r.status.name, baseUnitsToNumber(cap, r.status.baseDecimals));
     }
   }
 

@@ -54,6 +54,7 @@ export class FleetMetrics implements VaultObserver {
       this.#g.nav.set({ vault, base: s.baseAsset }, baseUnitsToNumber(r.navBase, s.baseDecimals));
       for (const asset of s.universe) this.#g.weight.set({ vault, asset }, r.current[asset] ?? 0);
     }
+    this.#g.halted.set({ vault }, r?.status === 'halted' ? 1 : 0);
   }
 
   sourceRead(s: VaultStatus, o: ReadOutcome): void {
@@ -121,6 +122,7 @@ function makeMetrics(registers: Registry) {
     spend: new Gauge({ name: `${P}spend_today_base`, help: "Value at risk signed today (UTC), in whole base-asset units", labelNames: ['vault'], registers: r }),
     spendCap: new Gauge({ name: `${P}spend_cap_today_base`, help: "The transaction policy's per-day cap, in whole base-asset units", labelNames: ['vault'], registers: r }),
     journalBytes: new Gauge({ name: `${P}journal_bytes`, help: 'Size of the journal and its write-ahead log on disk', labelNames: ['vault'], registers: r }),
+    halted: new Gauge({ name: `${P}vault_halted`, help: '1 when the last cycle halted (a halt breaker, a rejected decision): nothing was planned', labelNames: ['vault'], registers: r }),
     ready: new Gauge({ name: `${P}vault_ready`, help: '1 when the vault passes the readiness rule (/readyz)', labelNames: ['vault'], registers: r }),
   };
 }

@@ -88,10 +88,11 @@ function events(v: VaultView): string {
 }
 
 function vaultSection(v: VaultView): string {
-  const state = v.ready ? '<span class="badge ok">ready</span>' : `<span class="badge bad">not ready</span>`;
+  const state = `${v.ready ? '<span class="badge ok">ready</span>' : '<span class="badge bad">not ready</span>'}${v.halted ? `<span class="badge bad">${esc(v.halted.outcome)}</span>` : ''}`;
   const c = v.lastCycle;
   return `<section class="vault" id="vault-${esc(v.name)}"><h2>${esc(v.name)} ${state}<span class="badge warn">${esc(v.state)}</span></h2>
 <p class="muted">${esc(v.chain)} · ${esc(v.feed)} feed · ${esc(v.mode ?? v.executor)} · ${esc(v.schedule)} · ${esc(v.cycles)} cycles this process${v.errors ? ` · ${esc(v.errors)} errors` : ''}</p>
+${v.halted ? `<p class="sev-critical">last cycle ${esc(v.halted.outcome)}: ${esc(v.halted.reason)}</p>` : ''}
 ${v.notReady.length ? `<ul class="sev-critical">${v.notReady.map((r) => `<li>${esc(r)}</li>`).join('')}</ul>` : ''}
 <p>NAV <b>${v.nav ? esc(v.nav.value.toFixed(4)) : '-'} ${esc(v.baseAsset)}</b>${c ? ` · last cycle ${esc(c.at.slice(0, 19))} (decision ${esc(c.decisionTime.slice(0, 10))}) ${esc(c.outcome)} in ${esc(c.durationMs)} ms${c.note ? ` — ${esc(c.note)}` : ''}` : ''}</p>
 <div class="grid"><div><h3>NAV over time</h3>${navChart(v)}</div><div><h3>Allocation now</h3>${allocation(v)}</div></div>

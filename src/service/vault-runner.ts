@@ -1,62 +1,20 @@
 import type { Logger } from 'pino';
-import type { AlertableEvent } from '../alerts/webhook-alerts.js';
 import { executorFor, executorKind } from '../chains/executor-factory.js';
-import type { LoadedVault } from '../config/load-vault.js';
 import { ConfigError } from '../errors.js';
 import { openJournal } from '../journal/open-journal.js';
 import type { Journal } from '../journal/journal.js';
 import { Keeper } from '../keeper/keeper.js';
-import type { CycleReport } from '../keeper/cycle-report.js';
 import { InstanceLease } from '../keeper/instance-lease.js';
 import { OverlapGuard } from '../keeper/overlap-guard.js';
-import { createLiveSource } from '../sources/live-sources.js';
-import { ApyReferenceBook } from '../sources/http/apy-reference.js';
-import { ReplaySource } from '../sources/recorded/replay-source.js';
 import type { YieldSource } from '../sources/yield-source.js';
-import type { LpSolver } from '../strategy/lp-solver.js';
-import type { Strategy } from '../strategy/strategy.js';
-import type { FleetSchedule } from './fleet-config.js';
-import { recordedWindow, type ReplayWindow } from './replay-window.js';
+import type { ReplayWindow } from './replay-window.js';
 import { describeSchedule, schedulePeriodMs, startSchedule, type RunningSchedule } from './schedule.js';
+import { openFeed } from './vault-feed.js';
+import type { RunnerDeps, VaultAlerts, VaultPlan } from './vault-plan.js';
 import type { VaultStatus } from './vault-status.js';
-import { CheckedFileSource, WatchedSource, type ReadOutcome } from './watched-source.js';
+import { WatchedSource } from './watched-source.js';
 
-/** Everything one vault of the fleet runs with, loaded and validated before the service starts. */
-export interface VaultPlan {
-  readonly vault: LoadedVault;
-  readonly strategy: Strategy<unknown>;
-  readonly params: unknown;
-  readonly solver: LpSolver;
-  readonly journalPath: string;
-  readonly schedule: FleetSchedule;
-  readonly feed: 'recorded' | 'live';
-  readonly executor: string;
-  readonly live: boolean;
-  readonly historyPath: string | undefined;
-  readonly replay: { from?: string | undefined; to?: string | undefined; step?: string | undefined } | undefined;
-}
-
-export interface VaultAlerts {
-  flush(): Promise<void>;
-  /** A cycle ended at this decision time (daily digests). */
-  cycleDone?(decisionTime: number): void;
-}
-
-/** What the rest of the service hears from a vault: cycles, source reads, journaled events. */
-export interface VaultObserver {
-  cycle(s: VaultStatus, report: CycleReport | undefined, durationMs: number): void;
-  sourceRead(s: VaultStatus, o: ReadOutcome): void;
-  event(s: VaultStatus, e: AlertableEvent): void;
-}
-
-export interface RunnerDeps {
-  readonly log: Logger;
-  readonly observer: VaultObserver;
-  /** Alert channels for the vault's journal; the returned flush waits for deliveries in flight. */
-  readonly alerts?: ((journal: Journal, plan: VaultPlan) => VaultAlerts) | undefined;
-  /** Tests: wrap the vault's source (e.g. to make it fail on demand). */
-  readonly wrapSource?: ((name: string, s: YieldSource) => YieldSource) | undefined;
-}
+export type { RunnerDeps, VaultAlerts, VaultObserver, VaultPlan } from './vault-plan.js';
 
 const message = (e: unknown) => (e instanceof ConfigError ? e.message.split('\n').slice(0, 3).join(' ') : e instanceof Error ? e.message : String(e));
 
@@ -169,26 +127,15 @@ export class VaultRunner {
     const kind = executorKind({ executor: p.executor, live: p.live });
     const { executor, mode } = executorFor(kind, p.vault, journal, { live: p.live, log: this.#log }, p.feed === 'live' ? 'paper-live' : 'paper');
     this.status.mode = mode;
-    let inner: YieldSource;
-    let start: number;
-    const apyReference = ApyReferenceBook.forAssets(p.vault.universe.registryAssets.values());
-    if (p.feed === 'live') {
-      const cfg = p.vault.config.sources;
-      if (!cfg) throw new ConfigError(p.vault.file, [{ where: `${p.vault.file} sources`, value: undefined, expected: 'a sources section (live readers) for the live feed' }]);
-      inner = createLiveSource(cfg, { apyReference });
-      start = Date.now();
-    } else {
-      const file = p.historyPath ?? p.vault.paths.history;
-      if (!file) throw new ConfigError(p.vault.file, [{ where: `${p.vault.file} history`, value: undefined, expected: 'a recorded-history file for the recorded feed' }]);
-      const replay = ReplaySource.fromFile(file);
-      this.#window = recordedWindow(p.vault, replay, p.replay ?? {});
-      this.status.windowEnd = this.#window.to;
-      const last = journal.lastDecisionTime(name);
-      this.#next = last === undefined ? this.#window.from : last + this.#window.step;
-      this.status.nextDecisionTime = this.#next;
-      start = this.#next;
-      inner = new CheckedFileSource(replay, file);
+    const feed = openFeed(p, journal);
+    this.#window = feed.window;
+    this.status.windowEnd = feed.window?.to;
+    if (feed.window) {
+      this.#next = feed.start;
+      this.status.nextDecisionTime = feed.start;
     }
+    const start = feed.start;
+    const inner = feed.source;
     const wrapped = this.deps.wrapSource ? this.deps.wrapSource(name, inner) : inner;
     const source = new WatchedSource(wrapped as YieldSource & { lastTimings?: [] }, (o) => {
       this.status.lastRead = { ...o, at: Date.now() };
@@ -196,7 +143,7 @@ export class VaultRunner {
     });
     const recorded = p.feed === 'recorded';
     this.#keeper = await Keeper.startReconciled(
-      { vault: p.vault, strategy: p.strategy, params: p.params, solver: p.solver, source, executor, journal, mode, log: this.#log, clock: recorded ? () => this.#next : undefined, primeFromJournal: !recorded, apyReference },
+      { vault: p.vault, strategy: p.strategy, params: p.params, solver: p.solver, source, executor, journal, mode, log: this.#log, clock: recorded ? () => this.#next : undefined, primeFromJournal: !recorded, apyReference: feed.apyReference },
       start,
     );
     if (recorded && this.#window && this.#next > this.#window.to) this.status.state = 'finished';

@@ -27,6 +27,8 @@ export interface VaultView {
   /** Weights after the last cycle (fractions of NAV). */
   readonly allocation: Record<string, number> | null;
   readonly lastDecision: (Omit<LastDecision, 'decisionTime'> & { decisionTime: string }) | null;
+  /** Why the last cycle planned nothing: a halt (breaker, rejected decision) or a fail-closed cycle. */
+  readonly halted: { outcome: string; reason: string } | null;
   readonly breakers: Array<{ breaker: string; asset: string | null; action: string; held: boolean; message: string }>;
   readonly inFlight: InFlight | null;
   readonly recentEvents: Array<Omit<EventRecord, 'at'> & { at: string }>;
@@ -78,6 +80,7 @@ export function vaultView(r: VaultRunner, now = Date.now()): VaultView {
     skippedTicks: s.skippedTicks,
     lastCycle: c ? { at: iso(c.at), decisionTime: iso(c.decisionTime), outcome: c.outcome, durationMs: Math.round(c.durationMs * 10) / 10, cycleId: c.cycleId ?? null, note: c.note ?? null } : null,
     allocation: s.lastReport ? { ...s.lastReport.current } : null,
+    halted: c && (c.outcome === 'halted' || c.outcome === 'failed') ? { outcome: c.outcome, reason: c.note ?? journalPart.lastDecision?.rationale[0] ?? 'unknown' } : null,
     breakers: (s.lastReport?.firings ?? []).map((f) => ({ breaker: f.breaker, asset: f.asset ?? null, action: f.action, held: f.held, message: f.message })),
     ...journalPart,
   };

@@ -70,7 +70,7 @@ export function syntheticVault(o: VaultOptions): LoadedVault {
     benchmark: 'TOK',
     universe: ['ETH', 'TOK', 'NOQ', 'LEND'],
     strategy: { name: o.strategy, params: {} },
-    limits: { maxWeightPerAsset: 0.5, minLiquidWeight: 0, maxExpectedLoss: 0.01, maxDepeg: 0.005, maxExitCost: 0.01, maxRedemptionDelay: '30d' },
+    limits: { maxWeightPerAsset: 0.5, maxWeightPerGroup: { protocol: 1, restaking: 1, operators: 1, underlying: 1 }, maxLossProbability: 1, minLiquidWeight: 0, maxExpectedLoss: 0.01, maxDepeg: 0.005, maxExitCost: 0.01, maxRedemptionDelay: '30d' },
     breakers: { depeg: { maxDiscount: 0.005, action: 'derisk', minDwell: '7d' }, fairRateDrop: { tolerance: 0.001, action: 'derisk' }, staleData: { maxAge: '36h', action: 'exclude' }, missingData: { action: 'halt' }, drawdown: { maxDrawdown: 0.5, action: 'derisk' } },
     planner: { deadBand: 0.02, minTradeBase: units(0.5), maxSlippage: 0.005, gasReserveBase: units(0.1), horizon: '90d' },
     schedule: { step: '1d', from: new Date(day(10)).toISOString(), to: new Date(day(o.days ?? 120)).toISOString() },

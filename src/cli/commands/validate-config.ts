@@ -1,6 +1,7 @@
 import { loadVault } from '../../config/load-vault.js';
 import { ConfigError, formatIssue, type Issue } from '../../errors.js';
 import { PLACEHOLDER_VAULT } from '../../chains/evm/policy/policy-schema.js';
+import { safeSummary } from '../../chains/evm/safe/safe-config.js';
 import { loadEvmExecutionSetup } from '../../chains/evm/evm-executor-setup.js';
 import { EXIT } from '../exit-codes.js';
 import { createLiveSource } from '../../sources/live-sources.js';
@@ -47,6 +48,7 @@ export async function validateConfigCommand(file: string, out: (l: string) => vo
       out(redactText(`  execution: ${x.evm.mode} on chain ${x.evm.chainId} for vault ${x.evm.vault}; policy ${x.policyPath} valid (${x.policy.rules.length} rules)${v.paths.deployment ? `; deployment ${v.paths.deployment}` : ''}`));
       if (x.policy.vault === PLACEHOLDER_VAULT) out(`  note: the vault address is the shipped placeholder ${PLACEHOLDER_VAULT}; --executor evm refuses to start until it is set here and in the policy`);
     }
+    if (v.config.execution?.safe) out(redactText(safeSummary(v.config.execution.safe)));
     if (v.config.execution?.solana) {
       const x = loadSolanaExecutionSetup(v, { allowPlaceholder: true });
       out(redactText(`  execution: solana ${x.sol.mode} on ${x.sol.cluster} for vault ${x.sol.vault}; policy ${v.paths.policy} valid (${x.policy.rules.length} rules)`));

@@ -57,3 +57,11 @@ export const SafeExecutionSchema = z
   .refine((c) => c.service !== undefined || c.builderFile !== undefined, { message: 'give a delivery: service, builderFile, or both', path: ['service'] });
 
 export type SafeExecutionConfig = z.output<typeof SafeExecutionSchema>;
+
+/** One line for validate-config: mode, proposer key source (never the key), deliveries, replacement bounds. */
+export function safeSummary(c: SafeExecutionConfig): string {
+  const key = c.proposer ? ('file' in c.proposer ? `key file ${c.proposer.file}` : `key from $${c.proposer.env}`) : 'no proposer key';
+  const host = (u: string) => { try { return new URL(u).host; } catch { return u; } };
+  const delivery = [c.service ? `service ${host(c.service.url)}${c.service.apiKey ? ` (API key from $${c.service.apiKey.env})` : ''}` : '', c.builderFile ? `builder files in ${c.builderFile}` : ''].filter(Boolean).join(' and ');
+  return `  safe: ${c.mode}, proposer ${key}, MultiSendCallOnly ${c.multiSendCallOnly}, delivery ${delivery}; stale after ${Math.round(c.staleAfter / 60_000)} min, replaced beyond ${(c.maxDrift * 100).toFixed(2)} % drift`;
+}

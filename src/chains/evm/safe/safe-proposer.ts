@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { getAddress, recoverTypedDataAddress, type Abi, type Address, type Hex, type LocalAccount, type PublicClient } from 'viem';
+import { getAddress, type Abi, type Address, type LocalAccount, type PublicClient } from 'viem';
 import type { Universe } from '../../../config/universe.js';
 import type { AssetId } from '../../../domain/asset.js';
 import { DAY } from '../../../domain/time.js';
@@ -9,19 +9,18 @@ import { KeeperError } from '../../../errors.js';
 import type { ProposalJournal, ProposalRecord } from '../../../journal/proposal-journal.js';
 import { markOf } from '../../../market/valuation.js';
 import { HALT_EVENT, haltState } from '../../execution-pipeline.js';
-import { proposalFailpoint } from '../../failpoints.js';
 import type { Portfolio } from '../../../domain/portfolio.js';
 import { evmChainKey } from '../evm-adapter.js';
 import { fairRatesFor } from '../evm-executor.js';
 import { buildSafeBatch, expectedChanges, grossFlows, type BatchDeps } from './safe-batch.js';
 import { checkSafeTx, verifyMultiSendCallOnly } from './safe-guard.js';
 import { followProposals, type FollowReport } from './safe-lifecycle.js';
-import { actionSummary, descriptionText, originText, type ProposalDescription } from './proposal-text.js';
-import { proposalBody, type ProposalBody, type SafeTxServiceClient } from './safe-service.js';
+import { actionSummary, type ProposalDescription } from './proposal-text.js';
+import type { SafeTxServiceClient } from './safe-service.js';
 import { simulateAsSafe } from './safe-simulate.js';
-import { getTransactionHashArgs, multiSendCalldata, OPERATION, plainSafeTx, rejectionSafeTx, safeAbi, safeTxHash, safeTxTypedData, type InnerCall, type SafeTx } from './safe-tx.js';
-import { builderFile, writeBuilderFile } from './tx-builder-file.js';
+import { getTransactionHashArgs, multiSendCalldata, OPERATION, plainSafeTx, safeAbi, safeTxHash, type InnerCall } from './safe-tx.js';
 import { replacementReason } from './replacement.js';
+import { proposeCancel, SafeSubmitter } from './safe-submit.js';
 
 /**
  * The propose-only executor for a vault that is a Safe. The keeper decides, plans, guards and simulates
@@ -72,6 +71,7 @@ export class SafeProposer implements PlanExecutor {
   #halt: string | undefined;
   #atRead: FollowReport | undefined;
   #multiSendChecked = false;
+  readonly #submitter: SafeSubmitter;
 
   constructor(o: SafeProposerOptions) {
     if (o.mode === 'live' && !o.proposer) throw new KeeperError('proposing to a Safe needs the proposer key');
@@ -82,6 +82,7 @@ export class SafeProposer implements PlanExecutor {
     this.chain = evmChainKey(o.chainId);
     this.#clock = o.clock ?? Date.now;
     this.#halt = haltState(o.journal, o.vaultName);
+    this.#submitter = new SafeSubmitter({ ...o, chain: this.chain, safe: getAddress(o.safe), clock: this.#clock });
   }
 
   get safe(): Address {
@@ -97,6 +98,25 @@ export class SafeProposer implements PlanExecutor {
     this.#halt = `${cause}: ${message}`;
   }
 
+  #cancelDeps() {
+    const o = this.#o;
+    return { client: o.client, chainId: o.chainId, safe: this.safe, multiSendCallOnly: o.multiSendCallOnly, vaultName: o.vaultName, recordEvent: (e: KeeperEvent & { cycleId?: number | null }) => o.journal.recordEvent(e), clock: this.#clock };
+  }
+
+  /**
+   * Safe nonces used while the keeper had no proposal at them (the owners' own transactions): the gap
+   * between the nonce after the keeper's last proposal and the Safe's nonce now, recorded once — the new
+   * proposal then sits past it. Nonces the keeper had a proposal at are recorded by the lifecycle.
+   */
+  #noteOutsideNonces(seen: FollowReport, cycleId: number): void {
+    const known = this.#o.proposals.ofAccount(this.chain, this.safe);
+    if (known.length === 0) return;
+    const next = known.reduce((m, p) => (p.nonce + 1n > m ? p.nonce + 1n : m), 0n);
+    if (seen.safeNonce <= next) return;
+    const range = seen.safeNonce - 1n === next ? `nonce ${next}` : `nonces ${next}–${seen.safeNonce - 1n}`;
+    this.#o.journal.recordEvent({ cycleId, at: this.#clock(), kind: 'safe-nonce-external', severity: 'warn', message: `Safe ${range} used by transactions the keeper did not propose (the Safe's nonce is now ${seen.safeNonce})`, data: { from: next.toString(), to: (seen.safeNonce - 1n).toString() } });
+  }
+
   /** Follows every proposal to its outcome (see safe-lifecycle.ts). */
   async follow(): Promise<FollowReport> {
     const o = this.#o;
@@ -107,7 +127,7 @@ export class SafeProposer implements PlanExecutor {
       proposals: o.proposals,
       recordEvent: (e) => o.journal.recordEvent(e),
       service: o.mode === 'live' ? o.service : undefined,
-      redeliver: (p) => (o.mode === 'live' ? this.#deliver(p) : Promise.reject(new Error('dry-run delivers nothing'))),
+      redeliver: (p) => (o.mode === 'live' ? this.#submitter.deliver(p) : Promise.reject(new Error('dry-run delivers nothing'))),
       tokens: o.batch.buildContext.tokens,
       nativeAsset: o.batch.nativeAsset,
       tolerance: o.tolerance,
@@ -153,7 +173,7 @@ export class SafeProposer implements PlanExecutor {
         // Nothing to do instead. A stale proposal is only retired; one the market or a breaker has made
         // wrong is withdrawn with the Safe's own cancel at its nonce, for the signers to execute instead.
         if (why.kind === 'stale') this.#o.proposals.recordStatus(pending.id, 'stale', this.#clock(), { reason: why.reason, noReplacement: 'the new plan is empty' });
-        else await this.#proposeCancel(pending, why, ctx, now);
+        else await proposeCancel(this.#submitter, this.#cancelDeps(), pending, why, ctx, now);
         return [];
       }
       return this.#propose(entries, portfolio, ctx, now, { record: pending, kind: why.kind, reason: why.reason });
@@ -176,6 +196,7 @@ export class SafeProposer implements PlanExecutor {
     ]);
     if (isOwner && threshold < 2n) return fail(`refused: the proposer ${o.proposer?.address} is an owner of a Safe with threshold ${threshold}; a proposer must not be able to execute alone`, { stage: 'guard' });
 
+    this.#noteOutsideNonces(seen, ctx.cycleId);
     const dayStart = ctx.now - (ctx.now % DAY);
     // A replacement takes its predecessor's nonce: only one of the two can ever execute, so only one counts.
     const spentToday = o.proposals.valueAtRiskBetween(this.chain, this.safe, dayStart, dayStart + DAY, replaces?.record.id);
@@ -224,118 +245,13 @@ export class SafeProposer implements PlanExecutor {
       return result({ reason: 'dry-run: built, guarded, hashed and simulated as the Safe; not signed or proposed', dryRun: true, safeTxHash: hash, nonce: seen.safeNonce.toString(), simulation: description.simulation, expectedChanges: description.expectedChanges });
     }
 
-    const sub = await this.#submit({ tx, hash, description, decimals: (a: AssetId) => u.registryAssets.get(a)?.decimals ?? u.baseDecimals, calls, extra: { grossFlows: Object.fromEntries([...grossFlows(plan)].map(([k, v]) => [k, v.toString()])), actionIds: entries.map((e) => e.actionId) }, valueAtRisk: built.valueAtRisk, seen, ctx, replaces, onSigned: (id) => {
+    const sub = await this.#submitter.submit({ tx, hash, description, decimals: (a: AssetId) => u.registryAssets.get(a)?.decimals ?? u.baseDecimals, calls, extra: { grossFlows: Object.fromEntries([...grossFlows(plan)].map(([k, v]) => [k, v.toString()])), actionIds: entries.map((e) => e.actionId) }, valueAtRisk: built.valueAtRisk, seen, ctx, replaces, onSigned: (id) => {
       for (const e of entries) e.onStatus('signed', { safeTxHash: hash, nonce: seen.safeNonce.toString(), proposer: o.proposer?.address, proposalId: id });
     } });
     if (!sub.ok) return fail(sub.reason, { stage: 'sign' });
     return result(sub.detail);
   }
 
-  /**
-   * Sign, journal the intent (replacing `replaces` in the same commit), deliver, record 'proposed'. A
-   * failed delivery leaves the intent for the next cycle to deliver again.
-   */
-  async #submit(p: {
-    tx: SafeTx;
-    hash: Hex;
-    description: ProposalDescription;
-    decimals: (a: AssetId) => number;
-    calls: readonly InnerCall[];
-    extra: Record<string, unknown>;
-    valueAtRisk: bigint;
-    seen: FollowReport;
-    ctx: Pick<PlanContext, 'cycleId'>;
-    replaces: { record: ProposalRecord; kind: 'stale' | 'drift' | 'breaker'; reason: string } | undefined;
-    onSigned?: (id: number) => void;
-  }): Promise<{ ok: true; detail: Record<string, unknown> } | { ok: false; reason: string }> {
-    const o = this.#o;
-    const { tx, hash, description, seen, ctx, replaces } = p;
-    const signer = o.proposer as LocalAccount;
-    const typed = safeTxTypedData(o.chainId, this.safe, tx);
-    const signature = await signer.signTypedData!(typed);
-    const recovered = await recoverTypedDataAddress({ ...typed, signature });
-    if (getAddress(recovered) !== getAddress(signer.address)) return { ok: false, reason: `the proposer's signature recovers to ${recovered}, not ${signer.address}` };
-    const body = proposalBody(tx, { safeTxHash: hash, sender: signer.address, signature, origin: originText(description, p.decimals, o.originMaxLength) });
-    const id = o.proposals.recordIntent(
-      {
-        vault: o.vaultName,
-        cycleId: ctx.cycleId,
-        multisig: 'safe',
-        chain: this.chain,
-        account: this.safe,
-        nonce: seen.safeNonce,
-        hash,
-        proposer: getAddress(signer.address),
-        payload: { body, calls: p.calls.map((c) => ({ to: c.to, value: c.value.toString(), data: c.data })), expectedChanges: description.expectedChanges, ...p.extra, text: descriptionText(description, p.decimals) },
-        description: description as unknown as Record<string, unknown>,
-        valueAtRisk: p.valueAtRisk,
-        observedBlock: seen.block,
-        createdAt: this.#clock(),
-      },
-      replaces ? { id: replaces.record.id, status: replaces.kind === 'stale' ? 'stale' : 'replaced', detail: { reason: replaces.reason, kind: replaces.kind, replacedBy: hash } } : undefined,
-    );
-    p.onSigned?.(id);
-    if (replaces) o.journal.recordEvent({ cycleId: ctx.cycleId, at: this.#clock(), kind: 'proposal-replaced', severity: 'warn', message: `proposal ${replaces.record.hash} at Safe nonce ${seen.safeNonce} replaced by ${hash}: ${replaces.reason}`, data: { replaced: replaces.record.hash, by: hash, kind: replaces.kind } });
-    proposalFailpoint('after-proposal-intent');
-    let delivered: Record<string, unknown>;
-    try {
-      delivered = await this.#deliver(o.proposals.proposal(id) as ProposalRecord);
-    } catch (e) {
-      o.journal.recordEvent({ cycleId: ctx.cycleId, at: this.#clock(), kind: 'proposal-delivery-failed', severity: 'warn', message: `proposal ${hash} is journaled but its delivery failed (retried next cycle): ${(e as Error).message}`, data: { safeTxHash: hash } });
-      return { ok: true, detail: { reason: `proposal ${hash} journaled at Safe nonce ${seen.safeNonce}; delivery failed and is retried next cycle: ${(e as Error).message}`, proposal: { id, safeTxHash: hash, nonce: seen.safeNonce.toString() } } };
-    }
-    proposalFailpoint('after-proposal-delivered');
-    o.proposals.recordStatus(id, 'proposed', this.#clock(), delivered);
-    o.log?.info({ safeTxHash: hash, nonce: seen.safeNonce.toString(), ...delivered }, 'proposed to the Safe');
-    return { ok: true, detail: { reason: `proposed to the Safe ${this.safe} as ${hash} (nonce ${seen.safeNonce}); its signers execute it`, proposal: { id, safeTxHash: hash, nonce: seen.safeNonce.toString(), ...delivered } } };
-  }
-
-  /**
-   * Withdraws a pending proposal the keeper no longer stands behind (a breaker fired, the market moved)
-   * when there is nothing to propose instead: the Safe's cancel — a 0-value call to itself with no data —
-   * at the same nonce. Whichever of the two the signers execute takes the nonce; the cancel moves nothing.
-   */
-  async #proposeCancel(pending: ProposalRecord, why: { kind: 'stale' | 'drift' | 'breaker'; reason: string }, ctx: PlanContext, seen: FollowReport): Promise<void> {
-    const o = this.#o;
-    const tx = rejectionSafeTx(this.safe, pending.nonce);
-    const guard = checkSafeTx(tx, { multiSendCallOnly: o.multiSendCallOnly, allowed: [{ to: this.safe, value: 0n, data: '0x' }] });
-    const hash = safeTxHash(o.chainId, this.safe, tx);
-    const theirs = await o.client.readContract({ address: this.safe, abi: safeAbi, functionName: 'getTransactionHash', args: getTransactionHashArgs(tx), blockNumber: seen.block });
-    if (!guard.allowed || theirs.toLowerCase() !== hash.toLowerCase()) {
-      o.journal.recordEvent({ cycleId: ctx.cycleId, at: this.#clock(), kind: 'proposal-withdraw-failed', severity: 'critical', message: `could not withdraw proposal ${pending.hash}: ${guard.allowed ? 'hash mismatch' : guard.reason}`, data: { safeTxHash: pending.hash } });
-      return;
-    }
-    const description: ProposalDescription = {
-      keeper: 'restake-keeper',
-      vault: o.vaultName,
-      cycleId: ctx.cycleId,
-      decisionTime: new Date(ctx.now).toISOString(),
-      rationale: [`withdraws proposal ${pending.hash}: ${why.reason}; executing this 0-value transaction at nonce ${pending.nonce} cancels it`, ...ctx.rationale],
-      actions: [],
-      expectedChanges: {},
-      simulation: { ok: true, gas: '0', via: 'not simulated: a 0-value call of the Safe to itself' },
-      marks: {},
-      replaces: { safeTxHash: pending.hash, reason: why.reason },
-    };
-    const sub = await this.#submit({ tx, hash, description, decimals: () => 18, calls: [{ to: this.safe, value: 0n, data: '0x', operation: OPERATION.call }], extra: { cancel: true, grossFlows: {} }, valueAtRisk: 0n, seen: { ...seen, safeNonce: pending.nonce }, ctx, replaces: { record: pending, kind: why.kind, reason: why.reason } });
-    if (!sub.ok) o.journal.recordEvent({ cycleId: ctx.cycleId, at: this.#clock(), kind: 'proposal-withdraw-failed', severity: 'critical', message: `could not withdraw proposal ${pending.hash}: ${sub.reason}`, data: { safeTxHash: pending.hash } });
-  }
-
-  /** Delivers a journaled proposal exactly as journaled: the service POST and/or the builder file. */
-  async #deliver(p: ProposalRecord): Promise<Record<string, unknown>> {
-    const o = this.#o;
-    const payload = p.payload as { body: ProposalBody; calls: Array<{ to: Address; value: string; data: Hex }>; text: string };
-    const out: Record<string, unknown> = {};
-    if (o.builderDir) {
-      const f = builderFile({ chainId: o.chainId, safe: this.safe, proposer: getAddress(p.proposer), createdAt: p.createdAt, name: `restake-keeper ${o.vaultName} nonce ${p.nonce}`, description: payload.text, calls: payload.calls.map((c) => ({ to: c.to, value: BigInt(c.value), data: c.data, operation: 0 })) });
-      out.builderFile = writeBuilderFile(o.builderDir, f, { nonce: p.nonce, safeTxHash: p.hash as Hex });
-    }
-    if (o.service) {
-      await o.service.propose(this.safe, payload.body);
-      out.service = o.service.host;
-    }
-    return out;
-  }
 }
 
 const erc20Abi = [{ type: 'function', name: 'balanceOf', stateMutability: 'view', inputs: [{ name: 'a', type: 'address' }], outputs: [{ name: '', type: 'uint256' }] }] as const;
