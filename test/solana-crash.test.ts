@@ -102,5 +102,5 @@ describe('Solana crash safety (SIGKILL at each failpoint, restart, reconcile)', 
     expect(summary.every((s) => s.doubles === 0)).toBe(true);
     // The kills after signing with the chain moved past expiry were recovered by re-signing.
     expect(summary.some((s) => s.expire && (s.resigned as number) > 0)).toBe(true);
-  }, 300_000);
+  }, 900_000);
 });
