@@ -20,7 +20,7 @@ installProcessHandlers();
 const out = (l: string) => process.stdout.write(`${l}\n`);
 const collect = (v: string, prev: string[]) => [...prev, v];
 const feedArg = oneOf(['live', 'recorded'] as const);
-const executorArg = oneOf(['paper', 'evm', 'safe', 'solana'] as const);
+const executorArg = oneOf(['paper', 'evm', 'safe', 'solana', 'squads'] as const);
 
 /** The feed a run uses: --feed, else the vault's. */
 function feedOf(o: { feed?: 'live' | 'recorded'; config: string }): 'live' | 'recorded' {
