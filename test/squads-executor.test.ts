@@ -6,9 +6,10 @@ import * as multisig from '@sqds/multisig';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { executorFor, executorKind } from '../src/chains/executor-factory.js';
+import { squadsExecutorFor } from '../src/chains/multisig/squads/squads-setup.js';
 import { decodeSquadsMessage, squadsInstructions } from '../src/chains/multisig/squads/squads-message.js';
 import { decodeVaultTransactionCreate, fitMemo, PROPOSAL_CREATE, VAULT_TRANSACTION_CREATE } from '../src/chains/multisig/squads/squads-proposal.js';
-import { pdaAta } from '../src/chains/solana/builders/plumbing.js';
+import { pdaAta, vaultAta } from '../src/chains/solana/builders/plumbing.js';
 import { checkSolTransaction } from '../src/chains/solana/policy/sol-policy-guard.js';
 import { loadSolPolicy } from '../src/chains/solana/policy/sol-policy-schema.js';
 import { loadVault } from '../src/config/load-vault.js';
@@ -77,59 +78,75 @@ function cluster() {
 
 const asBuffer = (a: { lamports: bigint; data: Uint8Array; owner: PublicKey }): AccountInfo<Buffer> => ({ lamports: Number(a.lamports), data: Buffer.from(a.data), owner: a.owner, executable: false });
 
-describe('a keeper cycle with --executor squads (RPC double; the Squads program is not run)', () => {
-  it('one vault transaction + proposal with the rationale memo, every inner instruction guarded, intent → proposed, none while pending, status from the proposal account', async () => {
-    const c = cluster();
-    // The recorded rates of 2023-03-01 set into the real pool and Marinade accounts (as solana-cycle.test.ts).
-    const pool = loadDump('jitoSOL_stake_pool.json');
-    const poolData = Buffer.from(pool.account.data);
-    poolData.writeBigUInt64LE((poolData.readBigUInt64LE(266) * 4000n * SOL) / 3_917_252_872_000n + 1n, 258);
-    const state = loadDump('mSOL_stake_pool.json');
-    const stateData = Buffer.from(state.account.data);
-    stateData.writeBigUInt64LE(((4000n * SOL) << 32n) / 3_649_807_424_000n + 1n, 512);
-    c.accounts.set(pool.pubkey.toBase58(), asBuffer({ ...pool.account, data: poolData }));
-    c.accounts.set(state.pubkey.toBase58(), asBuffer({ ...state.account, data: stateData }));
-    for (const f of ['jitoSOL_stake_pool_reserve_stake.json', 'jitoSOL_stake_pool_manager_fee.json', 'jitoSOL_mint.json', 'mSOL_mint.json']) {
-      const d = loadDump(f);
-      c.accounts.set(d.pubkey.toBase58(), asBuffer(d.account));
-    }
-    c.accounts.set(VAULT.toBase58(), { lamports: Number(10_000n * SOL), data: Buffer.alloc(0), owner: PublicKey.default, executable: false });
-    c.accounts.set(MULTISIG.toBase58(), multisigAccount(4n));
+interface Setup {
+  readonly perTransactionSol?: string;
+  readonly solVault?: string;
+  readonly mode?: 'live' | 'dry-run';
+}
 
-    const policyText = readFileSync(join(ROOT, 'config/policies/sol-staking.policy.yaml'), 'utf8').replace('11111111111111111111111111111112', VAULT.toBase58());
-    writeFileSync(join(dir, 'policy.yaml'), policyText);
-    const vaultText = `${readFileSync(join(ROOT, 'config/vaults/sol-staking.yaml'), 'utf8')
-      .replace('../assets/solana.yaml', join(ROOT, 'config/assets/solana.yaml'))
-      .replace('../../history/solana.csv', join(ROOT, 'history/solana.csv'))
-      .replace('../../var/sol-staking.sqlite', join(dir, 'unused.sqlite'))
-      .replace('../policies/sol-staking.policy.yaml', join(dir, 'policy.yaml'))
-      .replace('"11111111111111111111111111111112"', `"${VAULT.toBase58()}"`)}
+/** The shipped sol-staking vault and policy on the Squads vault PDA, over the RPC double, with a fresh journal. */
+async function setup(o: Setup = {}) {
+  const c = cluster();
+  // The recorded rates of 2023-03-01 set into the real pool and Marinade accounts (as solana-cycle.test.ts).
+  const pool = loadDump('jitoSOL_stake_pool.json');
+  const poolData = Buffer.from(pool.account.data);
+  poolData.writeBigUInt64LE((poolData.readBigUInt64LE(266) * 4000n * SOL) / 3_917_252_872_000n + 1n, 258);
+  const state = loadDump('mSOL_stake_pool.json');
+  const stateData = Buffer.from(state.account.data);
+  stateData.writeBigUInt64LE(((4000n * SOL) << 32n) / 3_649_807_424_000n + 1n, 512);
+  c.accounts.set(pool.pubkey.toBase58(), asBuffer({ ...pool.account, data: poolData }));
+  c.accounts.set(state.pubkey.toBase58(), asBuffer({ ...state.account, data: stateData }));
+  for (const f of ['jitoSOL_stake_pool_reserve_stake.json', 'jitoSOL_stake_pool_manager_fee.json', 'jitoSOL_mint.json', 'mSOL_mint.json']) {
+    const d = loadDump(f);
+    c.accounts.set(d.pubkey.toBase58(), asBuffer(d.account));
+  }
+  c.accounts.set(VAULT.toBase58(), { lamports: Number(10_000n * SOL), data: Buffer.alloc(0), owner: PublicKey.default, executable: false });
+  c.accounts.set(MULTISIG.toBase58(), multisigAccount(4n));
+
+  const policyText = readFileSync(join(ROOT, 'config/policies/sol-staking.policy.yaml'), 'utf8').replace('11111111111111111111111111111112', o.solVault ?? VAULT.toBase58());
+  writeFileSync(join(dir, 'policy.yaml'), o.perTransactionSol ? policyText.replace('perTransactionSol: "5000"', `perTransactionSol: "${o.perTransactionSol}"`) : policyText);
+  const vaultText = `${readFileSync(join(ROOT, 'config/vaults/sol-staking.yaml'), 'utf8')
+    .replace('../assets/solana.yaml', join(ROOT, 'config/assets/solana.yaml'))
+    .replace('../../history/solana.csv', join(ROOT, 'history/solana.csv'))
+    .replace('../../var/sol-staking.sqlite', join(dir, 'unused.sqlite'))
+    .replace('../policies/sol-staking.policy.yaml', join(dir, 'policy.yaml'))
+    .replace('"11111111111111111111111111111112"', `"${o.solVault ?? VAULT.toBase58()}"`)}
   squads:
-    mode: live
+    mode: ${o.mode ?? 'live'}
     multisig: "${MULTISIG.toBase58()}"
     vaultIndex: 0
     member: { env: KEEPER_SQUADS_MEMBER }
     maxMemoBytes: 96
 `;
-    writeFileSync(join(dir, 'vault.yaml'), vaultText);
-    const loaded = loadVault(join(dir, 'vault.yaml'));
-    journal = openJournal(join(dir, 'journal.sqlite'));
-    const log = pino({ level: 'silent' });
-    const kind = executorKind({ executor: 'squads', live: true });
-    const { squadsExecutorFor } = await import('../src/chains/multisig/squads/squads-setup.js');
-    const executor = squadsExecutorFor(loaded, journal, { live: true, log, env: { KEEPER_SQUADS_MEMBER: JSON.stringify([...member.secretKey]) }, connection: c.connection, clock: () => AT });
-    expect(kind).toBe('squads');
+  writeFileSync(join(dir, 'vault.yaml'), vaultText);
+  const loaded = loadVault(join(dir, 'vault.yaml'));
+  journal?.close();
+  journal = openJournal(':memory:');
+  const log = pino({ level: 'silent' });
+  const executor = squadsExecutorFor(loaded, journal, { live: (o.mode ?? 'live') === 'live', log, env: { KEEPER_SQUADS_MEMBER: JSON.stringify([...member.secretKey]) }, connection: c.connection, clock: () => AT });
+
+  const strategy = await loadStrategy(loaded.config.strategy.name);
+  const params = parseStrategyParams(strategy, loaded.config.strategy.params, loaded.file);
+  const solver = await loadSolver(loaded.config.optimizer.solver);
+  const source = ReplaySource.fromFile(loaded.paths.history as string);
+  const keeper = await Keeper.startReconciled({ vault: loaded, strategy, params, solver, source, executor, journal, mode: `squads-${executor.mode}`, log, clock: () => AT }, AT);
+  return { c, loaded, journal, executor, keeper, log };
+}
+
+const actionsOf = (j: Journal) =>
+  j.db
+    .prepare(`SELECT a.id, a.kind, a.from_asset AS "from", a.to_asset AS "to", (SELECT s.status FROM action_status s WHERE s.action_id = a.id ORDER BY s.id DESC LIMIT 1) AS status, (SELECT s.detail_json FROM action_status s WHERE s.action_id = a.id ORDER BY s.id DESC LIMIT 1) AS detail FROM actions a ORDER BY a.id`)
+    .all() as { id: number; kind: string; from: string; to: string; status: string; detail: string }[];
+
+describe('a keeper cycle with --executor squads (RPC double; the Squads program is not run)', () => {
+  it('one vault transaction + proposal with the rationale memo, every inner instruction guarded, intent → proposed, none while pending, status from the proposal account', async () => {
+    const { c, loaded, journal, executor, keeper, log } = await setup();
+    expect(executorKind({ executor: 'squads', live: true })).toBe('squads');
     expect(executor.mode).toBe('propose');
     // The factory wires the same kind (its own connection is never used here).
     vi.stubEnv('KEEPER_SQUADS_MEMBER', JSON.stringify([...member.secretKey]));
     expect(executorFor('squads', loaded, journal, { live: true, log }, 'paper').mode).toBe('squads-propose');
     vi.unstubAllEnvs();
-
-    const strategy = await loadStrategy(loaded.config.strategy.name);
-    const params = parseStrategyParams(strategy, loaded.config.strategy.params, loaded.file);
-    const solver = await loadSolver(loaded.config.optimizer.solver);
-    const source = ReplaySource.fromFile(loaded.paths.history as string);
-    const keeper = await Keeper.startReconciled({ vault: loaded, strategy, params, solver, source, executor, journal, mode: 'squads-propose', log, clock: () => AT }, AT);
     await keeper.runCycle(AT);
 
     const db = journal.db;
@@ -187,6 +204,7 @@ describe('a keeper cycle with --executor squads (RPC double; the Squads program 
     expect(proposals.ofAccount('solana:mainnet-beta', MULTISIG.toBase58())).toHaveLength(1);
     expect(proposals.proposal(p.id)).toMatchObject({ status: 'confirmations', statusDetail: { count: 1, threshold: 2 } });
     const later = db.prepare(`SELECT (SELECT s.detail_json FROM action_status s WHERE s.action_id = a.id ORDER BY s.id DESC LIMIT 1) AS detail FROM actions a WHERE a.id > ? ORDER BY a.seq`).all(actions.at(-1)!.id) as { detail: string }[];
+    expect(later.length).toBeGreaterThan(0);
     for (const a of later) expect(JSON.parse(a.detail).reason).toMatch(/is pending \(confirmations\); no new proposal while it is/);
 
     // Executed by the members: followed before the balances are read.
@@ -197,4 +215,42 @@ describe('a keeper cycle with --executor squads (RPC double; the Squads program 
     expect(held.get('SOL')).toBe(10_000n * SOL);
     expect(held.get('JitoSOL')).toBe(0n);
   }, 120_000);
+
+  it('the policy guard refuses a builder transaction: the cycle fails its actions, nothing is journaled as a proposal or sent', async () => {
+    const { c, journal, keeper } = await setup({ perTransactionSol: '1' });
+    await keeper.runCycle(AT);
+    const actions = actionsOf(journal);
+    expect(actions.length).toBeGreaterThan(0);
+    for (const a of actions) {
+      expect(a.status).toBe('failed');
+      expect(JSON.parse(a.detail)).toMatchObject({ stage: 'guard', reason: expect.stringMatching(/^refused: the policy guard refuses the vault transaction: builder transaction 1 /) });
+    }
+    expect(new ProposalJournal(journal.db).ofAccount('solana:mainnet-beta', MULTISIG.toBase58())).toEqual([]);
+    expect(c.sent).toEqual([]);
+  }, 60_000);
+
+  it('dry-run builds and guards as the vault PDA and proposes nothing', async () => {
+    const { c, journal, keeper, executor } = await setup({ mode: 'dry-run' });
+    expect(executor.mode).toBe('dry-run');
+    await keeper.runCycle(AT);
+    const actions = actionsOf(journal);
+    expect(actions.map((a) => a.status)).toEqual(['skipped', 'skipped']);
+    expect(JSON.parse(actions[0]!.detail)).toMatchObject({ dryRun: true, rules: expect.arrayContaining([expect.stringContaining('spl-deposit-sol-slippage')]) });
+    expect(c.sent).toEqual([]);
+  }, 60_000);
+
+  it('config errors: execution.solana.vault must be the multisig vault PDA; live needs the flag', async () => {
+    await expect(setup({ solVault: member.publicKey.toBase58() })).rejects.toThrow(/execution\.solana\.vault: got .*expected the vault PDA/);
+    const { loaded, journal, log } = await setup({ mode: 'live' });
+    expect(() => squadsExecutorFor(loaded, journal, { live: false, log })).toThrow(/execution\.squads\.mode is live but the live flag was not given/);
+  }, 60_000);
+});
+
+describe('builders on a vault PDA', () => {
+  it("a wallet vault's ATA refuses an off-curve owner; a context marked off-curve targets the PDA's ATA", async () => {
+    const mint = new PublicKey('J1toso1uCk3RLmjorhTtrVwY9HJ7X8V9yYac6Y7kGCPn');
+    expect(() => vaultAta({ vault: VAULT }, mint)).toThrow();
+    expect(vaultAta({ vault: VAULT, vaultOffCurve: true }, mint).equals(pdaAta(VAULT, mint))).toBe(true);
+    expect(vaultAta({ vault: member.publicKey }, mint).equals(pdaAta(member.publicKey, mint))).toBe(true);
+  });
 });
