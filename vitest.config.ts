@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // solana-bankrun logs every instruction at debug level unless told otherwise; CI logs stay readable.
+    env: { RUST_LOG: process.env.RUST_LOG ?? 'error' },
   },
 });
