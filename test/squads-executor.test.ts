@@ -164,6 +164,9 @@ describe('a keeper cycle with --executor squads (RPC double; the Squads program 
     const p = mine[0]!;
     expect(p).toMatchObject({ multisig: 'squads', nonce: 5n, status: 'proposed', hash: multisig.getTransactionPda({ multisigPda: MULTISIG, index: 5n })[0].toBase58() });
     expect(proposals.history(p.id).map((h) => h.status)).toEqual(['intent', 'proposed']);
+    // The value at risk journaled (counted against the day's cap) is the SOL the two deposits move.
+    const amounts = db.prepare('SELECT amount_in AS a FROM actions ORDER BY seq').all() as { a: string }[];
+    expect(p.valueAtRisk).toBe(amounts.reduce((t, r) => t + BigInt(r.a), 0n));
 
     // One transaction sent, signed by the member: vault_transaction_create + proposal_create, memo = the rationale.
     expect(c.sent).toHaveLength(1);
