@@ -4,6 +4,7 @@ import type { AssetId } from '../../../domain/asset.js';
 import type { Portfolio } from '../../../domain/portfolio.js';
 import { DAY } from '../../../domain/time.js';
 import type { ExecutionContext, ExecutionResult, PlanContext, PlanEntry, PlanExecutor } from '../../../executor/executor.js';
+import { KeeperError } from '../../../errors.js';
 import type { ProposalJournal } from '../../../journal/proposal-journal.js';
 import type { ChainBalances } from '../../chain-executor.js';
 import { buildSolAction, prepareSolAction } from '../../solana/builders/registry.js';
@@ -47,8 +48,8 @@ export class SquadsExecutor implements PlanExecutor {
   readonly #clock: () => number;
 
   constructor(o: SquadsExecutorOptions) {
-    if (o.mode === 'live' && !o.proposer) throw new Error('proposing to Squads needs the member key');
-    if (o.policy.vault !== o.vaultPda.toBase58()) throw new Error(`the policy's vault ${o.policy.vault} is not the Squads vault PDA ${o.vaultPda.toBase58()}`);
+    if (o.mode === 'live' && !o.proposer) throw new KeeperError('proposing to Squads needs the member key');
+    if (o.policy.vault !== o.vaultPda.toBase58()) throw new KeeperError(`the policy's vault ${o.policy.vault} is not the Squads vault PDA ${o.vaultPda.toBase58()}`);
     this.#o = o;
     this.mode = o.mode === 'live' ? 'propose' : 'dry-run';
     this.chain = o.chain;
