@@ -6,6 +6,7 @@ import { PaperExecutor } from '../executor/paper-executor.js';
 import type { Journal } from '../journal/journal.js';
 import { evmExecutorFor } from './evm/evm-executor-setup.js';
 import { safeProposerFor } from './evm/safe/safe-setup.js';
+import { squadsExecutorFor } from './multisig/squads/squads-setup.js';
 import { solanaExecutorFor } from './solana/solana-executor-setup.js';
 
 /**
@@ -13,10 +14,10 @@ import { solanaExecutorFor } from './solana/solana-executor-setup.js';
  * chain or account model (EVM key, Solana key, multisig proposer) is an adapter behind the same
  * Executor port, wired in its own setup module.
  */
-export type ExecutorKind = 'paper' | 'evm' | 'safe' | 'solana';
+export type ExecutorKind = 'paper' | 'evm' | 'safe' | 'solana' | 'squads';
 
 export interface ExecutorFlags {
-  /** --executor: paper (default), evm (the vault's execution.evm section), safe (propose through the Safe of execution.safe) or solana (execution.solana). */
+  /** --executor: paper (default), evm (the vault's execution.evm section), safe (propose through the Safe of execution.safe) solana (execution.solana) or squads (propose through the Squads multisig of execution.squads). */
   readonly executor?: string | undefined;
   /** --live: the explicit flag a live EVM executor needs besides `mode: live` in the config. */
   readonly live?: boolean | undefined;
@@ -24,8 +25,8 @@ export interface ExecutorFlags {
 
 export function executorKind(o: ExecutorFlags): ExecutorKind {
   const k = o.executor ?? 'paper';
-  if (k !== 'paper' && k !== 'evm' && k !== 'safe' && k !== 'solana') throw new KeeperError(`--executor must be paper, evm, safe or solana, not "${k}"`);
-  if (o.live && k === 'paper') throw new KeeperError('--live only applies to --executor evm, safe or solana (the paper executor never sends)');
+  if (k !== 'paper' && k !== 'evm' && k !== 'safe' && k !== 'solana' && k !== 'squads') throw new KeeperError(`--executor must be paper, evm, safe, solana or squads, not "${k}"`);
+  if (o.live && k === 'paper') throw new KeeperError('--live only applies to --executor evm, safe, solana or squads (the paper executor never sends)');
   return k;
 }
 
@@ -35,6 +36,10 @@ export function executorFor(kind: ExecutorKind, vault: LoadedVault, journal: Jou
   if (kind === 'solana') {
     const executor = solanaExecutorFor(vault, journal, o);
     return { executor, mode: `solana-${executor.mode}` };
+  }
+  if (kind === 'squads') {
+    const executor = squadsExecutorFor(vault, journal, o);
+    return { executor, mode: `squads-${executor.mode}` };
   }
   if (kind === 'safe') {
     const proposer = safeProposerFor(vault, journal, o);

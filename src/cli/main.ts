@@ -20,7 +20,7 @@ installProcessHandlers();
 const out = (l: string) => process.stdout.write(`${l}\n`);
 const collect = (v: string, prev: string[]) => [...prev, v];
 const feedArg = oneOf(['live', 'recorded'] as const);
-const executorArg = oneOf(['paper', 'evm', 'safe', 'solana'] as const);
+const executorArg = oneOf(['paper', 'evm', 'safe', 'solana', 'squads'] as const);
 
 /** The feed a run uses: --feed, else the vault's. */
 function feedOf(o: { feed?: 'live' | 'recorded'; config: string }): 'live' | 'recorded' {
@@ -57,7 +57,7 @@ withCommon(program.command('run').description('paper mode over recorded history:
   .option('-q, --quiet', 'no per-cycle lines')
   .option('--fresh', 'start over from the initial holdings (an existing journal is renamed aside, never deleted)')
   .option('--feed <feed>', 'recorded (replay the history) or live (read the configured sources); default: the config\'s', feedArg)
-  .option('--executor <kind>', 'paper (simulate fills), evm (the config\'s execution.evm section, checked by its policy) or safe (propose through the config\'s execution.safe Safe)', executorArg, 'paper')
+  .option('--executor <kind>', 'paper (simulate fills), evm (the config\'s execution.evm section, checked by its policy), safe (propose through the config\'s execution.safe Safe), solana or squads (propose through execution.squads)', executorArg, 'paper')
   .option('--live', 'with --executor evm and execution.evm.mode live: sign and send transactions')
   .action(async (o) => {
     if (feedOf(o) === 'live') {
@@ -69,7 +69,7 @@ withCommon(program.command('run').description('paper mode over recorded history:
 withCommon(program.command('once').description('run one cycle: the next step after the journal\'s last decision (or --at)'))
   .option('--at <time>', 'decision time (ISO-8601)', timeArg)
   .option('--feed <feed>', 'recorded or live; default: the config\'s', feedArg)
-  .option('--executor <kind>', 'paper (simulate fills), evm (the config\'s execution.evm section, checked by its policy) or safe (propose through the config\'s execution.safe Safe)', executorArg, 'paper')
+  .option('--executor <kind>', 'paper (simulate fills), evm (the config\'s execution.evm section, checked by its policy), safe (propose through the config\'s execution.safe Safe), solana or squads (propose through execution.squads)', executorArg, 'paper')
   .option('--live', 'with --executor evm and execution.evm.mode live: sign and send transactions')
   .action(async (o) => {
     if (feedOf(o) === 'live') {

@@ -6,6 +6,7 @@ import { parseDuration, parseTime } from '../domain/time.js';
 import { LiveSourcesSchema } from '../sources/live-sources.js';
 import { EvmExecutionSchema } from '../chains/evm/exec-config.js';
 import { SafeExecutionSchema } from '../chains/evm/safe/safe-config.js';
+import { SquadsExecutionSchema } from '../chains/multisig/squads/squads-config.js';
 
 /** What a vault manager writes: which assets, which strategy, which limits, which breakers, where to journal. */
 
@@ -188,6 +189,8 @@ export const VaultSchema = z
         /** Propose through a Safe (the vault is the Safe; execution.evm gives the chain). */
         safe: SafeExecutionSchema.optional(),
         solana: SolanaExecutionSchema.optional(),
+        /** Propose through a Squads v4 multisig (execution.solana.vault is its vault PDA). */
+        squads: SquadsExecutionSchema.optional(),
         /** Path of the transaction policy (YAML), relative to this file. */
         policy: z.string().min(1).optional(),
       })

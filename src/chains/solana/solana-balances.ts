@@ -1,14 +1,14 @@
 import { PublicKey, type Commitment, type Connection } from '@solana/web3.js';
 import type { AssetId } from '../../domain/asset.js';
 import type { ChainBalances } from '../chain-executor.js';
-import { ata } from './builders/plumbing.js';
+import { vaultAta } from './builders/plumbing.js';
 
 /**
  * The vault's balances from the chain, all in one getMultipleAccounts (one slot): SOL is the wallet's
  * lamports, every other asset the amount in the vault's associated token account for its mint (0 when the
- * account does not exist). Pending redemptions (split stake, tickets) stay as the journal has them.
+ * account does not exist; `offCurve`: the vault is a program address, a Squads vault PDA). Pending redemptions (split stake, tickets) stay as the journal has them.
  */
-export function solanaBalances(connection: Connection, vault: PublicKey, nativeAsset: AssetId, mints: Readonly<Record<AssetId, string>>, commitment: Commitment): ChainBalances {
+export function solanaBalances(connection: Connection, vault: PublicKey, nativeAsset: AssetId, mints: Readonly<Record<AssetId, string>>, commitment: Commitment, offCurve = false): ChainBalances {
   async function read(assets: readonly AssetId[], minSlot?: bigint): Promise<Record<AssetId, bigint> | string> {
     const keys: PublicKey[] = [];
     for (const a of assets) {
@@ -16,7 +16,7 @@ export function solanaBalances(connection: Connection, vault: PublicKey, nativeA
       else {
         const m = mints[a];
         if (!m) return `no mint configured for ${a}`;
-        keys.push(ata(vault, new PublicKey(m)));
+        keys.push(vaultAta({ vault, vaultOffCurve: offCurve }, new PublicKey(m)));
       }
     }
     const res = await connection.getMultipleAccountsInfoAndContext(keys, { commitment, ...(minSlot !== undefined ? { minContextSlot: Number(minSlot) } : {}) });

@@ -5,7 +5,7 @@ import type { PlannedAction } from '../../../domain/action.js';
 import { QuoteResponseSchema } from '../../../sources/jupiter/jupiter-quote-source.js';
 import { slippageFloor } from '../../build-error.js';
 import { BuildError, mintOf, requirePositive, sol } from './common.js';
-import { ata, NATIVE_MINT } from './plumbing.js';
+import { vaultAta, NATIVE_MINT } from './plumbing.js';
 import type { SolBuildContext, SolProtocolBuilder, SolTxIntent } from './types.js';
 
 /**
@@ -99,7 +99,7 @@ function build(action: PlannedAction, ctx: SolBuildContext): SolTxIntent[] {
   const needed = floor > action.minOut ? floor : action.minOut;
   if (route.minOut < needed) throw new BuildError(`the route's minimum out ${sol(route.minOut)} is below quote × (1 − slippage) = ${sol(needed)}`, action);
   const toSol = action.to === ctx.baseAsset;
-  const destination = toSol ? ctx.vault : ata(ctx.vault, new PublicKey(route.outputMint));
+  const destination = toSol ? ctx.vault : vaultAta(ctx, new PublicKey(route.outputMint));
   return [
     {
       instructions: route.instructions.map(toInstruction),

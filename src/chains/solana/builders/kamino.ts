@@ -2,7 +2,7 @@ import { PublicKey, SYSVAR_INSTRUCTIONS_PUBKEY, TransactionInstruction } from '@
 import type { PlannedAction } from '../../../domain/action.js';
 import { parseKaminoReserve, totalSupplySf, type KaminoReserveState } from '../../../sources/solana/kamino-reserve.js';
 import { anchorDiscriminator, BuildError, parsed, pk, r, receiptAsset, requirePositive, sol, u64le, venueOf, w } from './common.js';
-import { ata, ensureAta, NATIVE_MINT, TOKEN_PROGRAM_ID, unwrapSol, wrapSol } from './plumbing.js';
+import { vaultAta, ensureAta, NATIVE_MINT, TOKEN_PROGRAM_ID, unwrapSol, wrapSol } from './plumbing.js';
 import type { SolBuildContext, SolProtocolBuilder, SolTxIntent } from './types.js';
 
 /**
@@ -65,8 +65,8 @@ function load(action: PlannedAction, ctx: SolBuildContext) {
 function deposit(action: PlannedAction, ctx: SolBuildContext): SolTxIntent[] {
   requirePositive(action, action.amountIn);
   const k = load(action, ctx);
-  const source = ata(ctx.vault, k.res.liquidityMint, k.liquidityTokenProgram);
-  const dest = ata(ctx.vault, k.res.collateralMint);
+  const source = vaultAta(ctx, k.res.liquidityMint, k.liquidityTokenProgram);
+  const dest = vaultAta(ctx, k.res.collateralMint);
   const expected = collateralForLiquidity(k.res, action.amountIn);
   const keys = [
     r(ctx.vault, true), w(k.reserveKey), r(k.market), r(k.lma), r(k.res.liquidityMint), w(k.res.liquiditySupplyVault), w(k.res.collateralMint), w(source), w(dest), r(TOKEN_PROGRAM_ID), r(k.liquidityTokenProgram), r(SYSVAR_INSTRUCTIONS_PUBKEY),
@@ -74,7 +74,7 @@ function deposit(action: PlannedAction, ctx: SolBuildContext): SolTxIntent[] {
   const ix = new TransactionInstruction({ programId: k.program, keys, data: Buffer.concat([KLEND_IX.depositReserveLiquidity, u64le(action.amountIn)]) });
   return [
     {
-      instructions: [...(k.isSol ? wrapSol(ctx.vault, action.amountIn) : []), ensureAta(ctx.vault, ctx.vault, k.res.collateralMint), ...k.refresh, ix, ...(k.isSol ? [unwrapSol(ctx.vault)] : [])],
+      instructions: [...(k.isSol ? wrapSol(ctx.vault, action.amountIn, ctx.vaultOffCurve) : []), ensureAta(ctx.vault, ctx.vault, k.res.collateralMint), ...k.refresh, ix, ...(k.isSol ? [unwrapSol(ctx.vault, ctx.vaultOffCurve)] : [])],
       description: `supply ${sol(action.amountIn, k.res.mintDecimals)} to Kamino reserve ${k.reserveKey.toBase58()} for ≈ ${sol(expected, k.res.mintDecimals)} collateral`,
       valueAtRiskLamports: k.isSol ? action.amountIn : 0n,
       slippage: { minOut: (expected * 999n) / 1000n, quotedOut: expected, destination: dest.toBase58(), enforcedOnChain: false },
@@ -88,8 +88,8 @@ function redeem(action: PlannedAction, ctx: SolBuildContext): SolTxIntent[] {
   const collateral = collateralForLiquidity(k.res, action.amountIn);
   if (collateral <= 0n) throw new BuildError('the amount is worth no collateral', action);
   const expected = liquidityForCollateral(k.res, collateral);
-  const source = ata(ctx.vault, k.res.collateralMint);
-  const dest = ata(ctx.vault, k.res.liquidityMint, k.liquidityTokenProgram);
+  const source = vaultAta(ctx, k.res.collateralMint);
+  const dest = vaultAta(ctx, k.res.liquidityMint, k.liquidityTokenProgram);
   const keys = [
     r(ctx.vault, true), r(k.market), w(k.reserveKey), r(k.lma), r(k.res.liquidityMint), w(k.res.collateralMint), w(k.res.liquiditySupplyVault), w(source), w(dest), r(TOKEN_PROGRAM_ID), r(k.liquidityTokenProgram), r(SYSVAR_INSTRUCTIONS_PUBKEY),
   ];
@@ -97,7 +97,7 @@ function redeem(action: PlannedAction, ctx: SolBuildContext): SolTxIntent[] {
   if (k.res.availableAmount < expected) throw new BuildError(`reserve ${k.reserveKey.toBase58()} has ${sol(k.res.availableAmount, k.res.mintDecimals)} available, less than ${sol(expected, k.res.mintDecimals)}`, action);
   return [
     {
-      instructions: [ensureAta(ctx.vault, ctx.vault, k.res.liquidityMint, k.liquidityTokenProgram), ...k.refresh, ix, ...(k.isSol ? [unwrapSol(ctx.vault)] : [])],
+      instructions: [ensureAta(ctx.vault, ctx.vault, k.res.liquidityMint, k.liquidityTokenProgram), ...k.refresh, ix, ...(k.isSol ? [unwrapSol(ctx.vault, ctx.vaultOffCurve)] : [])],
       description: `redeem ${sol(collateral, k.res.mintDecimals)} Kamino collateral for ≈ ${sol(expected, k.res.mintDecimals)} from reserve ${k.reserveKey.toBase58()}`,
       valueAtRiskLamports: 0n,
       slippage: { minOut: (expected * 999n) / 1000n, quotedOut: expected, destination: k.isSol ? ctx.vault.toBase58() : dest.toBase58(), enforcedOnChain: false },

@@ -5,7 +5,7 @@ import { LayoutError, bytesEqual, readPubkey, readU64 } from '../../../sources/s
 import { MSOL_PRICE_DENOMINATOR, parseMarinadeState, type MarinadeState } from '../../../sources/solana/marinade-state.js';
 import { slippageFloor } from '../../build-error.js';
 import { anchorDiscriminator, BuildError, mintOf, parsed, pk, r, receiptAsset, requirePositive, sol, u64le, venueOf, w } from './common.js';
-import { ata, createSeededAccount, ensureAta, seededAccount, TOKEN_PROGRAM_ID } from './plumbing.js';
+import { vaultAta, createSeededAccount, ensureAta, seededAccount, TOKEN_PROGRAM_ID } from './plumbing.js';
 import type { SolBuildContext, SolProtocolBuilder, SolTxIntent } from './types.js';
 
 /**
@@ -61,7 +61,7 @@ function load(action: PlannedAction, ctx: SolBuildContext) {
   if (!s.msolMint.equals(mint)) throw new BuildError(`Marinade state mints ${s.msolMint.toBase58()}, not ${asset}'s ${mint.toBase58()}`, action);
   if (s.paused) throw new BuildError('Marinade is paused', action);
   if (s.msolPrice === 0n) throw new BuildError('Marinade msol_price is 0', action);
-  return { asset, program, stateKey, s, mint, pdas: marinadePdas(program, stateKey), msolAta: ata(ctx.vault, mint) };
+  return { asset, program, stateKey, s, mint, pdas: marinadePdas(program, stateKey), msolAta: vaultAta(ctx, mint) };
 }
 
 function deposit(action: PlannedAction, ctx: SolBuildContext): SolTxIntent[] {

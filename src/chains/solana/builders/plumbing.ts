@@ -24,6 +24,14 @@ export function ata(owner: PublicKey, mint: PublicKey, tokenProgram: PublicKey =
   return getAssociatedTokenAddressSync(mint, owner, false, tokenProgram, ASSOCIATED_TOKEN_PROGRAM_ID);
 }
 
+/**
+ * The vault's ATA as the builders name it: a wallet vault's (off-curve refused) or, when the context says
+ * the vault is a program address (a Squads vault PDA the multisig signs for), that PDA's.
+ */
+export function vaultAta(ctx: { readonly vault: PublicKey; readonly vaultOffCurve?: boolean | undefined }, mint: PublicKey, tokenProgram: PublicKey = TOKEN_PROGRAM_ID): PublicKey {
+  return ctx.vaultOffCurve ? pdaAta(ctx.vault, mint, tokenProgram) : ata(ctx.vault, mint, tokenProgram);
+}
+
 /** The ATA of a program-derived owner (a vault PDA, a withdrawal ticket). */
 export function pdaAta(owner: PublicKey, mint: PublicKey, tokenProgram: PublicKey = TOKEN_PROGRAM_ID): PublicKey {
   return getAssociatedTokenAddressSync(mint, owner, true, tokenProgram, ASSOCIATED_TOKEN_PROGRAM_ID);
@@ -35,14 +43,14 @@ export function ensureAta(payer: PublicKey, owner: PublicKey, mint: PublicKey, t
 }
 
 /** Wraps `lamports` into the vault's wSOL ATA: create it, transfer, sync. */
-export function wrapSol(vault: PublicKey, lamports: bigint): TransactionInstruction[] {
-  const wsol = ata(vault, NATIVE_MINT);
+export function wrapSol(vault: PublicKey, lamports: bigint, offCurve = false): TransactionInstruction[] {
+  const wsol = vaultAta({ vault, vaultOffCurve: offCurve }, NATIVE_MINT);
   return [ensureAta(vault, vault, NATIVE_MINT), SystemProgram.transfer({ fromPubkey: vault, toPubkey: wsol, lamports }), createSyncNativeInstruction(wsol)];
 }
 
 /** Closes the vault's wSOL ATA back into the vault: every lamport returns as SOL. Destination is always the vault. */
-export function unwrapSol(vault: PublicKey): TransactionInstruction {
-  return createCloseAccountInstruction(ata(vault, NATIVE_MINT), vault, vault);
+export function unwrapSol(vault: PublicKey, offCurve = false): TransactionInstruction {
+  return createCloseAccountInstruction(vaultAta({ vault, vaultOffCurve: offCurve }, NATIVE_MINT), vault, vault);
 }
 
 /** An account at createWithSeed(vault, seed, owner), funded and allocated by the vault. */

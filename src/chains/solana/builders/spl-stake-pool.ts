@@ -4,7 +4,7 @@ import type { PlannedAction } from '../../../domain/action.js';
 import { parseStakePool, type Fee, type StakePoolState } from '../../../sources/solana/spl-stake-pool.js';
 import { slippageFloor } from '../../build-error.js';
 import { BuildError, mintOf, parsed, pk, r, receiptAsset, requirePositive, sol, u64le, venueOf, w } from './common.js';
-import { ata, createSeededAccount, ensureAta, seededAccount } from './plumbing.js';
+import { vaultAta, createSeededAccount, ensureAta, seededAccount } from './plumbing.js';
 import { parseStakeAccount, STAKE_ACCOUNT_SIZE, STAKE_RENT_EXEMPT_LAMPORTS, STAKE_SYSVARS, stakeWithdrawable } from './stake-account.js';
 import type { SolBuildContext, SolProtocolBuilder, SolTxIntent } from './types.js';
 import { parseValidatorList, validatorStakeAddress, type ValidatorEntry } from './validator-list.js';
@@ -76,7 +76,7 @@ function deposit(action: PlannedAction, ctx: SolBuildContext): SolTxIntent[] {
   const c = pool(action, ctx);
   const p = c.pool;
   if (p.solDepositAuthority && !p.solDepositAuthority.equals(ctx.vault)) throw new BuildError(`SOL deposits into ${c.asset}'s pool need ${p.solDepositAuthority.toBase58()}'s signature`, action);
-  const dest = ata(ctx.vault, c.mint, p.tokenProgramId);
+  const dest = vaultAta(ctx, c.mint, p.tokenProgramId);
   const expected = poolTokensForDeposit(p, action.amountIn);
   if (expected < action.minOut) throw new BuildError(`pool state gives ${sol(expected)} ${c.asset}, below the planned minimum ${sol(action.minOut)}`, action);
   const floor = slippageFloor(expected, ctx.maxSlippage, action);
@@ -110,7 +110,7 @@ function withdraw(action: PlannedAction, ctx: SolBuildContext): SolTxIntent[] {
   requirePositive(action, action.amountIn);
   const c = pool(action, ctx);
   const p = c.pool;
-  const source = ata(ctx.vault, c.mint, p.tokenProgramId);
+  const source = vaultAta(ctx, c.mint, p.tokenProgramId);
   const wa = withdrawAuthority(c.program, c.poolKey);
   const instant = lamportsForWithdrawal(p, action.amountIn, p.solWithdrawalFee);
   const reserve = ctx.chain?.accounts.get(p.reserveStake.toBase58());

@@ -77,6 +77,8 @@ export type SolAssetVenue =
 export interface SolBuildContext {
   /** The vault's wallet: fee payer, owner of every token account, every recipient. */
   readonly vault: PublicKey;
+  /** The vault is a program address (a Squads vault PDA): its token accounts are the PDA's ATAs. */
+  readonly vaultOffCurve?: boolean | undefined;
   /** SOL's asset id (the base asset). */
   readonly baseAsset: string;
   /** Mint per asset id (SOL has none: wrapped SOL is only used inside a transaction). */
