@@ -142,10 +142,14 @@ export class VaultRunner {
       this.deps.observer.sourceRead(this.status, o);
     });
     const recorded = p.feed === 'recorded';
-    this.#keeper = await Keeper.startReconciled(
+    const keeper = await Keeper.startReconciled(
       { vault: p.vault, strategy: p.strategy, params: p.params, solver: p.solver, source, executor, journal, mode, log: this.#log, clock: recorded ? () => this.#next : undefined, primeFromJournal: !recorded, apyReference: feed.apyReference },
       start,
     );
+    // A decision a crash interrupted is made again (same decision time, same readings) before any new one.
+    // A redo that throws leaves no keeper, like a cycle that throws: the next open closes it and redoes it.
+    for (const r of await keeper.redoInterrupted()) this.status.lastReport = r;
+    this.#keeper = keeper;
     if (recorded && this.#window && this.#next > this.#window.to) this.status.state = 'finished';
   }
 
