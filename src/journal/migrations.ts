@@ -381,6 +381,8 @@ ${whileActionCycleOpen('action_holdings')}
 ${['cycle_redos', 'action_holdings'].map(appendOnly).join('')}
 `;
 
+// Versions are ordered, not contiguous: 4 and 6-8 were reserved for work built in parallel that needed no
+// schema change. A gap is harmless (a journal runs every migration above its version, in order).
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, name: 'initial schema', sql: V1 },
   { version: 2, name: 'observation exit quotes', sql: V2 },
