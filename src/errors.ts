@@ -56,3 +56,6 @@ export class JournalError extends KeeperError {}
 
 /** A strategy broke its contract (weights not summing to 1, unknown assets, a limit exceeded). */
 export class StrategyError extends KeeperError {}
+
+/** The command line asked for something that cannot be done as given (a missing or contradictory flag): exit 2. */
+export class UsageError extends KeeperError {}

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { LoadedVault } from '../config/load-vault.js';
-import { KeeperError } from '../errors.js';
+import { UsageError } from '../errors.js';
 import type { Executor } from '../executor/executor.js';
 import { PaperExecutor } from '../executor/paper-executor.js';
 import type { Journal } from '../journal/journal.js';
@@ -25,8 +25,8 @@ export interface ExecutorFlags {
 
 export function executorKind(o: ExecutorFlags): ExecutorKind {
   const k = o.executor ?? 'paper';
-  if (k !== 'paper' && k !== 'evm' && k !== 'safe' && k !== 'solana' && k !== 'squads') throw new KeeperError(`--executor must be paper, evm, safe, solana or squads, not "${k}"`);
-  if (o.live && k === 'paper') throw new KeeperError('--live only applies to --executor evm, safe, solana or squads (the paper executor never sends)');
+  if (k !== 'paper' && k !== 'evm' && k !== 'safe' && k !== 'solana' && k !== 'squads') throw new UsageError(`--executor must be paper, evm, safe, solana or squads, not "${k}"`);
+  if (o.live && k === 'paper') throw new UsageError('--live only applies to --executor evm, safe, solana or squads (the paper executor never sends)');
   return k;
 }
 

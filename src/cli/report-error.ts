@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { ConfigError, DataError, formatIssue, JournalError, KeeperError, StrategyError } from '../errors.js';
+import { ConfigError, DataError, formatIssue, JournalError, KeeperError, StrategyError, UsageError } from '../errors.js';
 import { LeaseHeldError } from '../keeper/instance-lease.js';
 import { redactText } from '../redact.js';
 import { EXIT } from './exit-codes.js';
@@ -32,7 +32,7 @@ export function reportError(e: unknown): Reported {
 function classify(e: unknown): Reported {
   if (e instanceof ConfigError) return { text: formatConfigError(e), exitCode: EXIT.usage };
   if (e instanceof LeaseHeldError || e instanceof JournalError) return { text: `${e.name}: ${e.message}`, exitCode: EXIT.journal };
-  if (e instanceof DataError || e instanceof StrategyError) return { text: `${e.name}: ${e.message}`, exitCode: EXIT.usage };
+  if (e instanceof DataError || e instanceof StrategyError || e instanceof UsageError) return { text: `${e.name}: ${e.message}`, exitCode: EXIT.usage };
   if (e instanceof KeeperError) return { text: `${e.name}: ${e.message}`, exitCode: EXIT.failed };
   if (e instanceof CommanderError) return { text: '', exitCode: e.exitCode === 0 ? EXIT.ok : EXIT.usage };
   const err = e as { code?: unknown; syscall?: unknown; path?: unknown; message?: unknown; stack?: unknown } | null;

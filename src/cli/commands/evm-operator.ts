@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { haltState, resumeVault } from '../../chains/execution-pipeline.js';
 import { formatUnits } from '../../domain/amount.js';
 import { DAY, formatTime } from '../../domain/time.js';
-import { KeeperError } from '../../errors.js';
+import { UsageError } from '../../errors.js';
 import type { Journal } from '../../journal/journal.js';
 import type { TransactionRecord } from '../../journal/journal-port.js';
 import { loadVault } from '../../config/load-vault.js';
@@ -64,7 +64,7 @@ function operatorRun(journal: Journal, vault: ReturnType<typeof loadVault>, at: 
 /** `evm resume --note`: lifts the halt, recording who-knows-why in the operator's own words. */
 export function evmResumeCommand(o: OperatorOptions & { note?: string | undefined }, out: (l: string) => void, now = Date.now()): number {
   const note = o.note?.trim();
-  if (!note) throw new KeeperError('evm resume needs --note "<why it is safe to resume>" (it is journaled with the resume)');
+  if (!note) throw new UsageError('evm resume needs --note "<why it is safe to resume>" (it is journaled with the resume)');
   const { vault, journal } = open(o, 'evm resume');
   try {
     const halt = haltState(journal, vault.config.name);
@@ -93,7 +93,7 @@ export function evmResumeCommand(o: OperatorOptions & { note?: string | undefine
 export async function evmCancelCommand(o: OperatorOptions & { nonce: number; live?: boolean | undefined; log: Logger }, out: (l: string) => void): Promise<number> {
   const { vault, journal } = open(o, 'evm cancel');
   try {
-    if (vault.config.execution?.evm?.mode !== 'live' || !o.live) throw new KeeperError('evm cancel signs a transaction: it needs execution.evm.mode live and the --live flag');
+    if (vault.config.execution?.evm?.mode !== 'live' || !o.live) throw new UsageError('evm cancel signs a transaction: it needs execution.evm.mode live and the --live flag');
     const executor = evmExecutorFor(vault, journal, { live: true, log: o.log });
     const now = Date.now();
     operatorRun(journal, vault, now);
