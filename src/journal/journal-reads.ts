@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { ActionStatus, PlannedAction } from '../domain/action.js';
 import type { Observation } from '../domain/observation.js';
 import { portfolioFromJson, type PortfolioJson } from '../domain/portfolio.js';
+import { actionFromRow } from './action-row.js';
 import { guard, parseJsonText, parseOptionalJson, textToUint } from './codec.js';
 import type { LatestPortfolio, StatusRow, UnfinishedCycle } from './journal-port.js';
 import { prepareReadStatements } from './journal-statements.js';
@@ -77,20 +78,7 @@ export class JournalReads {
         cycleId: r.cycle_id,
         runId: r.run_id,
         vault: r.vault,
-        action: {
-          seq: r.seq,
-          kind: r.kind,
-          from: r.from_asset,
-          to: r.to_asset,
-          amountIn: textToUint('amount_in', r.amount_in),
-          expectedOut: textToUint('expected_out', r.expected_out),
-          minOut: textToUint('min_out', r.min_out),
-          venue: r.venue,
-          estCostBase: textToUint('est_cost_base', r.est_cost_base),
-          delaySeconds: r.delay_s,
-          redemptionId: r.redemption_id ?? undefined,
-          reason: r.reason,
-        },
+        action: actionFromRow(r),
       };
     });
   }

@@ -1,10 +1,11 @@
 import type Database from 'better-sqlite3';
-import type { ActionKind, ActionStatus, Fill, PlannedAction } from '../domain/action.js';
+import type { ActionStatus, Fill, PlannedAction } from '../domain/action.js';
 import { SEVERITIES, type KeeperEvent, type Severity } from '../domain/event.js';
 import type { Observation } from '../domain/observation.js';
 import { portfolioFromJson, type Portfolio, type PortfolioJson } from '../domain/portfolio.js';
 import type { AssetScore } from '../domain/score.js';
 import { JournalError } from '../errors.js';
+import { actionFromRow, type ActionColumns } from './action-row.js';
 import { guard, parseJsonText, parseOptionalJson, textToUint } from './codec.js';
 import type { CycleEndStatus } from './journal-port.js';
 
@@ -315,21 +316,7 @@ export function cycleDetail(db: Database.Database, cycleId: number): CycleDetail
         const actions: ActionRecord[] = db
           .prepare<
             [number],
-            {
-              id: number;
-              seq: number;
-              kind: ActionKind;
-              from_asset: string;
-              to_asset: string;
-              amount_in: string;
-              expected_out: string;
-              min_out: string;
-              venue: string;
-              est_cost_base: string;
-              delay_s: number;
-              redemption_id: string | null;
-              reason: string;
-            }
+            ActionColumns & { id: number }
           >('SELECT * FROM actions WHERE cycle_id = ? ORDER BY seq, id')
           .all(cycleId)
           .map((a) => {
@@ -338,18 +325,7 @@ export function cycleDetail(db: Database.Database, cycleId: number): CycleDetail
             if (!last) throw new JournalError(`action ${a.id} has no status rows`, { actionId: a.id });
             return {
               actionId: a.id,
-              seq: a.seq,
-              kind: a.kind,
-              from: a.from_asset,
-              to: a.to_asset,
-              amountIn: textToUint('actions.amount_in', a.amount_in),
-              expectedOut: textToUint('actions.expected_out', a.expected_out),
-              minOut: textToUint('actions.min_out', a.min_out),
-              venue: a.venue,
-              estCostBase: textToUint('actions.est_cost_base', a.est_cost_base),
-              delaySeconds: a.delay_s,
-              ...(a.redemption_id !== null ? { redemptionId: a.redemption_id } : {}),
-              reason: a.reason,
+              ...actionFromRow(a),
               status: last.status,
               history: h,
               fills: fills.get(a.id) ?? [],

@@ -1,25 +1,13 @@
 import type Database from 'better-sqlite3';
-import type { ActionKind } from '../domain/action.js';
 import { portfolioFromJson, portfolioToJson, type Portfolio, type PortfolioJson } from '../domain/portfolio.js';
 import { JournalError } from '../errors.js';
-import { guard, parseJsonText, textToUint, toJsonText } from './codec.js';
+import { guard, parseJsonText, toJsonText } from './codec.js';
 import type { ExecutedAction, PendingRedo, RedoJournal } from './redo-port.js';
+import { actionFromRow, type ActionColumns } from './action-row.js';
 
-interface ActionRow {
+interface ActionRow extends ActionColumns {
   id: number;
   cycle_id: number;
-  seq: number;
-  kind: ActionKind;
-  from_asset: string;
-  to_asset: string;
-  amount_in: string;
-  expected_out: string;
-  min_out: string;
-  venue: string;
-  est_cost_base: string;
-  delay_s: number;
-  redemption_id: string | null;
-  reason: string;
   status: 'confirmed' | 'failed';
   holdings_json: string | null;
 }
@@ -68,20 +56,7 @@ function executedAction(r: ActionRow): ExecutedAction {
     cycleId: r.cycle_id,
     status: r.status,
     holdingsAfter: r.holdings_json === null ? undefined : portfolioFromJson(parseJsonText<PortfolioJson>('action_holdings.portfolio_json', r.holdings_json)),
-    action: {
-      seq: r.seq,
-      kind: r.kind,
-      from: r.from_asset,
-      to: r.to_asset,
-      amountIn: textToUint('amount_in', r.amount_in),
-      expectedOut: textToUint('expected_out', r.expected_out),
-      minOut: textToUint('min_out', r.min_out),
-      venue: r.venue,
-      estCostBase: textToUint('est_cost_base', r.est_cost_base),
-      delaySeconds: r.delay_s,
-      redemptionId: r.redemption_id ?? undefined,
-      reason: r.reason,
-    },
+    action: actionFromRow(r),
   };
 }
 
