@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { loadVault, type LoadedVault } from '../config/load-vault.js';
+import { recordedWindow, type ReplayWindow } from '../keeper/replay-window.js';
 import { ConfigError } from '../errors.js';
-import { parseDuration, parseTime } from '../domain/time.js';
 import { openJournal } from '../journal/open-journal.js';
 import { withJournalFailpoints } from '../journal/journal-failpoints.js';
 import type { Journal } from '../journal/journal.js';
@@ -79,16 +79,7 @@ export function replaySource(vault: LoadedVault): ReplaySource {
   return ReplaySource.fromFile(vault.paths.history);
 }
 
-/** The recorded-time window a paper run steps through: config/CLI bounds, else the history's span after the APY warm-up. */
-export function replayWindow(vault: LoadedVault, source: ReplaySource, o: { from?: string | undefined; to?: string | undefined }): { from: number; to: number; step: number } {
-  const step = parseDuration(vault.config.schedule.step);
-  const warm = parseDuration(vault.config.apyWindow);
-  const first = source.firstTime ?? 0;
-  const last = source.lastTime ?? 0;
-  const fromText = o.from ?? vault.config.schedule.from;
-  const toText = o.to ?? vault.config.schedule.to;
-  const from = fromText ? parseTime(fromText) : Math.ceil((first + warm) / step) * step;
-  const to = toText ? parseTime(toText) : last;
-  if (from > to) throw new ConfigError(vault.file, [{ where: 'schedule', value: { from: fromText, to: toText }, expected: `from before to, within the history (${new Date(first).toISOString()} → ${new Date(last).toISOString()})` }]);
-  return { from, to, step };
+/** The recorded-time window a paper run steps through (one rule with `serve`: keeper/replay-window.ts). */
+export function replayWindow(vault: LoadedVault, source: ReplaySource, o: { from?: string | undefined; to?: string | undefined }): ReplayWindow {
+  return recordedWindow(vault, source, o);
 }

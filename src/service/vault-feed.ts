@@ -4,7 +4,7 @@ import { createLiveSource } from '../sources/live-sources.js';
 import { ApyReferenceBook } from '../sources/http/apy-reference.js';
 import { ReplaySource } from '../sources/recorded/replay-source.js';
 import type { YieldSource } from '../sources/yield-source.js';
-import { recordedWindow, type ReplayWindow } from './replay-window.js';
+import { recordedWindow, type ReplayWindow } from '../keeper/replay-window.js';
 import type { VaultPlan } from './vault-plan.js';
 import { CheckedFileSource } from './watched-source.js';
 

@@ -7,7 +7,7 @@ import { Keeper } from '../keeper/keeper.js';
 import { InstanceLease } from '../keeper/instance-lease.js';
 import { OverlapGuard } from '../keeper/overlap-guard.js';
 import type { YieldSource } from '../sources/yield-source.js';
-import type { ReplayWindow } from './replay-window.js';
+import type { ReplayWindow } from '../keeper/replay-window.js';
 import { describeSchedule, schedulePeriodMs, startSchedule, type RunningSchedule } from './schedule.js';
 import { openFeed } from './vault-feed.js';
 import type { RunnerDeps, VaultAlerts, VaultPlan } from './vault-plan.js';

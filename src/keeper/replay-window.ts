@@ -10,8 +10,9 @@ export interface ReplayWindow {
 }
 
 /**
- * The recorded time a served vault steps through, one step per tick: the fleet entry's `replay`
- * settings, else the vault config's schedule, else the history's span after the APY warm-up (as `run`).
+ * The recorded time a replay steps through (a paper `run`, or a served vault one step per tick): the given
+ * bounds (CLI flags or the fleet entry's `replay`), else the vault config's schedule, else the history's
+ * span after the APY warm-up.
  */
 export function recordedWindow(vault: LoadedVault, source: ReplaySource, o: { from?: string | undefined; to?: string | undefined; step?: string | undefined }): ReplayWindow {
   const step = parseDuration(o.step ?? vault.config.schedule.step);
