@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ConfigError, type Issue } from '../errors.js';
 import { appliedDefaults } from './applied-defaults.js';
@@ -52,8 +52,8 @@ export function loadVault(file: string): LoadedVault {
   const deployment = config.execution?.evm?.deployment ? resolve(dir, config.execution.evm.deployment) : undefined;
   const h = createHash('sha256').update(readFileSync(path)).update(readFileSync(registryPath));
   for (const f of overlays) h.update(readFileSync(f));
-  // A missing policy is reported where it is loaded (--executor evm); paper runs do not need it.
-  for (const f of [policy, deployment]) if (f && existsSync(f)) h.update(readFileSync(f));
+  // A missing policy (or a directory in its place) is reported where it is loaded (--executor evm); paper runs do not need it.
+  for (const f of [policy, deployment]) if (f && existsSync(f) && statSync(f).isFile()) h.update(readFileSync(f));
   const hash = h.digest('hex');
   return {
     file: path,
