@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { PublicKey } from '@solana/web3.js';
+import { PublicKey, type AccountInfo } from '@solana/web3.js';
 import type { AccountSnapshot, ChainSnapshot, SolChainReader } from '../../src/chains/solana/builders/types.js';
 
 /** Real mainnet account dumps in ../shared/data/accounts (read in place, never copied into the project). */
@@ -13,6 +13,11 @@ export interface DumpedAccount {
 export function loadDump(file: string): DumpedAccount {
   const j = JSON.parse(readFileSync(new URL(file, ACCOUNTS_DIR), 'utf8')) as { pubkey: string; account: { lamports: number; data: [string, string]; owner: string } };
   return { pubkey: new PublicKey(j.pubkey), account: { data: new Uint8Array(Buffer.from(j.account.data[0], 'base64')), owner: new PublicKey(j.account.owner), lamports: BigInt(j.account.lamports) } };
+}
+
+/** A dumped account as the chain takes it (svm-rpc's startSvmRpc accounts). */
+export function dumpInfo(d: DumpedAccount): AccountInfo<Uint8Array> {
+  return { lamports: Number(d.account.lamports), data: d.account.data, owner: d.account.owner, executable: false };
 }
 
 export function snapshot(slot: bigint, epoch: bigint, accounts: ReadonlyArray<readonly [PublicKey, AccountSnapshot | null]>): ChainSnapshot {
