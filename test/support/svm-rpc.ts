@@ -14,6 +14,8 @@ import { fromWire, READY_PREFIX, toWire, type ChainAccount, type ServerConfig, t
  */
 export interface SvmRpc {
   readonly url: string;
+  /** The server child's process id. */
+  readonly pid: number;
   /** Signatures processed successfully, in order (a double execution shows as two of the same action). */
   processed(): Promise<string[]>;
   /** Raw sendTransaction calls received (including dropped and duplicate ones). */
@@ -80,13 +82,16 @@ export async function startSvmRpc(accounts: ReadonlyArray<{ address: PublicKey; 
     return dead;
   };
   // 'close', not 'exit': by then all of its stderr has been read.
-  child.on('close', (code, signal) => {
-    live.delete(child);
-    if (!closing && !dead) {
-      kill(`exited unexpectedly (code ${code}, signal ${signal})`);
-      process.stderr.write(`${dead!.message}\n`);
-    }
-  });
+  const closed = new Promise<void>((resolve) =>
+    child.on('close', (code, signal) => {
+      live.delete(child);
+      if (!closing && !dead) {
+        kill(`exited unexpectedly (code ${code}, signal ${signal})`);
+        process.stderr.write(`${dead!.message}\n`);
+      }
+      resolve();
+    }),
+  );
   child.stdin.on('error', () => undefined); // a child that died is reported by 'exit'
   const cfg: ServerConfig = { accounts: accounts.map((a) => toWire(a.address, a.info)), blockTimeMs: opts.blockTimeMs, doubles: opts.doubles };
   child.stdin.write(`${JSON.stringify(cfg)}\n`); // stdin stays open: its close tells the child to exit
@@ -118,6 +123,8 @@ export async function startSvmRpc(accounts: ReadonlyArray<{ address: PublicKey; 
     try {
       res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method, params }), signal: AbortSignal.timeout(ms) });
     } catch (e) {
+      // A refused connection is most often a child that just died: let its exit be what is reported.
+      if ((e as Error).name !== 'TimeoutError') await Promise.race([closed, new Promise((r) => setTimeout(r, 1_000).unref())]);
       if (dead) throw dead;
       const why = (e as Error).name === 'TimeoutError' ? `did not answer ${method} within ${ms} ms (killed)` : `could not be reached for ${method}: ${(e as Error).message} (killed)`;
       throw kill(why);
@@ -130,6 +137,7 @@ export async function startSvmRpc(accounts: ReadonlyArray<{ address: PublicKey; 
 
   return {
     url,
+    pid: child.pid as number,
     processed: async () => (await log()).processed,
     sends: async () => (await log()).sends,
     refusals: async () => (await log()).refusals,

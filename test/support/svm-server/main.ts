@@ -22,8 +22,12 @@ setInterval(() => {
 
 const lines = createInterface({ input: process.stdin });
 const first = await new Promise<string>((resolve) => {
-  lines.once('line', resolve);
-  lines.once('close', () => die('stdin closed before the config line', 2));
+  const early = () => die('stdin closed before the config line', 2);
+  lines.once('close', early);
+  lines.once('line', (l) => {
+    lines.off('close', early);
+    resolve(l);
+  });
 });
 lines.on('close', () => die('stdin closed', 0));
 const cfg = JSON.parse(first) as ServerConfig;
