@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Keypair, PublicKey } from '@solana/web3.js';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,8 @@ import { Keeper } from '../src/keeper/keeper.js';
 import { ReplaySource } from '../src/sources/recorded/replay-source.js';
 import { loadSolver } from '../src/strategy/load-solver.js';
 import { loadStrategy, parseStrategyParams } from '../src/strategy/load-strategy.js';
-import { dumpInfo, loadDump } from './support/sol-accounts.js';
+import { recordedRatePoolAccounts } from './support/sol-accounts.js';
+import { writeSolStakingConfig } from './support/sol-staking-config.js';
 import { tokenBalance } from './support/sol-chain-harness.js';
 import { systemAccount } from './support/sol-exec.js';
 import { startSvmRpc, type SvmRpc } from './support/svm-rpc.js';
@@ -26,7 +27,6 @@ import { startSvmRpc, type SvmRpc } from './support/svm-rpc.js';
  * The real JitoSOL pool and Marinade State accounts are used, with their exchange rate set to the
  * recorded one of that day (the accounts are from 2025), so the chain and the plan agree.
  */
-const ROOT = resolve(import.meta.dirname, '..');
 const AT = Date.parse('2023-03-01T00:00:00Z');
 const SOL = 1_000_000_000n;
 const SPL = new PublicKey('SPoo1Ku8WFXoNDMHPsrGSTSG1Y47rzgn41SLUNakuHy');
@@ -44,38 +44,12 @@ afterAll(async () => {
 describe('a whole Solana cycle', () => {
   it('recorded yields → the real strategy\'s plan → transactions confirmed → balances moved as planned → journal complete', async () => {
     const vault = Keypair.generate();
-    // The recorded rates the paper run plans with on 2023-03-01: 4000 SOL → 3917.252872 JitoSOL, → 3649.807424 mSOL.
-    const pool = loadDump('jitoSOL_stake_pool.json');
-    const poolData = Buffer.from(pool.account.data);
-    const supply = poolData.readBigUInt64LE(266);
-    poolData.writeBigUInt64LE((supply * 4000n * SOL) / 3_917_252_872_000n + 1n, 258);
-    const state = loadDump('mSOL_stake_pool.json');
-    const stateData = Buffer.from(state.account.data);
-    stateData.writeBigUInt64LE(((4000n * SOL) << 32n) / 3_649_807_424_000n + 1n, 512);
-    const accounts = [
-      { address: vault.publicKey, info: systemAccount(10_000n * SOL) },
-      { address: pool.pubkey, info: dumpInfo({ ...pool, account: { ...pool.account, data: poolData } }) },
-      ...['jitoSOL_stake_pool_reserve_stake.json', 'jitoSOL_stake_pool_manager_fee.json', 'jitoSOL_mint.json', 'mSOL_mint.json'].map((f) => {
-        const d = loadDump(f);
-        return { address: d.pubkey, info: dumpInfo(d) };
-      }),
-      { address: state.pubkey, info: dumpInfo({ ...state, account: { ...state.account, data: stateData } }) },
-    ];
+    // The real pool and State accounts at the recorded rates of 2023-03-01 (the replay's first decision).
+    const accounts = [{ address: vault.publicKey, info: systemAccount(10_000n * SOL) }, ...recordedRatePoolAccounts()];
     rpc = await startSvmRpc(accounts, { doubles: [SPL.toBase58(), MARINADE.toBase58()] });
 
     // The shipped vault and policy, with the test's vault key, RPC and journal; every path made absolute.
-    const policyText = readFileSync(join(ROOT, 'config/policies/sol-staking.policy.yaml'), 'utf8').replace('11111111111111111111111111111112', vault.publicKey.toBase58());
-    writeFileSync(join(dir, 'policy.yaml'), policyText);
-    const vaultText = readFileSync(join(ROOT, 'config/vaults/sol-staking.yaml'), 'utf8')
-      .replace('../assets/solana.yaml', join(ROOT, 'config/assets/solana.yaml'))
-      .replace('../../history/solana.csv', join(ROOT, 'history/solana.csv'))
-      .replace('../../var/sol-staking.sqlite', join(dir, 'unused.sqlite'))
-      .replace('../policies/sol-staking.policy.yaml', join(dir, 'policy.yaml'))
-      .replace('    mode: dry-run', '    mode: live')
-      .replace('http://127.0.0.1:8899', rpc.url)
-      .replace('"11111111111111111111111111111112"', `"${vault.publicKey.toBase58()}"`);
-    writeFileSync(join(dir, 'vault.yaml'), vaultText);
-    const loaded = loadVault(join(dir, 'vault.yaml'));
+    const loaded = loadVault(writeSolStakingConfig(dir, { vault: vault.publicKey, rpcUrl: rpc.url, journal: join(dir, 'unused.sqlite'), live: true }));
     journal = openJournal(join(dir, 'journal.sqlite'));
     const log = pino({ level: 'silent' });
     const executor = solanaExecutorFor(loaded, journal, { live: true, log, env: { RESTAKE_KEEPER_SOL_KEY: JSON.stringify([...vault.secretKey]) } });

@@ -36,3 +36,25 @@ export function fixedReader(slot: bigint, epoch: bigint, accounts: ReadonlyArray
     },
   };
 }
+
+/**
+ * The real JitoSOL pool and Marinade State accounts (with the reserve, fee account and mints the
+ * deposits touch), their exchange rates set to the recorded ones the sol-staking replay plans with on
+ * 2023-03-01 (4000 SOL → 3917.252872 JitoSOL, → 3649.807424 mSOL): the dumps are from 2025, so the chain
+ * and the plan agree only once the rates are those of the day.
+ */
+export function recordedRatePoolAccounts(): Array<{ address: PublicKey; info: AccountInfo<Uint8Array> }> {
+  const SOL = 1_000_000_000n;
+  const pool = loadDump('jitoSOL_stake_pool.json');
+  const poolData = Buffer.from(pool.account.data);
+  poolData.writeBigUInt64LE((poolData.readBigUInt64LE(266) * 4000n * SOL) / 3_917_252_872_000n + 1n, 258);
+  const state = loadDump('mSOL_stake_pool.json');
+  const stateData = Buffer.from(state.account.data);
+  stateData.writeBigUInt64LE(((4000n * SOL) << 32n) / 3_649_807_424_000n + 1n, 512);
+  const rest = ['jitoSOL_stake_pool_reserve_stake.json', 'jitoSOL_stake_pool_manager_fee.json', 'jitoSOL_mint.json', 'mSOL_mint.json'].map(loadDump);
+  return [
+    { address: pool.pubkey, info: dumpInfo({ ...pool, account: { ...pool.account, data: poolData } }) },
+    { address: state.pubkey, info: dumpInfo({ ...state, account: { ...state.account, data: stateData } }) },
+    ...rest.map((d) => ({ address: d.pubkey, info: dumpInfo(d) })),
+  ];
+}

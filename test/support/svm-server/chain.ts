@@ -40,16 +40,21 @@ export async function startChain(cfg: ServerConfig): Promise<{ methods: Methods;
   let drop = 0;
   let fees: number[] = [0];
 
-  // One block at a time: the ticker, a landing and advance() must not warp to the same slot. bankrun 0.4
-  // panics on warpToSlot after setAccount, so from the first doubled transaction (or set account) on the
-  // chain stops producing blocks.
-  let warping: Promise<void> = Promise.resolve();
+  // bankrun is used by one caller at a time: every method, and every block the ticker produces, runs
+  // alone (exclusive). warpToSlot and setAccount are synchronous and take bankrun's bank locks; run while
+  // a banks call was in flight on bankrun's own threads, the two deadlocked (every thread parked, for
+  // good), which is how the crash trials once hung. bankrun 0.4 also panics on warpToSlot after
+  // setAccount, so from the first doubled transaction (or set account) on the chain stops producing blocks.
+  let queue: Promise<unknown> = Promise.resolve();
+  const exclusive = <T>(f: () => Promise<T>): Promise<T> => {
+    const run = queue.then(f);
+    queue = run.catch(() => undefined);
+    return run;
+  };
   let frozen = false;
-  const nextBlock = (): Promise<void> => {
-    warping = warping.then(async () => {
-      if (!frozen) context.warpToSlot((await c.getSlot()) + 1n);
-    });
-    return warping;
+  /** Only inside exclusive(). */
+  const nextBlock = async (): Promise<void> => {
+    if (!frozen) context.warpToSlot((await c.getSlot()) + 1n);
   };
   let clockNow: DoubleClock = { slot: 0n, epoch: 0n };
   const enabled = new Set(cfg.doubles ?? SVM_DOUBLES.map(([p]) => p));
@@ -189,7 +194,6 @@ export async function startChain(cfg: ServerConfig): Promise<{ methods: Methods;
     },
     test_setAccount: async ([w]) => {
       const { address, account } = fromWire(w as Parameters<typeof fromWire>[0]);
-      await warping;
       frozen = true;
       context.setAccount(address, { ...account, lamports: Number(account.lamports) });
     },
@@ -199,16 +203,20 @@ export async function startChain(cfg: ServerConfig): Promise<{ methods: Methods;
     },
   };
 
+  let ticking = false;
   const ticker = cfg.blockTimeMs
     ? setInterval(() => {
-        if (!frozen) void nextBlock();
+        if (frozen || ticking) return; // a block waiting its turn already
+        ticking = true;
+        void exclusive(nextBlock).finally(() => (ticking = false));
       }, cfg.blockTimeMs)
     : undefined;
+  const served: Methods = Object.fromEntries(Object.entries(methods).map(([name, f]) => [name, (params: unknown[]) => exclusive(() => f(params))]));
   return {
-    methods,
+    methods: served,
     stop: async () => {
       if (ticker) clearInterval(ticker);
-      await warping;
+      await queue;
     },
   };
 }
