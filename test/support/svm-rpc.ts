@@ -92,7 +92,7 @@ export async function startSvmRpc(accounts: ReadonlyArray<{ address: PublicKey; 
       resolve();
     }),
   );
-  child.stdin.on('error', () => undefined); // a child that died is reported by 'exit'
+  child.stdin.on('error', () => undefined); // a child that died is reported by 'close'
   const cfg: ServerConfig = { accounts: accounts.map((a) => toWire(a.address, a.info)), blockTimeMs: opts.blockTimeMs, doubles: opts.doubles };
   child.stdin.write(`${JSON.stringify(cfg)}\n`); // stdin stays open: its close tells the child to exit
 
@@ -119,9 +119,11 @@ export async function startSvmRpc(accounts: ReadonlyArray<{ address: PublicKey; 
 
   async function call<T>(method: string, params: unknown[] = [], ms = callMs): Promise<T> {
     if (dead) throw dead;
-    let res: Response;
+    let body: { result?: T; error?: { message: string } };
     try {
-      res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method, params }), signal: AbortSignal.timeout(ms) });
+      // The timeout covers the answer's body too.
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method, params }), signal: AbortSignal.timeout(ms) });
+      body = (await res.json()) as typeof body;
     } catch (e) {
       // A refused connection is most often a child that just died: let its exit be what is reported.
       if ((e as Error).name !== 'TimeoutError') await Promise.race([closed, new Promise((r) => setTimeout(r, 1_000).unref())]);
@@ -129,7 +131,6 @@ export async function startSvmRpc(accounts: ReadonlyArray<{ address: PublicKey; 
       const why = (e as Error).name === 'TimeoutError' ? `did not answer ${method} within ${ms} ms (killed)` : `could not be reached for ${method}: ${(e as Error).message} (killed)`;
       throw kill(why);
     }
-    const body = (await res.json()) as { result?: T; error?: { message: string } };
     if (body.error) throw new SvmServerError(`SVM server refused ${method}: ${body.error.message}`);
     return body.result as T;
   }

@@ -4,18 +4,8 @@ import { base58 } from '../../../src/chains/solana/solana-adapter.js';
 import type { ProgramDouble } from '../stake-pool-double.js';
 import { SVM_DOUBLES, type DoubleClock } from '../svm-doubles.js';
 import { feeOf, lookupsOf, runDoubled } from './doubled-run.js';
+import { accountJson, transactionJson, type Landed } from './landed.js';
 import { fromWire, toWire, type ServerConfig, type WireClock } from './wire.js';
-
-interface Landed {
-  readonly slot: number;
-  readonly err: unknown;
-  readonly fee: number;
-  readonly keys: string[];
-  readonly pre: number[];
-  readonly post: number[];
-  readonly tx: VersionedTransaction;
-  readonly logs: string[];
-}
 
 type Json = Record<string, unknown>;
 export type Methods = Record<string, (params: unknown[]) => Promise<unknown>>;
@@ -67,8 +57,6 @@ export async function startChain(cfg: ServerConfig): Promise<{ methods: Methods;
     return runDoubled(context, doubles, tx, commit);
   };
 
-  const accountJson = (a: { lamports: number | bigint; data: Uint8Array; owner: PublicKey; executable: boolean } | null) =>
-    a ? { lamports: Number(a.lamports), data: [Buffer.from(a.data).toString('base64'), 'base64'], owner: a.owner.toBase58(), executable: a.executable, rentEpoch: 0, space: a.data.length } : null;
   const slot = async () => Number(await c.getSlot());
   // The clock's slot (setClock moves it without a warp, which bankrun cannot do after setAccount).
   const ctxOf = async () => ({ slot: Number((await c.getClock()).slot) });
@@ -120,32 +108,6 @@ export async function startChain(cfg: ServerConfig): Promise<{ methods: Methods;
     // bankrun returns no post-state: report the accounts as they are (tests here use programs that enforce their own minimums).
     const accs = wanted ? await Promise.all(wanted.map(async (k) => accountJson(await c.getAccount(new PublicKey(k))))) : null;
     return { context: await ctxOf(), value: { err: r.result ? { message: r.result } : null, logs: r.meta?.logMessages ?? [], unitsConsumed: Number(r.meta?.computeUnitsConsumed ?? 0), accounts: accs, returnData: null } };
-  }
-
-  function transactionJson(l: Landed) {
-    const m = l.tx.message;
-    const lookedUpWritable = m.addressTableLookups.reduce((n, x) => n + x.writableIndexes.length, 0);
-    const s = m.staticAccountKeys.length;
-    return {
-      slot: l.slot,
-      blockTime: null,
-      version: 0,
-      transaction: {
-        signatures: l.tx.signatures.map((x) => base58(x)),
-        message: {
-          header: m.header,
-          accountKeys: m.staticAccountKeys.map((k) => k.toBase58()),
-          recentBlockhash: m.recentBlockhash,
-          instructions: m.compiledInstructions.map((ix) => ({ programIdIndex: ix.programIdIndex, accounts: [...ix.accountKeyIndexes], data: base58(ix.data), stackHeight: null })),
-          addressTableLookups: m.addressTableLookups.map((x) => ({ accountKey: x.accountKey.toBase58(), writableIndexes: [...x.writableIndexes], readonlyIndexes: [...x.readonlyIndexes] })),
-        },
-      },
-      meta: {
-        err: l.err, fee: l.fee, preBalances: l.pre, postBalances: l.post, innerInstructions: [], logMessages: l.logs, preTokenBalances: [], postTokenBalances: [], rewards: [],
-        loadedAddresses: { writable: l.keys.slice(s, s + lookedUpWritable), readonly: l.keys.slice(s + lookedUpWritable) },
-        status: l.err ? { Err: l.err } : { Ok: null },
-      },
-    };
   }
 
   const methods: Methods = {
