@@ -2,7 +2,7 @@ import { PublicKey, VersionedTransaction } from '@solana/web3.js';
 import { Clock, start } from 'solana-bankrun';
 import { base58 } from '../../../src/chains/solana/solana-adapter.js';
 import type { ProgramDouble } from '../stake-pool-double.js';
-import { SVM_DOUBLES, type DoubleClock } from '../svm-doubles.js';
+import { IN_DOUBLED_TX, SVM_DOUBLES, type DoubleClock } from '../svm-doubles.js';
 import { feeOf, lookupsOf, runDoubled } from './doubled-run.js';
 import { accountJson, transactionJson, type Landed } from './landed.js';
 import { fromWire, toWire, type ServerConfig, type WireClock } from './wire.js';
@@ -46,15 +46,17 @@ export async function startChain(cfg: ServerConfig): Promise<{ methods: Methods;
   const nextBlock = async (): Promise<void> => {
     if (!frozen) context.warpToSlot((await c.getSlot()) + 1n);
   };
-  let clockNow: DoubleClock = { slot: 0n, epoch: 0n };
+  let clockNow: DoubleClock = { slot: 0n, epoch: 0n, epochStartTimestamp: 0n, leaderScheduleEpoch: 0n, unixTimestamp: 0n };
+  const clock = () => clockNow;
   const enabled = new Set(cfg.doubles ?? SVM_DOUBLES.map(([p]) => p));
-  const doubles = new Map<string, ProgramDouble>(SVM_DOUBLES.filter(([p]) => enabled.has(p)).map(([p, make]) => [p, make(() => clockNow)]));
+  const doubles = new Map<string, ProgramDouble>(SVM_DOUBLES.filter(([p]) => enabled.has(p)).map(([p, make]) => [p, make(clock)]));
+  const inDoubledTx = new Map<string, ProgramDouble>(IN_DOUBLED_TX.map(([p, make]) => [p, make(clock)]));
   const isDoubled = (tx: VersionedTransaction) => tx.message.compiledInstructions.some((ix) => doubles.has(tx.message.staticAccountKeys[ix.programIdIndex]?.toBase58() ?? ''));
   const doubled = async (tx: VersionedTransaction, commit: boolean) => {
-    const clock = await c.getClock();
-    clockNow = { slot: clock.slot, epoch: clock.epoch };
+    const k = await c.getClock();
+    clockNow = { slot: k.slot, epoch: k.epoch, epochStartTimestamp: k.epochStartTimestamp, leaderScheduleEpoch: k.leaderScheduleEpoch, unixTimestamp: k.unixTimestamp };
     if (commit) frozen = true;
-    return runDoubled(context, doubles, tx, commit);
+    return runDoubled(context, doubles, inDoubledTx, tx, commit);
   };
 
   const slot = async () => Number(await c.getSlot());

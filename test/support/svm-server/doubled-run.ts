@@ -1,9 +1,8 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { ComputeBudgetProgram, PublicKey, SystemProgram, type VersionedTransaction } from '@solana/web3.js';
 import type { BanksClient, ProgramTestContext } from 'solana-bankrun';
-import { ataDouble, ProgramError, type DoubleAccount, type ProgramDouble } from '../stake-pool-double.js';
+import { ProgramError, type DoubleAccount, type ProgramDouble } from '../stake-pool-double.js';
 
-const ATA_PROGRAM = 'ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL';
 const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
 /** The fee a cluster charges: 5000 lamports a signature plus the compute-unit limit × price. */
@@ -42,10 +41,11 @@ export interface DoubledResult {
 
 /**
  * Runs a transaction that calls a program double, in TypeScript, on an overlay of the chain's accounts
- * (signatures verified when committing; compute budget and ATA instructions included). A failed
- * transaction still pays its fee. On commit the overlay is written back with setAccount.
+ * (signatures verified when committing): each instruction by its program's double (`doubles`, then the
+ * real programs' doubles for inside such a transaction, `inDoubledTx`); compute-budget ones skipped. A
+ * failed transaction still pays its fee. On commit the overlay is written back with setAccount.
  */
-export async function runDoubled(context: ProgramTestContext, doubles: ReadonlyMap<string, ProgramDouble>, tx: VersionedTransaction, commit: boolean): Promise<DoubledResult> {
+export async function runDoubled(context: ProgramTestContext, doubles: ReadonlyMap<string, ProgramDouble>, inDoubledTx: ReadonlyMap<string, ProgramDouble>, tx: VersionedTransaction, commit: boolean): Promise<DoubledResult> {
   const c = context.banksClient;
   const m = tx.message;
   const keys = [...m.staticAccountKeys, ...(await lookupsOf(c, tx))];
@@ -75,11 +75,10 @@ export async function runDoubled(context: ProgramTestContext, doubles: ReadonlyM
     for (const [n, ix] of m.compiledInstructions.entries()) {
       const program = keys[ix.programIdIndex] as PublicKey;
       const dix = { program, accounts: ix.accountKeyIndexes.map((i) => ({ key: keys[i] as PublicKey, signer: signer(i), writable: writable(i) })), data: Buffer.from(ix.data) };
-      const d = doubles.get(program.toBase58());
+      const d = doubles.get(program.toBase58()) ?? inDoubledTx.get(program.toBase58());
       try {
         if (d) d(dix, store);
         else if (program.equals(ComputeBudgetProgram.programId)) continue;
-        else if (program.toBase58() === ATA_PROGRAM) ataDouble(dix, store);
         else throw new ProgramError(`program ${program.toBase58()} cannot run in a doubled transaction`);
       } catch (e) {
         throw new ProgramError(`instruction ${n}: ${(e as Error).message}`);
