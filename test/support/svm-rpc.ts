@@ -1,5 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { AccountInfo, PublicKey } from '@solana/web3.js';
 import { SVM_SERVER_BUNDLE } from './svm-server-bundle.js';
 import { fromWire, READY_PREFIX, toWire, type ChainAccount, type ServerConfig, type WireClock } from './svm-server/wire.js';
@@ -55,6 +55,25 @@ export interface SvmRpcOptions {
 
 export class SvmServerError extends Error {
   override readonly name = 'SvmServerError';
+}
+
+/**
+ * What a silent child's threads are doing (Linux /proc): a deadlock shows as every thread sleeping in
+ * futex_wait, a busy loop as one running. Said in the error, since the child is killed right after.
+ */
+function threadStates(pid: number): string {
+  try {
+    const counts = new Map<string, number>();
+    for (const t of readdirSync(`/proc/${pid}/task`)) {
+      const state = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8').split(') ')[1]?.split(' ')[0] ?? '?';
+      const wchan = readFileSync(`/proc/${pid}/task/${t}/wchan`, 'utf8').trim();
+      const k = `${state}${wchan && wchan !== '0' ? ` ${wchan}` : ''}`;
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+    }
+    return ` [threads: ${[...counts].map(([k, n]) => `${n}× ${k}`).join(', ')}]`;
+  } catch {
+    return '';
+  }
 }
 
 const live = new Set<ChildProcessWithoutNullStreams>();
@@ -128,7 +147,7 @@ export async function startSvmRpc(accounts: ReadonlyArray<{ address: PublicKey; 
       // A refused connection is most often a child that just died: let its exit be what is reported.
       if ((e as Error).name !== 'TimeoutError') await Promise.race([closed, new Promise((r) => setTimeout(r, 1_000).unref())]);
       if (dead) throw dead;
-      const why = (e as Error).name === 'TimeoutError' ? `did not answer ${method} within ${ms} ms (killed)` : `could not be reached for ${method}: ${(e as Error).message} (killed)`;
+      const why = (e as Error).name === 'TimeoutError' ? `did not answer ${method} within ${ms} ms (killed)${threadStates(child.pid as number)}` : `could not be reached for ${method}: ${(e as Error).message} (killed)`;
       throw kill(why);
     }
     if (body.error) throw new SvmServerError(`SVM server refused ${method}: ${body.error.message}`);
