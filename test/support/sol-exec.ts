@@ -9,6 +9,7 @@ import type { SolAssetVenue, SolProtocolBuilder } from '../../src/chains/solana/
 import { parseSolPolicy } from '../../src/chains/solana/policy/sol-policy-schema.js';
 import { SolanaAdapter, type SolTxPayload } from '../../src/chains/solana/solana-adapter.js';
 import { solanaBalances } from '../../src/chains/solana/solana-balances.js';
+import { solanaPendingReader } from '../../src/chains/solana/pending-redemptions.js';
 
 /** Shared by the in-process Solana execution tests and the crash runner's child process. */
 export const POLICY_FILE = new URL('../../config/policies/sol-staking.policy.yaml', import.meta.url).pathname;
@@ -62,6 +63,7 @@ export function makeSolExecutor(o: SolExecOptions): ChainExecutor<SolTxPayload> 
     mints[id] = a.mint;
     if (a.venue) venues[id] = a.venue;
   }
+  const pendingOnChain = solanaPendingReader({ connection, vault: o.vault.publicKey, nativeAsset: 'SOL', mints, venues, commitment: 'confirmed' });
   const adapter = new SolanaAdapter({
     connection,
     vault: o.vault.publicKey,
@@ -79,7 +81,7 @@ export function makeSolExecutor(o: SolExecOptions): ChainExecutor<SolTxPayload> 
     mode: o.mode ?? 'live',
     journal: o.journal,
     adapter,
-    balances: solanaBalances(connection, o.vault.publicKey, 'SOL', mints, 'confirmed'),
+    balances: { ...solanaBalances(connection, o.vault.publicKey, 'SOL', mints, 'confirmed'), pending: (_u, now) => pendingOnChain(now) },
     vaultName: 'sol-test',
     nativeAsset: 'SOL',
     tolerance: 0.001,
