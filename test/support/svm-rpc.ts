@@ -5,6 +5,7 @@ import { start, type ProgramTestContext } from 'solana-bankrun';
 import { createPublicKey, verify } from 'node:crypto';
 import { base58 } from '../../src/chains/solana/solana-adapter.js';
 import { ataDouble, ProgramError, type DoubleAccount, type ProgramDouble } from './stake-pool-double.js';
+import { systemDouble } from './system-double.js';
 import { getProgramAccounts, type ProgramAccountsConfig } from './svm-program-accounts.js';
 
 const ATA_PROGRAM = 'ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL';
@@ -133,6 +134,7 @@ export async function startSvmRpc(accounts: ReadonlyArray<{ address: PublicKey; 
           if (d) d(dix, store);
           else if (program.equals(ComputeBudgetProgram.programId)) continue;
           else if (program.toBase58() === ATA_PROGRAM) ataDouble(dix, store);
+          else if (program.equals(SystemProgram.programId)) systemDouble(dix, store);
           else throw new ProgramError(`program ${program.toBase58()} cannot run in a doubled transaction`);
         } catch (e) {
           throw new ProgramError(`instruction ${n}: ${(e as Error).message}`);
