@@ -168,7 +168,7 @@ export class ChainExecutor<P = unknown> implements Executor {
     if (action.kind === 'redeem-request' && this.#o.balances.pending) {
       const chain = await this.#o.balances.pending(ctx.universe, ctx.now).catch(() => undefined);
       const known = new Set(next.pending.map((p) => p.id));
-      if (chain) next = { ...next, pending: [...next.pending, ...chain.redemptions.filter((r) => !known.has(r.id)).map((r) => ({ id: r.id, asset: r.asset, amountIn: r.amountInKnown === false ? amountIn : r.amountIn, expectedBase: r.expectedBase, requestedAt: ctx.now, claimableAt: r.claimableAt }))] };
+      if (chain) next = { ...next, pending: [...next.pending, ...chain.redemptions.filter((r) => r.asset === action.from && !known.has(r.id)).map((r) => ({ id: r.id, asset: r.asset, amountIn: r.amountInKnown === false ? amountIn : r.amountIn, expectedBase: r.expectedBase, requestedAt: ctx.now, claimableAt: r.claimableAt }))] };
     }
     return {
       status: 'confirmed',
