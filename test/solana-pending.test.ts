@@ -143,6 +143,34 @@ describe('reconciling the journal\'s pending list with the chain\'s', () => {
   });
 });
 
+describe('the keeper\'s pending sync around the executor port', () => {
+  const portfolio: Portfolio = { holdings: new Map(), pending: [{ id: 'x', asset: 'mSOL', amountIn: 1n, expectedBase: 2n, requestedAt: 0, claimableAt: 0 }], indexSeen: new Map() };
+  const sink = () => {
+    const events: Array<{ kind: string; severity: string; message: string }> = [];
+    return { events, journal: { recordEvent: (e: { kind: string; severity: string; message: string }) => void events.push(e) } };
+  };
+  it('a failed read is a critical holdings-read-failed with the reason, the journal\'s list untouched; an executor that cannot read keeps it silently', async () => {
+    const s = sink();
+    const failing = { mode: 'live', execute: async () => { throw new Error('unused'); }, readPending: async () => { throw new Error('getProgramAccounts: 429 Too Many Requests'); } };
+    const r = await syncChainPending({ executor: failing, universe: {} as Universe, portfolio, journal: s.journal, cycleId: 1, at: 5, now: 5 });
+    expect(r.error).toMatch(/429/);
+    expect(r.portfolio).toBe(portfolio);
+    expect(s.events).toMatchObject([{ kind: 'holdings-read-failed', severity: 'critical' }]);
+    const s2 = sink();
+    const blind = { mode: 'live', execute: async () => { throw new Error('unused'); }, readPending: async () => undefined };
+    expect((await syncChainPending({ executor: blind, universe: {} as Universe, portfolio, journal: s2.journal, cycleId: 1, at: 5, now: 5 })).portfolio).toBe(portfolio);
+    expect(s2.events).toEqual([]);
+  });
+
+  it('an account the chain holds for the vault but that could not be decoded is a warning, and the journal\'s entry for it stands', async () => {
+    const s = sink();
+    const ex = { mode: 'live', execute: async () => { throw new Error('unused'); }, readPending: async () => ({ redemptions: [], problems: ['Marinade ticket x: not a Marinade TicketAccountData (discriminator)'], unreadable: ['x'] }) };
+    const r = await syncChainPending({ executor: ex, universe: {} as Universe, portfolio, journal: s.journal, cycleId: 1, at: 5, now: 5 });
+    expect(r.portfolio.pending).toEqual(portfolio.pending);
+    expect(s.events.map((e) => [e.kind, e.severity])).toEqual([['pending-unreadable', 'warn']]);
+  });
+});
+
 // ── through the doubles: a VRT ticket enqueued, read back by a keeper that lost it, burned once after maturity ──
 
 const VAULT_PROGRAM = new PublicKey('Vau1t6sLNxnzB7ZDsef8TLbPLfyZMYXH8WTNqUdm9g8');
