@@ -163,7 +163,8 @@ export class ChainExecutor<P = unknown> implements Executor {
     let next = adjust(portfolio, action.from, -amountIn);
     next = adjust(next, action.to, amountOut);
     next = adjust(next, this.#o.nativeAsset, -gas);
-    // A claim spends its redemption; a request's new one is what the chain now holds (never claimed twice).
+    // A claim spends its redemption; a request's new one is what the chain now holds for that asset (if
+    // this read fails, the next cycle's pending sync adopts it with a 'pending-appeared' event).
     if (action.kind === 'redeem-claim') next = { ...next, pending: next.pending.filter((p) => p.id !== action.redemptionId) };
     if (action.kind === 'redeem-request' && this.#o.balances.pending) {
       const chain = await this.#o.balances.pending(ctx.universe, ctx.now).catch(() => undefined);
