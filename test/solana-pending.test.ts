@@ -8,6 +8,8 @@ import type { ChainExecutor } from '../src/chains/chain-executor.js';
 import { parseJitoVaultConfig, ticketAddress, ticketMatured } from '../src/chains/solana/builders/jito-vault.js';
 import { TICKET_DISCRIMINATOR } from '../src/chains/solana/builders/marinade.js';
 import { ata, pdaAta } from '../src/chains/solana/builders/plumbing.js';
+import { lamportsForWithdrawal, withdrawAuthority } from '../src/chains/solana/builders/spl-stake-pool.js';
+import { parseValidatorList, validatorStakeAddress } from '../src/chains/solana/builders/validator-list.js';
 import { stakeWithdrawable, U64_MAX } from '../src/chains/solana/builders/stake-account.js';
 import { MARINADE_EXTRA_WAIT_MS, marinadeRedemption, stakeRedemption, vrtPayout, vrtRedemption, type EpochClock } from '../src/chains/solana/pending-decode.js';
 import type { SolTxPayload } from '../src/chains/solana/solana-adapter.js';
@@ -22,9 +24,11 @@ import { LayoutError } from '../src/sources/solana/bytes.js';
 import { parseJitoVault } from '../src/sources/solana/jito-vault.js';
 import { parseStakePool } from '../src/sources/solana/spl-stake-pool.js';
 import { jitoVaultDouble, VRT_TICKET_SIZE } from './support/jito-vault-double.js';
+import { splStakePoolDouble } from './support/stake-pool-withdraw-double.js';
 import { loadDump } from './support/sol-accounts.js';
 import { makeSolExecutor, systemAccount } from './support/sol-exec.js';
 import { startSvmRpc } from './support/svm-rpc.js';
+import type { DoubleAccount } from './support/stake-pool-double.js';
 
 const SOL = 1_000_000_000n;
 const T = Date.parse('2026-01-01T00:00:00Z');
@@ -171,11 +175,41 @@ describe('the keeper\'s pending sync around the executor port', () => {
   });
 });
 
+describe('the new doubles decode as the programs do', () => {
+  const store = (accounts: Array<[PublicKey, DoubleAccount]>) => {
+    const m = new Map(accounts.map(([k, v]) => [k.toBase58(), v]));
+    return { get: (k: PublicKey) => m.get(k.toBase58()), set: (k: PublicKey, v: DoubleAccount) => void m.set(k.toBase58(), v) };
+  };
+  const metas = (keys: PublicKey[]) => keys.map((key) => ({ key, signer: true, writable: true }));
+  it('Jito vault: an unknown tag, too few accounts and a swapped config/vault fail; WithdrawStake: a swapped validator list / authority and a wrong tag fail', () => {
+    const program = new PublicKey('Vau1t6sLNxnzB7ZDsef8TLbPLfyZMYXH8WTNqUdm9g8');
+    const config = loadDump('jito_vault_config.json');
+    const jv = Keypair.generate().publicKey;
+    const st = store([[config.pubkey, { lamports: 1n, data: Buffer.from(config.account.data), owner: program }]]);
+    const keys = [config.pubkey, jv, ...Array.from({ length: 7 }, () => Keypair.generate().publicKey)];
+    const dbl = jitoVaultDouble(() => 0n);
+    expect(() => dbl({ program, accounts: metas(keys), data: Buffer.from([13, 0, 0, 0, 0, 0, 0, 0, 0]) }, st)).toThrow(/instruction 13 not implemented/);
+    expect(() => dbl({ program, accounts: metas(keys.slice(0, 8)), data: Buffer.alloc(9, 12) }, st)).toThrow(/NotEnoughAccountKeys/);
+    expect(() => dbl({ program, accounts: metas([jv, config.pubkey, ...keys.slice(2)]), data: Buffer.concat([Buffer.from([12]), Buffer.alloc(8)]) }, st)).toThrow(/InvalidAccountData: config/);
+    const pool = loadDump('jitoSOL_stake_pool.json');
+    const pst = store([[pool.pubkey, { lamports: 1n, data: Buffer.from(pool.account.data), owner: SPL }]]);
+    const p = parseStakePool(pool.account.data);
+    const pk = [pool.pubkey, p.validatorList, withdrawAuthority(SPL, pool.pubkey), ...Array.from({ length: 10 }, () => Keypair.generate().publicKey)];
+    const withdraw = splStakePoolDouble(() => 793n);
+    const data = Buffer.concat([Buffer.from([10]), Buffer.alloc(8)]);
+    expect(() => withdraw({ program: SPL, accounts: metas([pk[0]!, pk[2]!, pk[1]!, ...pk.slice(3)]), data }, pst)).toThrow(/InvalidValidatorStakeList/);
+    expect(() => withdraw({ program: SPL, accounts: metas(pk.slice(0, 12)), data }, pst)).toThrow(/NotEnoughAccountKeys/);
+    expect(() => withdraw({ program: SPL, accounts: metas(pk), data: Buffer.concat([Buffer.from([11]), Buffer.alloc(8)]) }, pst)).toThrow(/instruction 11 not implemented/);
+    expect(() => splStakePoolDouble(() => 794n)({ program: SPL, accounts: metas(pk), data }, pst)).toThrow(/StakeListAndPoolOutOfDate/);
+  });
+});
+
 // ── through the doubles: a VRT ticket enqueued, read back by a keeper that lost it, burned once after maturity ──
 
 const VAULT_PROGRAM = new PublicKey('Vau1t6sLNxnzB7ZDsef8TLbPLfyZMYXH8WTNqUdm9g8');
 const JITOSOL = new PublicKey('J1toso1uCk3RLmjorhTtrVwY9HJ7X8V9yYac6Y7kGCPn');
 const TOKEN = new PublicKey('TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA');
+const SPL = new PublicKey('SPoo1Ku8WFXoNDMHPsrGSTSG1Y47rzgn41SLUNakuHy');
 
 function tokenAcc(mint: PublicKey, owner: PublicKey, amount: bigint): AccountInfo<Uint8Array> {
   const d = Buffer.alloc(165);
@@ -309,6 +343,81 @@ describe('VRT withdrawal tickets through the Jito vault double, read back from t
     expect(s2.portfolio.pending).toEqual([]);
     expect(events.map((e) => e.kind)).toEqual(['pending-vanished']);
     expect(events[0]?.data).toMatchObject({ id: ticketId, expectedBase: (s1.portfolio.pending[0] as PendingRedemption).expectedBase.toString() });
+  }, 60_000);
+
+  it('WithdrawStake through the stake-pool double splits a deactivating stake account; a keeper that lost it reads it back, it is not claimed in its epoch, and is withdrawn once through the real Stake program in the next', async () => {
+    const vault = Keypair.generate();
+    const pool = loadDump('jitoSOL_stake_pool.json');
+    const list = loadDump('jitoSOL_stake_pool_validator_list.json');
+    const p = parseStakePool(pool.account.data);
+    const biggest = parseValidatorList(list.account.data).filter((v) => v.status === 0).reduce((a, b) => (b.activeStakeLamports > a.activeStakeLamports ? b : a));
+    const validatorStake = validatorStakeAddress(SPL, pool.pubkey, biggest);
+    const vs = Buffer.alloc(200);
+    vs.writeUInt32LE(2, 0);
+    vs.writeBigUInt64LE(2_282_880n, 4);
+    const wa = withdrawAuthority(SPL, pool.pubkey);
+    wa.toBuffer().copy(vs, 12);
+    wa.toBuffer().copy(vs, 44);
+    biggest.voteAccount.toBuffer().copy(vs, 124);
+    vs.writeBigUInt64LE(biggest.activeStakeLamports, 156);
+    vs.writeBigUInt64LE(U64_MAX, 172);
+    vs.writeDoubleLE(0.25, 180);
+    const tokens = 6_000n * SOL; // more than the real reserve's 5 378 SOL: WithdrawStake, not WithdrawSol
+    const dumps = ['jitoSOL_stake_pool_reserve_stake.json', 'jitoSOL_stake_pool_manager_fee.json', 'jitoSOL_mint.json'].map(loadDump);
+    const rpc = await startSvmRpc(
+      [
+        { address: vault.publicKey, info: systemAccount(100n * SOL) },
+        ...[pool, list, ...dumps].map((d) => ({ address: d.pubkey, info: { lamports: Number(d.account.lamports), data: d.account.data, owner: d.account.owner, executable: false } })),
+        { address: validatorStake, info: { lamports: Number(biggest.activeStakeLamports + 2_282_880n), data: vs, owner: StakeProgram.programId, executable: false } },
+        { address: ata(vault.publicKey, JITOSOL), info: tokenAcc(JITOSOL, vault.publicKey, tokens) },
+      ],
+      { doubles: new Map([[SPL.toBase58(), splStakePoolDouble(() => 793n)]]) },
+    );
+    const toEpoch = (e: bigint) => rpc.context.setClock(new Clock(e * 432_000n, 1_700_000_000n, e, e + 1n, 1_700_000_000n));
+    toEpoch(793n); // the pool's last_update_epoch
+    const dir = mkdtempSync(join(tmpdir(), 'sol-pending-'));
+    const journal = openJournal(join(dir, 'j.sqlite'));
+    cleanup.push(async () => {
+      journal.close();
+      await rpc.close();
+      rmSync(dir, { recursive: true, force: true });
+    });
+    const exec = makeSolExecutor({ rpcUrl: rpc.url, vault, journal });
+    const bank = rpc.context.banksClient;
+    const empty: Portfolio = { holdings: new Map(), pending: [], indexSeen: new Map() };
+    const request: PlannedAction = { seq: 1, kind: 'redeem-request', from: 'JitoSOL', to: 'SOL', amountIn: tokens, expectedOut: lamportsForWithdrawal(p, tokens, p.stakeWithdrawalFee), minOut: 0n, venue: 'jito-stake-pool:redeem', estCostBase: 0n, delaySeconds: 0, reason: 't' };
+    const q = await run(journal, exec, request, empty, T);
+    expect(q.r.status, JSON.stringify(q.r.detail)).toBe('confirmed');
+    expect((q.r.detail.reconciliation as { problems: string[] }).problems).toEqual([]);
+    const split = (q.r.portfolio.pending[0] as PendingRedemption).id;
+    const due = lamportsForWithdrawal(p, tokens, p.stakeWithdrawalFee) + 2_282_880n;
+    const acc = await bank.getAccount(new PublicKey(split));
+    expect(BigInt(acc!.lamports)).toBe(due);
+    expect(Buffer.from(acc!.data).readBigUInt64LE(172)).toBe(793n); // deactivated in the same transaction
+
+    // A keeper whose journal lost it: read back with the amount due and claimable at epoch 794's first slot.
+    const events: Array<{ kind: string }> = [];
+    const sink = { recordEvent: (e: { kind: string }) => void events.push(e) };
+    const s1 = await syncChainPending({ executor: exec, universe: {} as Universe, portfolio: empty, journal: sink, cycleId: 1, at: T, now: T });
+    expect(s1.portfolio.pending).toEqual([{ id: split, asset: 'JitoSOL', amountIn: 0n, expectedBase: due, requestedAt: T, claimableAt: T + 432_000 * 400 }]);
+    expect(events.map((e) => e.kind)).toEqual(['pending-appeared']);
+
+    const claim: PlannedAction = { seq: 1, kind: 'redeem-claim', from: 'JitoSOL', to: 'SOL', amountIn: due, expectedOut: due, minOut: due, venue: 'jito-stake-pool:claim', estCostBase: 0n, delaySeconds: 0, redemptionId: split, reason: 'matured' };
+    const sends = rpc.sends.length;
+    const early = await run(journal, exec, claim, s1.portfolio, T);
+    expect(early.r.status).toBe('failed');
+    expect(String(early.r.detail.reason)).toMatch(/not inactive yet \(deactivation epoch 793, now 793\)/);
+    expect(rpc.sends.length).toBe(sends);
+    toEpoch(794n);
+    const before = await bank.getBalance(vault.publicKey);
+    const late = await run(journal, exec, claim, s1.portfolio, T);
+    expect(late.r.status, JSON.stringify(late.r.detail)).toBe('confirmed');
+    expect((await bank.getBalance(vault.publicKey)) - before).toBe(due - BigInt(late.r.detail.gasFee as string));
+    expect(await bank.getAccount(new PublicKey(split))).toBeNull();
+    expect(late.r.portfolio.pending).toEqual([]);
+    const again = await run(journal, exec, claim, s1.portfolio, T);
+    expect(again.r.status).toBe('failed');
+    expect(rpc.processed).toHaveLength(2); // the request and one withdrawal
   }, 60_000);
 
   it('a stake account deactivating, withdrawable by the vault, is read back as a redemption claimable the epoch after; one of another withdrawer and an active one are not', async () => {

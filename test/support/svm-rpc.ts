@@ -1,11 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ComputeBudgetProgram, PublicKey, SystemProgram, VersionedTransaction, type AccountInfo } from '@solana/web3.js';
+import { ComputeBudgetProgram, PublicKey, StakeProgram, SystemProgram, VersionedTransaction, type AccountInfo } from '@solana/web3.js';
 import { start, type ProgramTestContext } from 'solana-bankrun';
 import { createPublicKey, verify } from 'node:crypto';
 import { base58 } from '../../src/chains/solana/solana-adapter.js';
 import { ataDouble, ProgramError, type DoubleAccount, type ProgramDouble } from './stake-pool-double.js';
 import { systemDouble } from './system-double.js';
+import { stakeDeactivateDouble } from './stake-pool-withdraw-double.js';
 import { getProgramAccounts, type ProgramAccountsConfig } from './svm-program-accounts.js';
 
 const ATA_PROGRAM = 'ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL';
@@ -122,6 +123,7 @@ export async function startSvmRpc(accounts: ReadonlyArray<{ address: PublicKey; 
         if (!verify(null, bytes, pub, Buffer.from(tx.signatures[i] as Uint8Array))) return { err: 'signature verification failed', overlay, keys };
       }
     }
+    const epochNow = (await c.getClock()).epoch;
     const payer = overlay.get((keys[0] as PublicKey).toBase58()) as DoubleAccount;
     payer.lamports -= BigInt(feeOf(tx));
     const afterFee = new Map([...overlay].map(([k, v]) => [k, { ...v, data: Buffer.from(v.data) }]));
@@ -135,6 +137,7 @@ export async function startSvmRpc(accounts: ReadonlyArray<{ address: PublicKey; 
           else if (program.equals(ComputeBudgetProgram.programId)) continue;
           else if (program.toBase58() === ATA_PROGRAM) ataDouble(dix, store);
           else if (program.equals(SystemProgram.programId)) systemDouble(dix, store);
+          else if (program.equals(StakeProgram.programId)) stakeDeactivateDouble(epochNow)(dix, store);
           else throw new ProgramError(`program ${program.toBase58()} cannot run in a doubled transaction`);
         } catch (e) {
           throw new ProgramError(`instruction ${n}: ${(e as Error).message}`);
