@@ -9,16 +9,17 @@ import type { LayerLoss } from '../src/domain/score.js';
 import { chartJsSource, esc, renderReport } from '../src/report/render-report.js';
 import { REPORT_SCRIPT } from '../src/report/report-page.js';
 import type { ReportModel, ReportSeries } from '../src/report/report-model.js';
+import { operatorView, type OperatorInput } from '../src/report/operator-view.js';
 import { writeReport } from '../src/report/write-report.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ARTIFACTS = join(ROOT, 'test', 'artifacts');
 const CHROMIUM = '/usr/bin/chromium';
-const CHART_IDS = ['nav-chart', 'allocation-chart', 'yields-chart', 'drawdown-chart', 'timeline-chart', 'risk-chart'] as const;
+const CHART_IDS = ['nav-chart', 'allocation-chart', 'yields-chart', 'drawdown-chart', 'timeline-chart', 'risk-chart', 'monthly-chart', 'rolling-chart', 'queued-chart', 'benchmark-dd-chart', 'limits-chart'] as const;
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2024, 2, 1);
-const N = 30;
+const N = 90;
 const ASSETS = ['ETH', 'wstETH', 'weETH', 'aave-v3-wstETH'] as const;
 const NASTY_NOTE = 'Escaping check: <b>&"\' and </script><script>window.__pwned = 1</script><!-- end';
 
@@ -82,6 +83,8 @@ function syntheticModel(): ReportModel {
   });
   return {
     title: 'Backtest: eth-core',
+    source: 'backtest',
+    operator: operatorView(operatorInput(series)),
     vault: 'eth-core',
     chain: 'ethereum',
     baseAsset: 'ETH',
@@ -119,9 +122,29 @@ function syntheticModel(): ReportModel {
   };
 }
 
+/** The operator sections' input for the same synthetic run: NAV in ETH, a queue, the benchmark at fair and market, fills in parts, binding limits. */
+function operatorInput(series: readonly ReportSeries[]): OperatorInput {
+  const nav = (series[0] as ReportSeries).nav.map(([t, v]) => [t, 100 * v] as const);
+  const fair = (series[2] as ReportSeries).nav.map(([t, v]) => [t, 1.1 * v] as const);
+  return {
+    identity: { vault: 'eth-core', mode: 'backtest', strategy: 'risk-adjusted', params: { hurdle: 0.002 }, limits: { maxWeightPerAsset: 0.5 }, configHash: 'f'.repeat(64), codeVersion: '0.1.0 (test)', runs: 1 },
+    baseAsset: 'ETH',
+    nav,
+    queued: nav.map(([t], i) => [t, i >= 40 && i < 55 ? 30 : 0] as const),
+    benchmark: { asset: 'wstETH', fair, market: fair.map(([t, v], i) => [t, v * (i >= 12 && i <= 15 ? 0.994 : 0.999)] as const) },
+    costs: [
+      { kind: 'buy', venue: 'curve', costBase: 0.0021, split: { gas: 0.0006, fee: 0.0002, slippage: 0.0008, depeg: 0.0005 } },
+      { kind: 'sell', venue: 'curve', costBase: 0.011, split: { gas: 0.0006, fee: 0.0025, slippage: 0.0019, depeg: 0.006 } },
+    ],
+    binding: nav.filter((_, i) => i % 3 === 0).map(([t], i) => ({ t, limits: i % 2 ? ['per-asset cap 0.5'] : ['per-asset cap 0.5', 'restaking group "eigenlayer" cap 0.4'] })),
+    unknownNavCycles: 0,
+  };
+}
+
 /** What each chart must hold, derived from the model alone: per dataset, its number of points. */
 function expectedPoints(m: ReportModel): Record<(typeof CHART_IDS)[number], number[]> {
   const p = m.primary;
+  const op = m.operator!;
   const held = new Set<string>();
   for (const r of p.allocation) for (const [a, w] of Object.entries(r.weights)) if (w > 0) held.add(a);
   const yieldAssets = new Set<string>();
@@ -135,6 +158,11 @@ function expectedPoints(m: ReportModel): Record<(typeof CHART_IDS)[number], numb
     'drawdown-chart': [p.drawdown.length],
     'timeline-chart': [p.events.filter((e) => e.kind === 'breaker').length, p.events.filter((e) => e.kind === 'action').length],
     'risk-chart': [...kinds].map(() => p.risk.length),
+    'monthly-chart': [op.monthly.length, op.monthly.length],
+    'rolling-chart': [op.charts.rollingApy.length, op.charts.rollingApy.length],
+    'queued-chart': [op.charts.queued.length, op.charts.queued.length],
+    'benchmark-dd-chart': [op.charts.benchmarkDrawdown.length],
+    'limits-chart': [op.charts.binding.length],
   };
 }
 
@@ -177,7 +205,7 @@ describe('renderReport', () => {
     // Fractions stay fractions in the data; percent formatting is the view's job.
     expect(back.series[0]?.netApy).toBe(0.041);
     const view = JSON.parse(dataBlock(html, 'report-view')) as { allocationAssets: string[]; riskAssets: string[] };
-    expect(view.allocationAssets).toEqual(['wstETH', 'weETH', 'aave-v3-wstETH', 'ETH']);
+    expect(view.allocationAssets).toEqual(['wstETH', 'aave-v3-wstETH', 'weETH', 'ETH']);
     expect(view.riskAssets).toEqual(['weETH', 'aave-v3-wstETH', 'wstETH', 'ETH']);
   });
 
@@ -194,10 +222,10 @@ describe('renderReport', () => {
   });
 
   it('has every chart with a heading, the results table, notes, the lookahead line and the generation time', () => {
-    for (const id of CHART_IDS) {
-      expect(html.split(`<canvas id="${id}"`).length, id).toBe(2);
-      expect(html).toContain(`<h2 id="${id}-h">`);
-    }
+    for (const id of CHART_IDS) expect(html.split(`<canvas id="${id}"`).length, id).toBe(2);
+    for (const id of CHART_IDS.slice(0, 6)) expect(html).toContain(`<h2 id="${id}-h">`);
+    // the operator sections, each under its heading
+    for (const id of ['identity', 'pnl', 'monthly', 'rolling', 'queued', 'benchmark', 'limits']) expect(html).toContain(`<section class="card section" id="${id}" aria-labelledby="${id}-h"><h2 id="${id}-h">`);
     const results = /<table id="results-table">([\s\S]*?)<\/table>/.exec(html)?.[1] ?? '';
     expect(results.match(/<tr/g)?.length).toBe(1 + model.series.length);
     for (const h of ['Net APY', 'Max DD', 'Capture', 'Gross APY', 'Cost drag', 'Turnover', 'Actions', 'Exp. loss/yr', 'Breakers', 'Limit breaches', 'Time in asset']) expect(results).toContain(`>${h}</th>`);

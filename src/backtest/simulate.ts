@@ -53,6 +53,8 @@ export interface StepRecord {
   /** Each asset's yield estimate at this step (for the report). */
   readonly yields: Readonly<Record<AssetId, number>>;
   readonly halted: string | undefined;
+  /** The decision's rationale (which limits bound), as the keeper journals it. */
+  readonly rationale?: readonly string[] | undefined;
   /** Limits the held (post-trade) allocation exceeds by more than the dead band. */
   readonly breaches: readonly string[];
 }
@@ -159,6 +161,7 @@ export function simulate(spec: BacktestSpec): BacktestResult {
       expectedLoss: el,
       yields,
       halted: d.halt,
+      rationale: d.decision?.rationale,
       breaches: heldBreaches(weights, d.bounds, c.limits, u, c.planner.deadBand),
     });
     spec.onStep?.(++done, total);
