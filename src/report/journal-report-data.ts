@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { readCostSplit } from '../domain/cost-split.js';
+import { readCostSplit, splitTotal } from '../domain/cost-split.js';
 import { fillParts } from './operator-costs.js';
 import type { OperatorInput } from './operator-view.js';
 
@@ -36,10 +36,12 @@ export function operatorInputFromJournal(db: Database.Database, o: { vault: stri
     db.prepare(`SELECT a.kind, a.venue, f.cost_base, f.detail_json FROM fills f JOIN actions a ON a.id = f.action_id JOIN cycles c ON c.id = a.cycle_id WHERE c.run_id IN ${inRuns} ORDER BY f.id`).all() as { kind: string; venue: string; cost_base: string; detail_json: string | null }[]
   ).map((r) => {
     const d = r.detail_json ? (JSON.parse(r.detail_json) as Record<string, unknown>) : {};
-    // Net of any gain against fair (a buy below fair), as the backtest counts it.
+    // Net of any gain against fair (a buy below fair), as the backtest counts it. A chain fill journals gas as
+    // its cost; where its parts are known, their sum (gas + fee + slippage + depeg) is its cost against fair.
     const gain = typeof d.gainBase === 'string' && /^\d+$/.test(d.gainBase) ? BigInt(d.gainBase) : 0n;
     const split = readCostSplit(d);
-    return { kind: r.kind, venue: r.venue, costBase: whole((BigInt(r.cost_base) - gain).toString()), split: split ? fillParts(split, o.baseDecimals) : undefined };
+    const net = (split && splitTotal(split)) ?? BigInt(r.cost_base) - gain;
+    return { kind: r.kind, venue: r.venue, costBase: whole(net.toString()), split: split ? fillParts(split, o.baseDecimals) : undefined };
   });
 
   const binding = (
