@@ -2,7 +2,7 @@ import type Database from 'better-sqlite3';
 import type { LoadedVault } from '../config/load-vault.js';
 import { journalPrimary } from './journal-primary.js';
 import { operatorInputFromJournal, vaultRuns } from './journal-report-data.js';
-import { drawdownSeries, maxDrawdown, within } from './operator-series.js';
+import { daily, drawdownSeries, maxDrawdown, within } from './operator-series.js';
 import { operatorView, type Measured } from './operator-view.js';
 import type { ReportModel, ReportSeries } from './report-model.js';
 
@@ -27,7 +27,8 @@ export function journalReportModel(db: Database.Database, vault: LoadedVault, o:
   const series: ReportSeries[] = [{ name: strategy, kind: 'strategy', nav: normalized(input.nav), netApy: apy(op.pnl.netApy), maxDrawdown: depth(maxDrawdown(input.nav)), noData: op.pnl.netApy === 'not measurable', params: op.identity.params }];
   const b = input.benchmark;
   if (b && op.benchmark) {
-    const held = op.period ? within(op.benchmark.heldAt === 'market' ? b.market : b.fair, from, to) : [];
+    // One point a day: a recorder samples the benchmark far more often than the chart can show.
+    const held = op.period ? daily(within(op.benchmark.heldAt === 'market' ? b.market : b.fair, from, to)) : [];
     series.push({ name: `hold ${b.asset}`, kind: 'benchmark', nav: normalized(held), netApy: apy(op.benchmark.apy), maxDrawdown: depth(op.benchmark.maxDrawdown), noData: op.benchmark.apy === 'not measurable' });
   }
   const mode = op.identity.mode;
