@@ -26,7 +26,7 @@ const sell = (seq: number): PlannedAction => ({ seq, kind: 'sell', from: 'wstETH
 
 function liveJournal(file: string, fills: ReadonlyArray<Record<string, string> | undefined>): void {
   const j = openJournal(file);
-  const runId = j.startRun({ at: T0, mode: 'live', vault: vault.config.name, configHash: 'h'.repeat(64), configJson: JSON.stringify({ strategy: { name: 'risk-adjusted', params: { riskAversion: 2 } }, limits: { maxWeightPerAsset: 0.5 } }) });
+  const runId = j.startRun({ at: T0, mode: 'live', vault: vault.config.name, configHash: 'h'.repeat(64), configJson: JSON.stringify({ strategy: { name: 'risk-adjusted', params: { riskAversion: 2, oracle: 'https://user:secret@rpc.example/v2' } }, limits: { maxWeightPerAsset: 0.5 } }) });
   for (let d = 0; d < 40; d++) {
     const t = T0 + d * DAY;
     const cycleId = j.beginCycle({ runId, decisionTime: t, at: t });
@@ -79,6 +79,9 @@ describe('report --journal from a live journal', () => {
     expect(html).toMatch(/<table id="cost-split">.*?<td>0\.007000 ETH<\/td><td><span class="na">not measurable<\/span><\/td>/);
     expect(html).toContain('id="benchmark-dd-chart-na">not measurable: no recorded rates for wstETH');
     expect(html).not.toContain('<canvas id="benchmark-dd-chart"');
+    // a run config journaled before redaction landed is shown redacted
+    expect(html).not.toContain('secret@');
+    expect(html).toContain('&quot;riskAversion&quot;:2');
   });
 
   it('older fills with fee and slippage as one figure show "not split", never invented parts', () => {

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { readCostSplit, splitTotal } from '../domain/cost-split.js';
+import { redactDeep } from '../redact.js';
 import { fillParts } from './operator-costs.js';
 import type { OperatorInput } from './operator-view.js';
 
@@ -65,8 +66,9 @@ export function operatorInputFromJournal(db: Database.Database, o: { vault: stri
       vault: o.vault,
       mode: [...new Set(runs.map((r) => r.mode))].join(', ') || 'none',
       strategy: cfg.strategy?.name ?? 'unknown',
-      params: cfg.strategy?.params ?? {},
-      limits: cfg.limits ?? {},
+      // Redacted on the way out: a journal written before redaction landed keeps its config as it was given.
+      params: redactDeep(cfg.strategy?.params ?? {}),
+      limits: redactDeep(cfg.limits ?? {}),
       configHash: lastRun?.config_hash ?? 'unknown',
       codeVersion: o.codeVersion,
       runs: runs.length,
