@@ -322,17 +322,18 @@ describe('report in headless Chromium', () => {
 
       // Hovering runs the tooltip callbacks (formatting, event label/detail): they must work too.
       const tooltips: Record<string, string[]> = {};
-      for (const [id, datasetIndex, index] of [['nav-chart', 0, 15], ['timeline-chart', 0, 0], ['risk-chart', 1, 0], ['allocation-chart', 0, 20]] as const) {
+      for (const [id, datasetIndex, index] of [['nav-chart', 0, 15], ['timeline-chart', 0, 0], ['risk-chart', 1, 0], ['allocation-chart', 0, 20], ['monthly-chart', 0, 1], ['rolling-chart', 0, 60], ['queued-chart', 0, 45], ['benchmark-dd-chart', 0, 14], ['limits-chart', 0, 0]] as const) {
         await page.locator(`#${id}`).scrollIntoViewIfNeeded();
         const at = (await page.evaluate(`(() => {
           const c = window.__reportCharts['${id}'];
           const el = c.getDatasetMeta(${datasetIndex}).data[${index}];
           const r = c.canvas.getBoundingClientRect();
           const x = typeof el.base === 'number' && c.options.indexAxis === 'y' ? (el.x + el.base) / 2 : el.x;
-          return { x: r.left + x, y: r.top + el.y };
+          const y = typeof el.base === 'number' && c.config.type === 'bar' && c.options.indexAxis !== 'y' ? (el.y + el.base) / 2 : el.y;
+          return { x: r.left + x, y: r.top + y };
         })()`)) as { x: number; y: number };
         await page.mouse.move(at.x, at.y);
-        await page.waitForFunction(`window.__reportCharts['${id}'].tooltip.getActiveElements().length > 0`, undefined, { timeout: 5_000 });
+        await page.waitForFunction(`window.__reportCharts['${id}'].tooltip.getActiveElements().length > 0`, undefined, { timeout: 5_000 }).catch((e: Error) => { throw new Error(`${id}: ${e.message}`); });
         tooltips[id] = (await page.evaluate(`(() => {
           const t = window.__reportCharts['${id}'].tooltip;
           return [...t.title, ...t.body.flatMap((b) => [...b.before, ...b.lines, ...b.after]), ...t.footer];
@@ -360,6 +361,12 @@ describe('report in headless Chromium', () => {
       expect(tooltips['risk-chart']).toContain('lst-protocol: 0.180%  (etherfi)');
       expect(tooltips['risk-chart']).toContain('Total: 0.630% / yr');
       expect(tooltips['allocation-chart']).toContain('wstETH: 65.0%');
+      const op = model.operator!;
+      expect(tooltips['monthly-chart']).toEqual([op.monthly[1]!.month, `vault: ${(op.monthly[1]!.return * 100).toFixed(3)}%`, expect.stringMatching(/^benchmark: -?\d+\.\d{3}%$/)]);
+      expect(tooltips['rolling-chart']?.[1]).toMatch(/^vault APY \(30 d\): \d+\.\d\d%$/);
+      expect(tooltips['queued-chart']).toContain('queued (ETH): 30.0000');
+      expect(tooltips['benchmark-dd-chart']?.[1]).toMatch(/^Drawdown: -\d+\.\d{3}%$/);
+      expect(tooltips['limits-chart']).toEqual([expect.stringMatching(/UTC$/), 'per-asset cap 0.5']);
       expect(page_).toEqual({ pwned: 'undefined', note: NASTY_NOTE, title: 'Backtest: eth-core' });
       expect(statSync(screenshot).size).toBeGreaterThan(20_000);
     } finally {

@@ -20,6 +20,7 @@ export const SCRIPT_OPERATOR = String.raw`  // ---- operator sections ----
         ]
       },
       options: {
+        interaction: { mode: 'index', intersect: false },
         scales: { y: pctAxis('Return in the month', 2, {}) },
         plugins: {
           legend: { position: 'top', align: 'start' },
