@@ -105,7 +105,7 @@ describe('pending-redemption decoders on real and reference-layout bytes', () =>
     expect(() => marinadeRedemption(key, { lamports: 1n, data }, 'mSOL', vault, state, clock())).toThrow(/discriminator/);
   });
 
-  it('a VRT withdrawal ticket matures at slot (epoch_unstaked + 2) × the real config\'s epoch_length, where the builder\'s rule turns true; valued at the vault rate, net of fees, in SOL at the real JitoSOL pool rate', () => {
+  it('a VRT withdrawal ticket matures at slot (epoch_unstaked + 2) × the real config\'s epoch_length, where the builder\'s rule turns true; valued at the vault rate, net of fees, in SOL as the real JitoSOL pool\'s WithdrawSol pays it', () => {
     const cfg = parseJitoVaultConfig(loadDump('jito_vault_config.json').account.data);
     expect(cfg.epochLength).toBe(432_000n);
     const pool = parseStakePool(loadDump('jitoSOL_stake_pool.json').account.data);
@@ -115,16 +115,16 @@ describe('pending-redemption decoders on real and reference-layout bytes', () =>
     const unstaked = 793n * 432_000n + 5n;
     const data = vrtTicketBytes(jitoVault, vault, Keypair.generate().publicKey, 9n * SOL, unstaked);
     const state = { vrtSupply: 900n * SOL, tokensDeposited: 1000n * SOL, withdrawalFeeBps: 10, programFeeBps: 10 } as Parameters<typeof vrtRedemption>[3]['state'];
-    const rate = { lamports: pool.totalLamports, tokens: pool.poolTokenSupply };
-    const r = vrtRedemption(key, { lamports: 3_563_520n, data }, 'kySOL', { vault, jitoVault, state, epochLength: cfg.epochLength, rate }, clock());
+    const value = (n: bigint) => lamportsForWithdrawal(pool, n, pool.solWithdrawalFee);
+    const r = vrtRedemption(key, { lamports: 3_563_520n, data }, 'kySOL', { vault, jitoVault, state, epochLength: cfg.epochLength, value }, clock());
     const supported = ((9n * SOL - 18_000_000n) * 1000n) / 900n;
     expect(vrtPayout(state, 9n * SOL)).toBe(supported);
-    expect(r).toMatchObject({ amountIn: 9n * SOL, amountInKnown: true, expectedBase: (supported * pool.totalLamports) / pool.poolTokenSupply, kind: 'vrt-ticket' });
+    expect(r).toMatchObject({ amountIn: 9n * SOL, amountInKnown: true, expectedBase: lamportsForWithdrawal(pool, supported, pool.solWithdrawalFee) + 3_563_520n, kind: 'vrt-ticket' });
     expect(r?.claimableAt).toBe(T + Number(795n * 432_000n - clock().slot) * 400);
     const ticket = { vault: jitoVault, staker: vault, base: vault, vrtAmount: 9n * SOL, slotUnstaked: unstaked };
     expect(ticketMatured(ticket, 795n * 432_000n - 1n, cfg.epochLength)).toBe(false);
     expect(ticketMatured(ticket, 795n * 432_000n, cfg.epochLength)).toBe(true);
-    expect(vrtRedemption(key, { lamports: 1n, data }, 'kySOL', { vault: Keypair.generate().publicKey, jitoVault, state, epochLength: cfg.epochLength, rate }, clock())).toBeNull();
+    expect(vrtRedemption(key, { lamports: 1n, data }, 'kySOL', { vault: Keypair.generate().publicKey, jitoVault, state, epochLength: cfg.epochLength, value }, clock())).toBeNull();
   });
 });
 
@@ -262,13 +262,13 @@ describe('VRT withdrawal tickets through the Jito vault double, read back from t
         { address: config.pubkey, info: { lamports: 1_000_000, data: cfgData, owner: VAULT_PROGRAM, executable: false } },
         { address: vrtVault, info: { lamports: 10_000_000, data: v, owner: VAULT_PROGRAM, executable: false } },
         { address: vrtMint, info: { lamports: 1_461_600, data: mintData, owner: TOKEN, executable: false } },
-        { address: pool.pubkey, info: { lamports: Number(pool.account.lamports), data: pool.account.data, owner: pool.account.owner, executable: false } },
+        ...[pool, ...['jitoSOL_stake_pool_reserve_stake.json', 'jitoSOL_stake_pool_manager_fee.json', 'jitoSOL_mint.json'].map(loadDump)].map((d) => ({ address: d.pubkey, info: { lamports: Number(d.account.lamports), data: d.account.data, owner: d.account.owner, executable: false } })),
         { address: pdaAta(vrtVault, JITOSOL), info: tokenAcc(JITOSOL, vrtVault, 1000n * SOL) },
         { address: pdaAta(vault.publicKey, JITOSOL), info: tokenAcc(JITOSOL, vault.publicKey, 40n * SOL) },
         { address: pdaAta(feeWallet, vrtMint), info: tokenAcc(vrtMint, feeWallet, 0n) },
         { address: pdaAta(programFeeWallet, vrtMint), info: tokenAcc(vrtMint, programFeeWallet, 0n) },
       ],
-      { doubles: new Map([[VAULT_PROGRAM.toBase58(), jitoVaultDouble(() => slot)]]) },
+      { doubles: new Map([[VAULT_PROGRAM.toBase58(), jitoVaultDouble(() => slot)], [SPL.toBase58(), splStakePoolDouble(() => 0n)]]) },
     );
     const setSlot = (s: bigint) => {
       slot = s;
@@ -312,14 +312,16 @@ describe('VRT withdrawal tickets through the Jito vault double, read back from t
     const sink = { recordEvent: (e: { kind: string; data?: Record<string, unknown> | undefined }) => void events.push(e) };
     const s1 = await syncChainPending({ executor: exec, universe: {} as Universe, portfolio: empty, journal: sink, cycleId: 1, at: T, now: T });
     const p = parseStakePool(pool.account.data);
-    expect(s1.portfolio.pending).toEqual([{ id: ticketId, asset: 'kySOL', amountIn: 9n * SOL, expectedBase: (10n * SOL * p.totalLamports) / p.poolTokenSupply, requestedAt: T, claimableAt: T + 150 * 400 }]);
+    const due = lamportsForWithdrawal(p, 10n * SOL, p.solWithdrawalFee) + 3_563_520n; // 10 JitoSOL as the pool's WithdrawSol pays them, and the ticket's rent
+    expect(s1.portfolio.pending).toEqual([{ id: ticketId, asset: 'kySOL', amountIn: 9n * SOL, expectedBase: due, requestedAt: T, claimableAt: T + 150 * 400 }]);
     expect(events.map((e) => e.kind)).toEqual(['pending-appeared']);
     expect(events[0]?.data).toMatchObject({ id: ticketId, amountIn: (9n * SOL).toString() });
     const onChain = parseJitoVault(Buffer.from((await bank.getAccount(vrtVault))!.data));
     expect(onChain.tokensDeposited).toBe(1020n * SOL);
 
     // Not mature (vault epoch 3): the claim is refused before anything is sent.
-    const claim: PlannedAction = { seq: 1, kind: 'redeem-claim', from: 'kySOL', to: 'JitoSOL', amountIn: 10n * SOL, expectedOut: 10n * SOL, minOut: 10n * SOL, venue: 'kyros:claim', estCostBase: 0n, delaySeconds: 0, redemptionId: ticketId, reason: 'matured' };
+    // Planned as the planner plans every claim: into SOL, for the amount due (the burn pays JitoSOL, redeemed in the same transaction).
+    const claim: PlannedAction = { seq: 1, kind: 'redeem-claim', from: 'kySOL', to: 'SOL', amountIn: due, expectedOut: due, minOut: due, venue: 'kyros:claim', estCostBase: 0n, delaySeconds: 0, redemptionId: ticketId, reason: 'matured' };
     setSlot(399n);
     const sends = rpc.sends.length;
     const early = await run(journal, exec, claim, s1.portfolio, T);
@@ -328,10 +330,15 @@ describe('VRT withdrawal tickets through the Jito vault double, read back from t
     expect(rpc.sends.length).toBe(sends);
     // Mature: burned once; the result drops it, and a second attempt finds no ticket to burn.
     setSlot(400n);
+    const solBefore = await bank.getBalance(vault.publicKey);
     const late = await run(journal, exec, claim, s1.portfolio, T);
     expect(late.r.status, JSON.stringify(late.r.detail)).toBe('confirmed');
+    expect((late.r.detail.reconciliation as { problems: string[] }).problems).toEqual([]);
     expect(late.r.portfolio.pending).toEqual([]);
-    expect(await tokens(ata(vault.publicKey, JITOSOL))).toBe(20n * SOL + 10n * SOL);
+    expect((await bank.getBalance(vault.publicKey)) - solBefore).toBe(due - BigInt(late.r.detail.gasFee as string));
+    expect(await tokens(ata(vault.publicKey, JITOSOL))).toBe(20n * SOL); // +10 from the burn, −10 redeemed
+    const [burnTx] = journal.transactionsOfAction(late.id);
+    expect(String(journal.transactionHistory(burnTx!.id)[0]!.detail?.allowedBy)).toMatch(/jito-vault-burn-ticket.*spl-withdraw-sol/);
     const again = await run(journal, exec, claim, s1.portfolio, T);
     expect(again.r.status).toBe('failed');
     expect(rpc.processed.filter((sig) => sig === journal.transactionsOfAction(late.id)[0]?.txHash)).toHaveLength(1);

@@ -1,4 +1,4 @@
-import { PublicKey, StakeProgram, SYSVAR_CLOCK_PUBKEY } from '@solana/web3.js';
+import { PublicKey, StakeProgram, SYSVAR_CLOCK_PUBKEY, SYSVAR_STAKE_HISTORY_PUBKEY } from '@solana/web3.js';
 import { parseValidatorList, validatorStakeAddress } from '../../src/chains/solana/builders/validator-list.js';
 import { parseStakePool, type Fee } from '../../src/sources/solana/spl-stake-pool.js';
 import { addSupply, addTokens, accountsOf, moveLamports, need, tokenAccount, type Meta } from './double-kit.js';
@@ -66,12 +66,56 @@ function withdrawStake(ix: DoubleIx, store: AccountStore, epoch: bigint): void {
   store.set(poolK.key, p);
 }
 
-/** The SPL stake pool program double: DepositSol 14 / 25 (stake-pool-double.ts) and WithdrawStake 10 / 24. */
+/**
+ * WithdrawSol (16) and WithdrawSolWithSlippage (26) {pool_tokens[, min_lamports_out]}: pool(w), withdraw
+ * authority, user transfer authority(s), user pool tokens(w), reserve(w), lamports receiver(w), manager fee
+ * account(w), pool mint(w), clock, stake history, stake program, token program, [SOL withdraw authority(s)].
+ * The SOL withdrawal fee (pool tokens) goes to the manager, the rest is burned, and `(tokens − fee) ×
+ * total_lamports / supply` lamports leave the reserve, which must keep its rent and a minimum delegation.
+ */
+function withdrawSol(ix: DoubleIx, store: AccountStore, epoch: bigint): void {
+  const tag = ix.data[0];
+  need(ix.data.length === (tag === 16 ? 9 : 17), 'invalid instruction data');
+  const a = accountsOf(ix, 12, 1);
+  const [poolK, authK, userAuth, sourceK, reserveK, toK, feeK, mintK, clockK, historyK, stakeK, tokK] = a as [Meta, Meta, Meta, Meta, Meta, Meta, Meta, Meta, Meta, Meta, Meta, Meta];
+  const poolAcc = store.get(poolK.key);
+  need(poolAcc !== undefined && poolAcc.owner.equals(ix.program) && poolK.writable, 'IncorrectProgramId: pool');
+  const pool = parseStakePool(poolAcc.data);
+  need(pool.lastUpdateEpoch >= epoch, 'StakeListAndPoolOutOfDate');
+  need(authK.key.equals(PublicKey.findProgramAddressSync([poolK.key.toBuffer(), Buffer.from('withdraw')], ix.program)[0]), 'InvalidProgramAddress: withdraw authority');
+  need(userAuth.signer, 'MissingRequiredSignature: user transfer authority');
+  const src = tokenAccount(store, sourceK.key, 'source pool tokens');
+  need(src.owner.equals(userAuth.key) && sourceK.writable, 'InvalidArgument: source pool tokens not the transfer authority\'s');
+  need(reserveK.key.equals(pool.reserveStake) && reserveK.writable, 'InvalidProgramAddress: reserve');
+  need(toK.writable, 'InvalidArgument: lamports receiver not writable');
+  need(feeK.key.equals(pool.managerFeeAccount) && feeK.writable, 'InvalidFeeAccount');
+  need(mintK.key.equals(pool.poolMint) && mintK.writable, 'WrongPoolMint');
+  need(clockK.key.equals(SYSVAR_CLOCK_PUBKEY) && historyK.key.equals(SYSVAR_STAKE_HISTORY_PUBKEY) && stakeK.key.equals(StakeProgram.programId) && tokK.key.equals(pool.tokenProgramId), 'IncorrectProgramId');
+  if (pool.solWithdrawAuthority) need(a[12]?.key.equals(pool.solWithdrawAuthority) === true && a[12]?.signer === true, 'InvalidSolWithdrawAuthority');
+  const tokens = ix.data.readBigUInt64LE(1);
+  const fee = applyFee(tokens, pool.solWithdrawalFee);
+  const lamports = pool.poolTokenSupply === 0n ? 0n : ((tokens - fee) * pool.totalLamports) / pool.poolTokenSupply;
+  need(lamports > 0n, 'WithdrawalTooSmall');
+  if (tag === 26) need(lamports >= ix.data.readBigUInt64LE(9), 'ExceededSlippage');
+  const reserve = store.get(reserveK.key);
+  need(reserve !== undefined && reserve.lamports >= lamports + 2_282_880n + 1_000_000_000n, 'SolWithdrawalTooLarge');
+  addTokens(store, sourceK.key, pool.poolMint, -tokens, 'source pool tokens');
+  addTokens(store, feeK.key, pool.poolMint, fee, 'manager fee account');
+  addSupply(store, pool.poolMint, -(tokens - fee));
+  moveLamports(store, reserveK.key, toK.key, lamports);
+  const p = store.get(poolK.key)!;
+  p.data.writeBigUInt64LE(pool.totalLamports - lamports, 258);
+  p.data.writeBigUInt64LE(pool.poolTokenSupply - (tokens - fee), 266);
+  store.set(poolK.key, p);
+}
+
+/** The SPL stake pool program double: DepositSol 14 / 25 (stake-pool-double.ts), WithdrawStake 10 / 24, WithdrawSol 16 / 26. */
 export function splStakePoolDouble(epoch: () => bigint): ProgramDouble {
   const deposit = stakePoolDouble(epoch);
   return (ix, store) => {
     const tag = ix.data[0];
     if (tag === 10 || tag === 24) return withdrawStake(ix, store, epoch());
+    if (tag === 16 || tag === 26) return withdrawSol(ix, store, epoch());
     return deposit(ix, store);
   };
 }

@@ -2,7 +2,9 @@ import type { PublicKey } from '@solana/web3.js';
 import type { AssetId } from '../../domain/asset.js';
 import type { PendingRedemption } from '../../domain/portfolio.js';
 import type { JitoVaultState } from '../../sources/solana/jito-vault.js';
-import { parseVrtTicket } from './builders/jito-vault.js';
+import { parseVrtTicket, vrtPayout } from './builders/jito-vault.js';
+
+export { vrtPayout };
 import { parseMarinadeTicket } from './builders/marinade.js';
 import { parseStakeAccount, U64_MAX } from './builders/stake-account.js';
 
@@ -17,7 +19,8 @@ import { parseStakeAccount, U64_MAX } from './builders/stake-account.js';
  * - a Jito VRT withdrawal ticket: burnable when the vault program's epoch (slot / config.epoch_length,
  *   not Solana's) is past epoch(slot_unstaked) + 1, i.e. from slot (epoch_unstaked + 2) × epoch_length.
  *   It pays vrt_amount less the vault's withdrawal fee and the program fee, at the vault's rate, in the
- *   vault's supported token, valued in SOL at that token's rate read from its own program's account.
+ *   vault's supported token, valued in SOL as its pool's WithdrawSol pays it (the claim redeems it so),
+ *   plus the ticket's rent (the burn closes it to the staker).
  */
 
 /** Where the chain stands, to turn slots and epochs into wall time. */
@@ -87,22 +90,11 @@ export function marinadeRedemption(address: PublicKey, acc: RawAccount, asset: A
   };
 }
 
-/** The SOL value of `units` of a token: lamports per token as a ratio (an SPL pool's total_lamports / pool_token_supply). */
-export interface TokenRate {
-  readonly lamports: bigint;
-  readonly tokens: bigint;
-}
-
-/** What burning `vrt` pays in the supported token: fees taken in VRT first (withdrawal + program bps), then the vault's rate. */
-export function vrtPayout(v: Pick<JitoVaultState, 'vrtSupply' | 'tokensDeposited' | 'withdrawalFeeBps' | 'programFeeBps'>, vrt: bigint): bigint {
-  if (v.vrtSupply === 0n) return 0n;
-  const fees = (vrt * BigInt(v.withdrawalFeeBps + v.programFeeBps) + 9_999n) / 10_000n;
-  const net = vrt > fees ? vrt - fees : 0n;
-  return (net * v.tokensDeposited) / v.vrtSupply;
-}
+/** The lamports a claim of `tokens` of the supported token turns into (its pool's WithdrawSol, net of the fee). */
+export type TokenValue = (tokens: bigint) => bigint;
 
 /** A VRT withdrawal ticket whose staker is the vault, on this Jito vault; null for anyone else's. */
-export function vrtRedemption(address: PublicKey, acc: RawAccount, asset: AssetId, o: { vault: PublicKey; jitoVault: PublicKey; state: JitoVaultState; epochLength: bigint; rate: TokenRate }, c: EpochClock): ChainRedemption | null {
+export function vrtRedemption(address: PublicKey, acc: RawAccount, asset: AssetId, o: { vault: PublicKey; jitoVault: PublicKey; state: JitoVaultState; epochLength: bigint; value: TokenValue }, c: EpochClock): ChainRedemption | null {
   const t = parseVrtTicket(acc.data);
   if (!t.staker.equals(o.vault) || !t.vault.equals(o.jitoVault)) return null;
   const supported = vrtPayout(o.state, t.vrtAmount);
@@ -112,7 +104,7 @@ export function vrtRedemption(address: PublicKey, acc: RawAccount, asset: AssetI
     asset,
     amountIn: t.vrtAmount,
     amountInKnown: true,
-    expectedBase: o.rate.tokens === 0n ? 0n : (supported * o.rate.lamports) / o.rate.tokens,
+    expectedBase: o.value(supported) + acc.lamports, // the burn closes the ticket to the staker: its rent comes back
     requestedAt: slotTime(c, t.slotUnstaked),
     claimableAt: slotTime(c, mature),
     kind: 'vrt-ticket',

@@ -7,8 +7,9 @@ import { parseStakePool } from '../../sources/solana/spl-stake-pool.js';
 import { JITO_TICKET_DISCRIMINATOR, parseJitoVaultConfig } from './builders/jito-vault.js';
 import { TICKET_SPACE } from './builders/marinade.js';
 import { STAKE_ACCOUNT_SIZE } from './builders/stake-account.js';
+import { lamportsForWithdrawal } from './builders/spl-stake-pool.js';
 import type { SolAssetVenue } from './builders/types.js';
-import { marinadeRedemption, stakeRedemption, vrtRedemption, type ChainRedemption, type EpochClock, type RawAccount, type TokenRate } from './pending-decode.js';
+import { marinadeRedemption, stakeRedemption, vrtRedemption, type ChainRedemption, type EpochClock, type RawAccount, type TokenValue } from './pending-decode.js';
 
 /** What the chain says the vault has in redemption queues; `unreadable` accounts are the vault's but could not be decoded. */
 export interface PendingOnChain {
@@ -107,7 +108,7 @@ export function solanaPendingReader(o: PendingReaderOptions): (now: number) => P
         }
         for (const { key, acc } of await accounts(j.program, byOwner(VRT_STAKER_OFFSET))) {
           if (acc.data[0] !== JITO_TICKET_DISCRIMINATOR) continue; // another kind of vault-program account
-          const opts = { vault: o.vault, jitoVault: j.vault, state, epochLength, rate };
+          const opts = { vault: o.vault, jitoVault: j.vault, state, epochLength, value: rate };
           attempt(key, 'VRT withdrawal ticket', () => vrtRedemption(key, acc, j.id, opts, c));
         }
       }
@@ -116,10 +117,10 @@ export function solanaPendingReader(o: PendingReaderOptions): (now: number) => P
   };
 }
 
-/** SOL per supported token: an SPL pool's total_lamports / pool_token_supply, Marinade's msol_price, 1:1 for SOL itself. */
-async function supportedRate(o: PendingReaderOptions, mint: PublicKey): Promise<TokenRate | string> {
+/** What a claim's supported tokens are worth in lamports: an SPL pool's WithdrawSol (net of its fee), Marinade's msol_price, 1:1 for SOL itself. */
+async function supportedRate(o: PendingReaderOptions, mint: PublicKey): Promise<TokenValue | string> {
   const asset = Object.keys(o.mints).find((k) => o.mints[k] === mint.toBase58());
-  if (asset === o.nativeAsset || mint.toBase58() === 'So11111111111111111111111111111111111111112') return { lamports: 1n, tokens: 1n };
+  if (asset === o.nativeAsset || mint.toBase58() === 'So11111111111111111111111111111111111111112') return (n) => n;
   const venue = asset ? o.venues[asset] : undefined;
   if (!venue || (venue.kind !== 'spl-stake-pool' && venue.kind !== 'marinade')) return `the vault's supported mint ${mint.toBase58()} has no stake-pool or Marinade venue to value it by`;
   const key = new PublicKey(venue.kind === 'spl-stake-pool' ? venue.pool : venue.state);
@@ -127,7 +128,8 @@ async function supportedRate(o: PendingReaderOptions, mint: PublicKey): Promise<
   if (!acc) return `the ${asset} ${venue.kind} account ${key.toBase58()} is missing`;
   if (venue.kind === 'spl-stake-pool') {
     const p = parseStakePool(acc.data);
-    return { lamports: p.totalLamports, tokens: p.poolTokenSupply };
+    return (n) => lamportsForWithdrawal(p, n, p.solWithdrawalFee);
   }
-  return { lamports: parseMarinadeState(acc.data).msolPrice, tokens: MSOL_PRICE_DENOMINATOR };
+  const price = parseMarinadeState(acc.data).msolPrice;
+  return (n) => (n * price) / MSOL_PRICE_DENOMINATOR;
 }
