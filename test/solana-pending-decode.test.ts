@@ -8,6 +8,7 @@ import { MARINADE_EXTRA_WAIT_MS, marinadeRedemption, stakeRedemption, vrtPayout,
 import type { Universe } from '../src/config/universe.js';
 import type { PendingRedemption, Portfolio } from '../src/domain/portfolio.js';
 import { adoptChainPending, syncChainPending } from '../src/keeper/pending-sync.js';
+import { checkBalances } from '../src/chains/balance-check.js';
 import { LayoutError } from '../src/sources/solana/bytes.js';
 import { parseStakePool } from '../src/sources/solana/spl-stake-pool.js';
 import { jitoVaultDouble, VRT_TICKET_SIZE } from './support/jito-vault-double.js';
@@ -125,6 +126,21 @@ describe('reconciling the journal\'s pending list with the chain\'s', () => {
     expect(s.changed).toHaveLength(1);
     expect(s.pending[1]).toEqual({ id: 'c', asset: 'mSOL', amountIn: 7n, expectedBase: 120n, requestedAt: 1, claimableAt: 9 });
     expect(Object.keys(s.pending[3] as object).sort()).toEqual(['amountIn', 'asset', 'claimableAt', 'expectedBase', 'id', 'requestedAt']);
+  });
+});
+
+describe('the balance check of a redemption request', () => {
+  it('expects nothing in the base balance where the executor reads the queue back, and still flags it where it cannot', () => {
+    const action = { kind: 'redeem-request' as const, from: 'mSOL', to: 'SOL', amountIn: 10n * SOL, expectedOut: 11n * SOL };
+    const before = { SOL: 100n * SOL, mSOL: 10n * SOL };
+    const after = { SOL: 100n * SOL - 5_000n - 1_503_360n, mSOL: 0n }; // fee and the ticket's rent
+    const queued = checkBalances({ action, native: 'SOL', before, after, gas: 5_000n, tolerance: 0.001, queued: true });
+    expect(queued.problems).toEqual([]);
+    expect(queued.amountIn).toBe(10n * SOL);
+    const blind = checkBalances({ action, native: 'SOL', before, after, gas: 5_000n, tolerance: 0.001 });
+    expect(blind.problems).toEqual([`SOL: received -1503360, the plan expected ${11n * SOL}`]);
+    const short = checkBalances({ action, native: 'SOL', before, after: { ...after, mSOL: 5n * SOL }, gas: 5_000n, tolerance: 0.001, queued: true });
+    expect(short.problems).toEqual([`mSOL: spent ${5n * SOL}, the plan expected ${10n * SOL}`]);
   });
 });
 

@@ -153,7 +153,7 @@ export class ChainExecutor<P = unknown> implements Executor {
     const lastBlock = out.txs.reduce((m, t) => (t.block > m ? t.block : m), 0n);
     const after = await this.#o.balances.read(assets, lastBlock);
     if (typeof after === 'string') return { status: 'confirmed', portfolio, detail: { ...out.detail, gasFee: gas.toString(), reconciliation: { skipped: after } } };
-    const check = checkBalances({ action, native: this.#o.nativeAsset, before, after, gas, tolerance: this.#o.tolerance });
+    const check = checkBalances({ action, native: this.#o.nativeAsset, before, after, gas, tolerance: this.#o.tolerance, queued: this.#o.balances.pending !== undefined });
     const reconciliation = { ok: check.ok, problems: check.problems, deltas: check.deltas, tolerance: this.#o.tolerance };
     if (!check.ok) {
       const message = `balances after action ${refs.actionId} (${action.kind} ${action.from}→${action.to}) do not match the plan: ${check.problems.join('; ')}`;
