@@ -1,4 +1,4 @@
-import { Keypair, PublicKey } from '@solana/web3.js';
+import { Keypair, PublicKey, StakeProgram, type Connection } from '@solana/web3.js';
 import { describe, expect, it } from 'vitest';
 import { parseJitoVaultConfig, ticketMatured } from '../src/chains/solana/builders/jito-vault.js';
 import { TICKET_DISCRIMINATOR } from '../src/chains/solana/builders/marinade.js';
@@ -9,6 +9,7 @@ import type { Universe } from '../src/config/universe.js';
 import type { PendingRedemption, Portfolio } from '../src/domain/portfolio.js';
 import { adoptChainPending, syncChainPending } from '../src/keeper/pending-sync.js';
 import { checkBalances } from '../src/chains/balance-check.js';
+import { solanaPendingReader } from '../src/chains/solana/pending-redemptions.js';
 import { LayoutError } from '../src/sources/solana/bytes.js';
 import { parseStakePool } from '../src/sources/solana/spl-stake-pool.js';
 import { jitoVaultDouble, VRT_TICKET_SIZE } from './support/jito-vault-double.js';
@@ -126,6 +127,41 @@ describe('reconciling the journal\'s pending list with the chain\'s', () => {
     expect(s.changed).toHaveLength(1);
     expect(s.pending[1]).toEqual({ id: 'c', asset: 'mSOL', amountIn: 7n, expectedBase: 120n, requestedAt: 1, claimableAt: 9 });
     expect(Object.keys(s.pending[3] as object).sort()).toEqual(['amountIn', 'asset', 'claimableAt', 'expectedBase', 'id', 'requestedAt']);
+  });
+});
+
+describe('the pending reader over a Connection', () => {
+  it('a VRT ticket whose vault pays a token it cannot value, and a stake account with no pool asset to claim it through, are named and kept (unreadable), not dropped', async () => {
+    const vault = Keypair.generate().publicKey;
+    const program = new PublicKey('Vau1t6sLNxnzB7ZDsef8TLbPLfyZMYXH8WTNqUdm9g8');
+    const jv = Keypair.generate().publicKey;
+    const config = loadDump('jito_vault_config.json');
+    const v = Buffer.alloc(1111);
+    v[0] = 2;
+    Keypair.generate().publicKey.toBuffer().copy(v, 72); // a supported mint no asset has
+    const ticketKey = Keypair.generate().publicKey;
+    const stakeKey = Keypair.generate().publicKey;
+    const stake = Buffer.from(loadDump('jitoSOL_stake_pool_reserve_stake.json').account.data);
+    vault.toBuffer().copy(stake, 44);
+    const calls: string[] = [];
+    const connection = {
+      getEpochInfo: async () => ({ absoluteSlot: 1000, epoch: 0, slotIndex: 1000, slotsInEpoch: 432_000, blockHeight: 1 }),
+      getProgramAccounts: async (p: PublicKey, cfg: { filters: Array<{ memcmp?: { offset: number; bytes: string } }> }) => {
+        calls.push(`${p.toBase58()}@${cfg.filters.map((f) => f.memcmp?.offset).filter((x) => x !== undefined).join(',')}`);
+        if (p.equals(program)) return [{ pubkey: ticketKey, account: { lamports: 3_563_520, data: vrtTicketBytes(jv, vault, vault, SOL, 5n) } }];
+        if (p.equals(StakeProgram.programId)) return [{ pubkey: stakeKey, account: { lamports: 5, data: stake } }];
+        return [];
+      },
+      getMultipleAccountsInfo: async (keys: PublicKey[]) => keys.map((k) => (k.equals(jv) ? { data: v } : k.equals(config.pubkey) ? { data: Buffer.from(config.account.data) } : null)),
+      getAccountInfo: async () => null,
+    } as unknown as Connection;
+    const read = solanaPendingReader({ connection, vault, nativeAsset: 'SOL', mints: { kySOL: Keypair.generate().publicKey.toBase58() }, venues: { kySOL: { kind: 'jito-vault', program: program.toBase58(), vault: jv.toBase58(), config: config.pubkey.toBase58() } }, commitment: 'confirmed' });
+    const r = await read(T);
+    expect(calls).toEqual(['Stake11111111111111111111111111111111111111@44', `${program.toBase58()}@40`]);
+    expect(r.redemptions).toEqual([]);
+    expect(r.unreadable).toEqual([stakeKey.toBase58(), ticketKey.toBase58()]);
+    expect(r.problems[0]).toMatch(/no spl-stake-pool asset is configured/);
+    expect(r.problems[1]).toMatch(/cannot be valued: the vault's supported mint .* has no stake-pool or Marinade venue/);
   });
 });
 

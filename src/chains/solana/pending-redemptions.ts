@@ -54,6 +54,11 @@ export function solanaPendingReader(o: PendingReaderOptions): (now: number) => P
     const out: ChainRedemption[] = [];
     const problems: string[] = [];
     const unreadable: string[] = [];
+    /** The vault's, but not valued: the journal's entry for it (if any) stands. */
+    const skip = (key: PublicKey, why: string) => {
+      problems.push(why);
+      unreadable.push(key.toBase58());
+    };
     const attempt = (key: PublicKey, what: string, f: () => ChainRedemption | null) => {
       try {
         const r = f();
@@ -68,7 +73,7 @@ export function solanaPendingReader(o: PendingReaderOptions): (now: number) => P
     // Split stake: the account does not name its pool; it is claimed the same way whichever pool split it.
     const stakeAsset = entries.find(([, v]) => v.kind === 'spl-stake-pool')?.[0];
     for (const { key, acc } of await accounts(StakeProgram.programId, byOwner(STAKE_WITHDRAWER_OFFSET, STAKE_ACCOUNT_SIZE))) {
-      if (!stakeAsset) problems.push(`stake account ${key.toBase58()} is the vault's, but no spl-stake-pool asset is configured to claim it through`);
+      if (!stakeAsset) skip(key, `stake account ${key.toBase58()} is the vault's, but no spl-stake-pool asset is configured to claim it through`);
       else attempt(key, 'stake account', () => stakeRedemption(key, acc, stakeAsset, o.vault, c));
     }
 
@@ -76,7 +81,7 @@ export function solanaPendingReader(o: PendingReaderOptions): (now: number) => P
     for (const program of new Set(marinade.map((m) => m.program.toBase58()))) {
       for (const { key, acc } of await accounts(new PublicKey(program), byOwner(MARINADE_BENEFICIARY_OFFSET, TICKET_SPACE))) {
         const venue = marinade.find((m) => m.program.toBase58() === program && acc.data.length >= 40 && m.state.equals(new PublicKey(acc.data.subarray(8, 40))));
-        if (!venue) problems.push(`Marinade ticket ${key.toBase58()} belongs to a State no configured asset uses`);
+        if (!venue) skip(key, `Marinade ticket ${key.toBase58()} belongs to a State no configured asset uses`);
         else attempt(key, 'Marinade ticket', () => marinadeRedemption(key, acc, venue.id, o.vault, venue.state, c));
       }
     }
@@ -86,30 +91,27 @@ export function solanaPendingReader(o: PendingReaderOptions): (now: number) => P
       const keys = jito.flatMap((j) => [j.vault, j.config]);
       const got = await o.connection.getMultipleAccountsInfo(keys, o.commitment);
       for (const [i, j] of jito.entries()) {
+        const tickets = (await accounts(j.program, byOwner(VRT_STAKER_OFFSET))).filter(({ acc }) => acc.data[0] === JITO_TICKET_DISCRIMINATOR); // other vault-program accounts share the offset
         const vAcc = got[2 * i];
         const cAcc = got[2 * i + 1];
-        if (!vAcc || !cAcc) {
-          problems.push(`${j.id}: the Jito vault ${j.vault.toBase58()} or its config ${j.config.toBase58()} is missing`);
-          continue;
+        let why: string | undefined;
+        let opts: Parameters<typeof vrtRedemption>[3] | undefined;
+        if (!vAcc || !cAcc) why = `the Jito vault ${j.vault.toBase58()} or its config ${j.config.toBase58()} is missing`;
+        else {
+          try {
+            const state = parseJitoVault(vAcc.data);
+            const value = await supportedRate(o, state.supportedMint);
+            if (typeof value === 'string') why = value;
+            else opts = { vault: o.vault, jitoVault: j.vault, state, epochLength: parseJitoVaultConfig(cAcc.data).epochLength, value };
+          } catch (e) {
+            if (!(e instanceof LayoutError)) throw e;
+            why = e.message;
+          }
         }
-        let state, epochLength, rate;
-        try {
-          state = parseJitoVault(vAcc.data);
-          epochLength = parseJitoVaultConfig(cAcc.data).epochLength;
-          rate = await supportedRate(o, state.supportedMint);
-        } catch (e) {
-          if (!(e instanceof LayoutError)) throw e;
-          problems.push(`${j.id}: ${e.message}`);
-          continue;
-        }
-        if (typeof rate === 'string') {
-          problems.push(`${j.id}: ${rate}`);
-          continue;
-        }
-        for (const { key, acc } of await accounts(j.program, byOwner(VRT_STAKER_OFFSET))) {
-          if (acc.data[0] !== JITO_TICKET_DISCRIMINATOR) continue; // another kind of vault-program account
-          const opts = { vault: o.vault, jitoVault: j.vault, state, epochLength, value: rate };
-          attempt(key, 'VRT withdrawal ticket', () => vrtRedemption(key, acc, j.id, opts, c));
+        const valued = opts;
+        for (const { key, acc } of tickets) {
+          if (!valued) skip(key, `VRT withdrawal ticket ${key.toBase58()} (${j.id}) cannot be valued: ${why}`);
+          else attempt(key, 'VRT withdrawal ticket', () => vrtRedemption(key, acc, j.id, valued, c));
         }
       }
     }
