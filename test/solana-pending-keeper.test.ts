@@ -18,7 +18,7 @@ import type { Snapshot } from '../src/market/asset-view.js';
 import { ReplaySource } from '../src/sources/recorded/replay-source.js';
 import { loadSolver } from '../src/strategy/load-solver.js';
 import { loadStrategy, parseStrategyParams } from '../src/strategy/load-strategy.js';
-import { marinadeDouble, type MarinadeClock } from './support/marinade-double.js';
+import { marinadeDouble, marinadeRegistration, type MarinadeClock } from './support/marinade-double.js';
 import { loadDump } from './support/sol-accounts.js';
 import { systemAccount } from './support/sol-exec.js';
 import { stakePoolDouble, type DoubleAccount, type DoubleIx } from './support/stake-pool-double.js';
@@ -95,7 +95,7 @@ describe('Marinade tickets read back from the chain by a keeper that never journ
         { address: a, info: ticket(state.pubkey, vault.publicKey, 3n * SOL, E - 2n) }, // due: epoch ≥ created + 1, past the 30 minutes
         { address: c, info: ticket(state.pubkey, vault.publicKey, 4n * SOL, E - 1n) }, // due 30 minutes into epoch E
       ],
-      { doubles: new Map([[SPL.toBase58(), stakePoolDouble(() => 0n)], [MARINADE.toBase58(), marinadeDouble(() => mclock)]]) },
+      { doubles: new Map([[SPL.toBase58(), stakePoolDouble(() => 0n)], [marinadeRegistration.program, marinadeRegistration.make(() => ({ slot: mclock.epoch * 432_000n, ...mclock }))]]) },
     );
     const bank = rpc.context.banksClient;
     const toEpoch = (e: bigint) => {

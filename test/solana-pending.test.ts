@@ -19,7 +19,7 @@ import { syncChainPending } from '../src/keeper/pending-sync.js';
 import type { Snapshot } from '../src/market/asset-view.js';
 import { parseJitoVault } from '../src/sources/solana/jito-vault.js';
 import { parseStakePool } from '../src/sources/solana/spl-stake-pool.js';
-import { jitoVaultDouble } from './support/jito-vault-double.js';
+import { jitoVaultRegistration } from './support/jito-vault-double.js';
 import { splStakePoolDouble } from './support/stake-pool-withdraw-double.js';
 import { loadDump } from './support/sol-accounts.js';
 import { makeSolExecutor, systemAccount } from './support/sol-exec.js';
@@ -97,7 +97,7 @@ describe('VRT withdrawal tickets through the Jito vault double, read back from t
         { address: pdaAta(feeWallet, vrtMint), info: tokenAcc(vrtMint, feeWallet, 0n) },
         { address: pdaAta(programFeeWallet, vrtMint), info: tokenAcc(vrtMint, programFeeWallet, 0n) },
       ],
-      { doubles: new Map([[VAULT_PROGRAM.toBase58(), jitoVaultDouble(() => slot)], [SPL.toBase58(), splStakePoolDouble(() => 0n)]]) },
+      { doubles: new Map([[jitoVaultRegistration.program, jitoVaultRegistration.make(() => ({ slot, epoch: slot / 432_000n, unixTimestamp: 0n, epochStartTimestamp: 0n }))], [SPL.toBase58(), splStakePoolDouble(() => 0n)]]) },
     );
     const setSlot = (s: bigint) => {
       slot = s;

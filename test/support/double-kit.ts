@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { PublicKey, SystemProgram } from '@solana/web3.js';
 import { ASSOCIATED_TOKEN_PROGRAM_ID } from '@solana/spl-token';
-import { ProgramError, type AccountStore, type DoubleAccount, type DoubleIx } from './stake-pool-double.js';
+import { ProgramError, type AccountStore, type DoubleAccount, type DoubleIx, type ProgramDouble } from './stake-pool-double.js';
 
 /** Shared by the program doubles (marinade-double.ts, jito-vault-double.ts, system-double.ts): token and lamport moves as the programs make them. */
 export const TOKEN_PROGRAM = new PublicKey('TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA');
@@ -71,4 +71,18 @@ export function accountsOf(ix: DoubleIx, n: number, optional = 0): Meta[] {
 
 export function anchorDisc(name: string, ns = 'global'): Buffer {
   return createHash('sha256').update(`${ns}:${name}`).digest().subarray(0, 8);
+}
+
+/** The chain's Clock sysvar as a double reads it (slot, epoch, wall time of the slot and of its epoch's start). */
+export interface SvmClock {
+  readonly slot: bigint;
+  readonly epoch: bigint;
+  readonly unixTimestamp: bigint;
+  readonly epochStartTimestamp: bigint;
+}
+
+/** One line in an endpoint's doubles map: the program id and the double made over the chain's clock. */
+export interface DoubleRegistration {
+  readonly program: string;
+  readonly make: (clock: () => SvmClock) => ProgramDouble;
 }

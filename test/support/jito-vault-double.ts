@@ -1,6 +1,6 @@
 import { PublicKey, SystemProgram } from '@solana/web3.js';
 import { parseJitoVault, type JitoVaultState } from '../../src/sources/solana/jito-vault.js';
-import { addSupply, addTokens, accountsOf, ataOf, need, rentFor, tokenAccount, TOKEN_PROGRAM, type Meta } from './double-kit.js';
+import { addSupply, addTokens, accountsOf, ataOf, need, rentFor, tokenAccount, TOKEN_PROGRAM, type DoubleRegistration, type Meta } from './double-kit.js';
 import { jitoBurnDouble, type AccountStore, type DoubleAccount, type DoubleIx, type ProgramDouble } from './stake-pool-double.js';
 
 /** VaultStakerWithdrawalTicket: discriminator 7 (+7), vault, staker, base, vrt_amount, slot_unstaked, bump, reserved[263]. */
@@ -118,3 +118,6 @@ export function jitoVaultDouble(slot: () => bigint): ProgramDouble {
     need(false, `jito vault double: instruction ${tag} not implemented`);
   };
 }
+
+/** Registration for an endpoint's doubles map (svm-rpc.ts): the Jito vault program id, the double over the chain's slot. */
+export const jitoVaultRegistration: DoubleRegistration = { program: 'Vau1t6sLNxnzB7ZDsef8TLbPLfyZMYXH8WTNqUdm9g8', make: (clock) => jitoVaultDouble(() => clock().slot) };

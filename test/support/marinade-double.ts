@@ -1,6 +1,6 @@
 import { PublicKey, SYSVAR_CLOCK_PUBKEY, SYSVAR_RENT_PUBKEY, SystemProgram } from '@solana/web3.js';
 import { parseMarinadeState } from '../../src/sources/solana/marinade-state.js';
-import { addSupply, addTokens, accountsOf, anchorDisc, closeAccount, moveLamports, need, tokenAccount, TOKEN_PROGRAM, type Meta } from './double-kit.js';
+import { addSupply, addTokens, accountsOf, anchorDisc, closeAccount, moveLamports, need, tokenAccount, TOKEN_PROGRAM, type DoubleRegistration, type Meta } from './double-kit.js';
 import { marinadeDepositDouble, type AccountStore, type DoubleIx, type ProgramDouble } from './stake-pool-double.js';
 
 /** What the Marinade double reads of the cluster's clock (claim.rs looks at the epoch and how far into it we are). */
@@ -103,3 +103,6 @@ export function marinadeDouble(clock: () => MarinadeClock): ProgramDouble {
     need(false, 'InstructionFallbackNotFound');
   };
 }
+
+/** Registration for an endpoint's doubles map (svm-rpc.ts): Marinade's program id, the double over the chain's clock. */
+export const marinadeRegistration: DoubleRegistration = { program: 'MarBmsSgKXdrN1egZf5sqe1TMai9K1rChYNDJgjq7aD', make: (clock) => marinadeDouble(() => clock()) };

@@ -1,7 +1,7 @@
 import { PublicKey, StakeProgram, SYSVAR_CLOCK_PUBKEY, SYSVAR_STAKE_HISTORY_PUBKEY } from '@solana/web3.js';
 import { parseValidatorList, validatorStakeAddress } from '../../src/chains/solana/builders/validator-list.js';
 import { parseStakePool, type Fee } from '../../src/sources/solana/spl-stake-pool.js';
-import { addSupply, addTokens, accountsOf, moveLamports, need, tokenAccount, type Meta } from './double-kit.js';
+import { addSupply, addTokens, accountsOf, moveLamports, need, tokenAccount, type DoubleRegistration, type Meta } from './double-kit.js';
 import { stakePoolDouble, type AccountStore, type DoubleIx, type ProgramDouble } from './stake-pool-double.js';
 
 const U64_MAX = (1n << 64n) - 1n;
@@ -138,3 +138,6 @@ export function stakeDeactivateDouble(epoch: bigint): ProgramDouble {
     store.set(stake.key, a);
   };
 }
+
+/** Registration for an endpoint's doubles map (svm-rpc.ts): the SPL stake pool program id, the double over the chain's epoch. */
+export const splStakePoolRegistration: DoubleRegistration = { program: 'SPoo1Ku8WFXoNDMHPsrGSTSG1Y47rzgn41SLUNakuHy', make: (clock) => splStakePoolDouble(() => clock().epoch) };
