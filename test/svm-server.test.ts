@@ -49,7 +49,7 @@ describe('the SVM server child', () => {
     await rpc.dropNextSends(2);
     await rpc.setPriorityFees([7, 9]);
     expect((await rpcCall(rpc.url, 'getRecentPrioritizationFees')).result).toEqual([{ slot: 1, prioritizationFee: 7 }, { slot: 2, prioritizationFee: 9 }]);
-    expect((await rpcCall(rpc.url, 'getProgramAccounts')).error?.message).toMatch(/method getProgramAccounts not served/);
+    expect((await rpcCall(rpc.url, 'getVoteAccounts')).error?.message).toMatch(/method getVoteAccounts not served/);
     expect(await rpc.processed()).toEqual([]);
   });
 

@@ -1,33 +1,26 @@
-import { MARINADE_IX } from '../../src/chains/solana/builders/marinade.js';
-import { parseJitoVault } from '../../src/sources/solana/jito-vault.js';
-import { parseMarinadeState } from '../../src/sources/solana/marinade-state.js';
-import { ataDouble, jitoBurnDouble, marinadeDepositDouble, stakePoolDouble, type ProgramDouble } from './stake-pool-double.js';
-
-/** The chain's Clock sysvar as a double reads it: taken once before each doubled transaction. */
-export interface DoubleClock {
-  readonly slot: bigint;
-  readonly epoch: bigint;
-  readonly epochStartTimestamp: bigint;
-  readonly leaderScheduleEpoch: bigint;
-  readonly unixTimestamp: bigint;
-}
-type Make = (clock: () => DoubleClock) => ProgramDouble;
+import { PublicKey, StakeProgram, SystemProgram } from '@solana/web3.js';
+import type { DoubleRegistration } from './double-kit.js';
+import { jitoVaultRegistration } from './jito-vault-double.js';
+import { marinadeRegistration } from './marinade-double.js';
+import { ataDouble } from './stake-pool-double.js';
+import { splStakePoolRegistration, stakeDeactivateDouble } from './stake-pool-withdraw-double.js';
+import { systemDouble } from './system-double.js';
 
 /**
- * The program doubles the SVM server child serves, by program id: one line each. A transaction calling
- * any of these programs runs in TypeScript (svm-server/doubled-run.ts); every other program runs in
- * bankrun. A test may narrow the set with startSvmRpc's `doubles` option.
+ * The program doubles the SVM server child serves, one line each (each double's file exports its
+ * registration: program id + the double made over the chain's Clock sysvar, read before every doubled
+ * transaction). A transaction calling any of these programs runs wholly in TypeScript
+ * (svm-server/doubled-run.ts); every other transaction runs in bankrun. A test may narrow the set with
+ * startSvmRpc's `doubles` option (program ids).
  */
-export const SVM_DOUBLES: ReadonlyArray<readonly [program: string, make: Make]> = [
-  ['SPoo1Ku8WFXoNDMHPsrGSTSG1Y47rzgn41SLUNakuHy', (clock) => stakePoolDouble(() => clock().epoch)],
-  ['MarBmsSgKXdrN1egZf5sqe1TMai9K1rChYNDJgjq7aD', () => marinadeDepositDouble(MARINADE_IX.deposit, parseMarinadeState)],
-  ['Vau1t6sLNxnzB7ZDsef8TLbPLfyZMYXH8WTNqUdm9g8', (clock) => jitoBurnDouble(() => clock().slot, parseJitoVault)],
-];
+export const SVM_DOUBLES: readonly DoubleRegistration[] = [splStakePoolRegistration, marinadeRegistration, jitoVaultRegistration];
 
 /**
  * Programs bankrun runs for real, doubled only inside a transaction that also calls one of SVM_DOUBLES
- * (such a transaction runs wholly in TypeScript). Compute-budget instructions are skipped there.
+ * (where the real program cannot run). Compute-budget instructions are skipped there.
  */
-export const IN_DOUBLED_TX: ReadonlyArray<readonly [program: string, make: Make]> = [
-  ['ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL', () => ataDouble],
+export const IN_DOUBLED_TX: readonly DoubleRegistration[] = [
+  { program: new PublicKey('ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL').toBase58(), make: () => ataDouble },
+  { program: SystemProgram.programId.toBase58(), make: () => systemDouble },
+  { program: StakeProgram.programId.toBase58(), make: (clock) => (ix, store) => stakeDeactivateDouble(clock().epoch)(ix, store) },
 ];

@@ -2,7 +2,9 @@ import { PublicKey, VersionedTransaction } from '@solana/web3.js';
 import { Clock, start } from 'solana-bankrun';
 import { base58 } from '../../../src/chains/solana/solana-adapter.js';
 import type { ProgramDouble } from '../stake-pool-double.js';
-import { IN_DOUBLED_TX, SVM_DOUBLES, type DoubleClock } from '../svm-doubles.js';
+import type { SvmClock } from '../double-kit.js';
+import { getProgramAccounts, type ProgramAccountsConfig } from '../svm-program-accounts.js';
+import { IN_DOUBLED_TX, SVM_DOUBLES } from '../svm-doubles.js';
 import { feeOf, lookupsOf, runDoubled } from './doubled-run.js';
 import { accountJson, transactionJson, type Landed } from './landed.js';
 import { fromWire, toWire, type ServerConfig, type WireClock } from './wire.js';
@@ -46,15 +48,17 @@ export async function startChain(cfg: ServerConfig): Promise<{ methods: Methods;
   const nextBlock = async (): Promise<void> => {
     if (!frozen) context.warpToSlot((await c.getSlot()) + 1n);
   };
-  let clockNow: DoubleClock = { slot: 0n, epoch: 0n, epochStartTimestamp: 0n, leaderScheduleEpoch: 0n, unixTimestamp: 0n };
+  let clockNow: SvmClock = { slot: 0n, epoch: 0n, epochStartTimestamp: 0n, unixTimestamp: 0n };
   const clock = () => clockNow;
-  const enabled = new Set(cfg.doubles ?? SVM_DOUBLES.map(([p]) => p));
-  const doubles = new Map<string, ProgramDouble>(SVM_DOUBLES.filter(([p]) => enabled.has(p)).map(([p, make]) => [p, make(clock)]));
-  const inDoubledTx = new Map<string, ProgramDouble>(IN_DOUBLED_TX.map(([p, make]) => [p, make(clock)]));
+  const enabled = new Set(cfg.doubles ?? SVM_DOUBLES.map((r) => r.program));
+  const doubles = new Map<string, ProgramDouble>(SVM_DOUBLES.filter((r) => enabled.has(r.program)).map((r) => [r.program, r.make(clock)]));
+  const inDoubledTx = new Map<string, ProgramDouble>(IN_DOUBLED_TX.map((r) => [r.program, r.make(clock)]));
+  // bankrun cannot list accounts: getProgramAccounts scans every address the chain has seen (seeded, set or in a landed transaction).
+  const known = new Set(cfg.accounts.map((a) => a.address));
   const isDoubled = (tx: VersionedTransaction) => tx.message.compiledInstructions.some((ix) => doubles.has(tx.message.staticAccountKeys[ix.programIdIndex]?.toBase58() ?? ''));
   const doubled = async (tx: VersionedTransaction, commit: boolean) => {
     const k = await c.getClock();
-    clockNow = { slot: k.slot, epoch: k.epoch, epochStartTimestamp: k.epochStartTimestamp, leaderScheduleEpoch: k.leaderScheduleEpoch, unixTimestamp: k.unixTimestamp };
+    clockNow = { slot: k.slot, epoch: k.epoch, epochStartTimestamp: k.epochStartTimestamp, unixTimestamp: k.unixTimestamp };
     if (commit) frozen = true;
     return runDoubled(context, doubles, inDoubledTx, tx, commit);
   };
@@ -74,6 +78,7 @@ export async function startChain(cfg: ServerConfig): Promise<{ methods: Methods;
     }
     if (landed.has(sig)) return sig;
     const keys = [...tx.message.staticAccountKeys, ...(await lookupsOf(c, tx))];
+    for (const k of keys) known.add(k.toBase58());
     const pre = await lamportsOf(keys);
     if (isDoubled(tx)) {
       const r = await doubled(tx, true);
@@ -127,6 +132,7 @@ export async function startChain(cfg: ServerConfig): Promise<{ methods: Methods;
     },
     getMultipleAccounts: async ([keys]) => ({ context: await ctxOf(), value: await Promise.all((keys as string[]).map(async (k) => accountJson(await c.getAccount(new PublicKey(k))))) }),
     getAccountInfo: async ([k]) => ({ context: await ctxOf(), value: accountJson(await c.getAccount(new PublicKey(k as string))) }),
+    getProgramAccounts: async ([program, pcfg]) => getProgramAccounts(c, known, program as string, pcfg as ProgramAccountsConfig | undefined, accountJson),
     getBalance: async ([k]) => ({ context: await ctxOf(), value: Number(await c.getBalance(new PublicKey(k as string))) }),
     getMinimumBalanceForRentExemption: async ([size]) => Number((await c.getRent()).minimumBalance(BigInt(size as number))),
     getRecentPrioritizationFees: async () => fees.map((f, i) => ({ slot: i + 1, prioritizationFee: f })),
@@ -158,6 +164,7 @@ export async function startChain(cfg: ServerConfig): Promise<{ methods: Methods;
     },
     test_setAccount: async ([w]) => {
       const { address, account } = fromWire(w as Parameters<typeof fromWire>[0]);
+      known.add(address.toBase58());
       frozen = true;
       context.setAccount(address, { ...account, lamports: Number(account.lamports) });
     },
