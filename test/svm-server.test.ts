@@ -66,13 +66,17 @@ describe('the SVM server child', () => {
     await expect(rpc.ping()).rejects.toThrow(/did not answer test_log/);
   });
 
-  it('a server that dies is reported with its exit, and a start that does not listen in time is killed with a clear error', async () => {
+  it('a server that dies is reported with its exit; a start that does not listen in time, or fails in the child, is a clear error', async () => {
     const { rpc } = await started();
     process.kill(rpc.pid, 'SIGKILL');
     await expect.poll(() => rpc.ping().then(() => 'answered', (x: Error) => x.message), { timeout: 5_000 }).toMatch(/exited unexpectedly \(code null, signal SIGKILL\)/);
     const e = await startSvmRpc([], { startupTimeoutMs: 1 }).then(() => undefined, (x: unknown) => x);
     expect(e).toBeInstanceOf(SvmServerError);
     expect((e as Error).message).toMatch(/did not listen within 1 ms/);
+    // A start that fails in the child is reported with the child's own words (its stderr).
+    const bad = await startSvmRpc([], { doubles: ['11111111111111111111111111111111'] }).then(() => undefined, (x: unknown) => x);
+    expect(bad).toBeInstanceOf(SvmServerError);
+    expect((bad as Error).message).toMatch(/exited unexpectedly \(code 1[\s\S]*no program double registered in svm-doubles.ts for 11111111111111111111111111111111/);
   });
 
   it('exits when the process that started it dies (SIGKILL, no cleanup ran): no orphan chain', async () => {

@@ -51,6 +51,8 @@ export async function startChain(cfg: ServerConfig): Promise<{ methods: Methods;
   let clockNow: SvmClock = { slot: 0n, epoch: 0n, epochStartTimestamp: 0n, unixTimestamp: 0n };
   const clock = () => clockNow;
   const enabled = new Set(cfg.doubles ?? SVM_DOUBLES.map((r) => r.program));
+  const unknown = [...enabled].filter((p) => !SVM_DOUBLES.some((r) => r.program === p));
+  if (unknown.length) throw new Error(`no program double registered in svm-doubles.ts for ${unknown.join(', ')}`);
   const doubles = new Map<string, ProgramDouble>(SVM_DOUBLES.filter((r) => enabled.has(r.program)).map((r) => [r.program, r.make(clock)]));
   const inDoubledTx = new Map<string, ProgramDouble>(IN_DOUBLED_TX.map((r) => [r.program, r.make(clock)]));
   // bankrun cannot list accounts: getProgramAccounts scans every address the chain has seen (seeded, set or in a landed transaction).
