@@ -6,6 +6,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Each test its own state directory (the vault index): test/support/isolated-state.ts.
+    setupFiles: ['test/support/isolated-state.ts'],
     // solana-bankrun logs every instruction at debug level unless told otherwise; CI logs stay readable.
     env: { RUST_LOG: process.env.RUST_LOG ?? 'error' },
   },

@@ -68,6 +68,7 @@ withCommon(program.command('run').description('paper mode over recorded history:
 
 withCommon(program.command('once').description('run one cycle: the next step after the journal\'s last decision (or --at)'))
   .option('--at <time>', 'decision time (ISO-8601)', timeArg)
+  .option('--fresh', 'start over from the initial holdings (an existing journal is renamed aside, never deleted)')
   .option('--feed <feed>', 'recorded or live; default: the config\'s', feedArg)
   .option('--executor <kind>', 'paper (simulate fills), evm (the config\'s execution.evm section, checked by its policy), safe (propose through the config\'s execution.safe Safe), solana or squads (propose through execution.squads)', executorArg, 'paper')
   .option('--live', 'with --executor evm and execution.evm.mode live: sign and send transactions')
@@ -93,9 +94,10 @@ program
   .option('--host <address>', 'listen address (default: the fleet file\'s http.host, 127.0.0.1); another than loopback needs http.token')
   .option('--port <n>', 'listen port (default: the fleet file\'s http.port; 0 = any free port)', int)
   .option('--log-level <level>', 'pino log level on stderr', process.env.RESTAKE_KEEPER_LOG ?? 'warn')
+  .option('--fresh', 'start the fleet\'s new journals on purpose even where the vault index knows another journal of the vault')
   .action(async (o) => {
     const { serveCommand } = await import('./commands/serve.js');
-    process.exitCode = await serveCommand({ fleet: o.fleet, host: o.host, port: o.port, log: makeLogger(o.logLevel) }, out);
+    process.exitCode = await serveCommand({ fleet: o.fleet, host: o.host, port: o.port, log: makeLogger(o.logLevel), fresh: o.fresh === true }, out);
   });
 
 program

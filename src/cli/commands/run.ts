@@ -1,5 +1,7 @@
-import { existsSync, renameSync, statSync } from 'node:fs';
 import { guardNewJournalPath } from '../journal-path-guard.js';
+import { moveJournalAside } from '../fresh-journal.js';
+import { refuseNewJournalElsewhere, rememberJournal } from '../../keeper/new-journal-guard.js';
+import { indexedIdentity } from '../../keeper/vault-identity.js';
 import { formatTime, parseTime } from '../../domain/time.js';
 import { formatCycleLine, type CycleReport } from '../../keeper/cycle-report.js';
 import { Keeper } from '../../keeper/keeper.js';
@@ -35,19 +37,20 @@ export async function runCommand(o: RunOptions, out: (line: string) => void = (l
   // The lease comes first: --fresh must never move aside a journal another keeper is writing.
   const command = o.once ? 'once' : 'run';
   guardNewJournalPath(p.vault, p.journalPath, o.journal !== undefined, o.fresh);
+  // A chain vault's journal is held to the vault index (keeper/vault-identity.ts says why a replay is not).
+  const identity = indexedIdentity(p.vault.config, 'recorded', kind);
+  const warn = (m: string) => p.log.warn(m);
+  if (identity) refuseNewJournalElsewhere(identity, p.journalPath, { fresh: o.fresh, warn });
   const lease = InstanceLease.acquire(p.journalPath, command);
   try {
-    if (o.fresh && existsSync(p.journalPath) && statSync(p.journalPath).size > 0) {
-      const aside = `${p.journalPath}.${new Date().toISOString().replace(/[:.]/g, '-')}.bak`;
-      for (const ext of ['', '-wal', '-shm']) if (existsSync(p.journalPath + ext)) renameSync(p.journalPath + ext, aside + ext);
-      lease.adoptNewFile(p.journalPath);
-      out(`kept the previous journal as ${aside}`);
-    }
+    const aside = o.fresh ? moveJournalAside(p.journalPath, lease) : undefined;
+    if (aside) out(`kept the previous journal as ${aside}`);
   } catch (e) {
     lease.release();
     throw e;
   }
   const journal = openVaultJournal(p.journalPath, command, lease);
+  if (identity) rememberJournal(identity, p.journalPath, { warn });
   const alerts = attachAlerts(journal, p.vault, p.log);
   const vaultName = p.vault.config.name;
   const lastDecision = journal.lastDecisionTime(vaultName);
