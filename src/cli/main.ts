@@ -5,7 +5,6 @@ import { listStrategies, loadStrategy } from '../strategy/load-strategy.js';
 import { assetsCommand } from './commands/assets.js';
 import { configSchemaCommand } from './commands/config-schema.js';
 import { journalCyclesCommand, journalEventsCommand, journalExportCommand, journalShowCommand } from './commands/journal.js';
-import { evmCancelCommand, evmResumeCommand, evmStatusCommand } from './commands/evm-operator.js';
 import { runCommand } from './commands/run.js';
 import { makeLogger } from './logger.js';
 import { validateConfigCommand } from './commands/validate-config.js';
@@ -225,20 +224,22 @@ jopts(journal.command('export').argument('<table>', 'table name').description('e
 
 const evm = program.command('evm').description('operator controls for the EVM executor: what is halted or in flight, cancel a stuck transaction, resume a halted vault');
 const eopts = (c: Command) => c.option('-c, --config <file>', 'vault config', defaultVaultPath()).option('-j, --journal <file>', 'journal path (default: the config\'s)');
-eopts(evm.command('status').description('the halt in force, if any, and every transaction still in flight')).action((o) => {
-  process.exitCode = evmStatusCommand(o, out);
+// The EVM operator commands load viem and the execution pipeline on demand, like every chain command.
+const evmOperator = () => import('./commands/evm-operator.js');
+eopts(evm.command('status').description('the halt in force, if any, and every transaction still in flight')).action(async (o) => {
+  process.exitCode = (await evmOperator()).evmStatusCommand(o, out);
 });
 eopts(evm.command('cancel').description('replace what is in flight at a nonce with a 0-value self-transfer at bumped fees, then reconcile'))
   .requiredOption('--nonce <n>', 'the stuck nonce (see evm status)', int)
   .option('--live', 'required: this signs and sends')
   .option('--log-level <level>', 'pino log level on stderr', logLevelArg, 'warn')
   .action(async (o) => {
-    process.exitCode = await evmCancelCommand({ ...o, log: makeLogger(o.logLevel) }, out);
+    process.exitCode = await (await evmOperator()).evmCancelCommand({ ...o, log: makeLogger(o.logLevel) }, out);
   });
 eopts(evm.command('resume').description('lift a halt (after a reconciliation mismatch, an outside nonce use or a stuck transaction) once understood'))
   .option('--note <text>', 'why it is safe to resume (journaled)')
-  .action((o) => {
-    process.exitCode = evmResumeCommand(o, out);
+  .action(async (o) => {
+    process.exitCode = (await evmOperator()).evmResumeCommand(o, out);
   });
 
 try {

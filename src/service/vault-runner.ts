@@ -129,7 +129,7 @@ export class VaultRunner {
     }
     const journal = this.#journal;
     const kind = executorKind({ executor: p.executor, live: p.live });
-    const { executor, mode } = executorFor(kind, p.vault, journal, { live: p.live, log: this.#log }, p.feed === 'live' ? 'paper-live' : 'paper');
+    const { executor, mode } = await executorFor(kind, p.vault, journal, { live: p.live, log: this.#log }, p.feed === 'live' ? 'paper-live' : 'paper');
     this.status.mode = mode;
     const feed = openFeed(p, journal);
     this.#window = feed.window;

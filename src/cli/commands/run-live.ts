@@ -62,7 +62,7 @@ export async function runLiveCommand(o: LiveOptions, out: (l: string) => void): 
   const start = o.at ? parseTime(o.at) : Date.now();
   let keeper: Keeper;
   try {
-    const { executor, mode } = executorFor(kind, p.vault, journal, { live: o.live === true, log: p.log }, 'paper-live');
+    const { executor, mode } = await executorFor(kind, p.vault, journal, { live: o.live === true, log: p.log }, 'paper-live');
     keeper = await Keeper.startReconciled({ vault: p.vault, strategy: p.strategy, params: p.params, solver: p.solver, source, executor, journal, mode, log: p.log, primeFromJournal: true, apyReference }, start);
   } catch (e) {
     await alerts.flush();

@@ -72,7 +72,7 @@ export async function runCommand(o: RunOptions, out: (line: string) => void = (l
   let keeper: Keeper;
   let mode: string;
   try {
-    const chosen = executorFor(kind, p.vault, journal, { live: o.live === true, log: p.log }, 'paper');
+    const chosen = await executorFor(kind, p.vault, journal, { live: o.live === true, log: p.log }, 'paper');
     mode = chosen.mode;
     keeper = await Keeper.startReconciled(
       { vault: p.vault, strategy: p.strategy, params: p.params, solver: p.solver, source, executor: chosen.executor, journal, mode, log: p.log, clock: () => clockNow },
