@@ -153,9 +153,11 @@ describe('a new journal for a vault the index knows elsewhere', () => {
     noStack(r.stderr);
     const served = cliAsync(['serve', '--fleet', fleet, '--fresh']);
     let stdout = '';
+    let stopped = false;
     served.stdout?.on('data', (d: Buffer) => {
       stdout += d.toString();
-      if (stdout.includes('listening on')) served.kill('SIGTERM');
+      // One SIGTERM: a second one means "exit at once" (by the signal, without a status).
+      if (!stopped && stdout.includes('listening on')) stopped = served.kill('SIGTERM');
     });
     const code = await new Promise<number | null>((resolve) => served.on('close', resolve));
     expect(stdout).toMatch(/vault vault-s: .*journal .*elsewhere\/vault\.sqlite/);
