@@ -9,16 +9,17 @@ import type { LayerLoss } from '../src/domain/score.js';
 import { chartJsSource, esc, renderReport } from '../src/report/render-report.js';
 import { REPORT_SCRIPT } from '../src/report/report-page.js';
 import type { ReportModel, ReportSeries } from '../src/report/report-model.js';
+import { operatorView, type OperatorInput } from '../src/report/operator-view.js';
 import { writeReport } from '../src/report/write-report.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ARTIFACTS = join(ROOT, 'test', 'artifacts');
 const CHROMIUM = '/usr/bin/chromium';
-const CHART_IDS = ['nav-chart', 'allocation-chart', 'yields-chart', 'drawdown-chart', 'timeline-chart', 'risk-chart'] as const;
+const CHART_IDS = ['nav-chart', 'allocation-chart', 'yields-chart', 'drawdown-chart', 'timeline-chart', 'risk-chart', 'monthly-chart', 'rolling-chart', 'queued-chart', 'benchmark-dd-chart', 'limits-chart'] as const;
 
 const DAY = 86_400_000;
 const T0 = Date.UTC(2024, 2, 1);
-const N = 30;
+const N = 90;
 const ASSETS = ['ETH', 'wstETH', 'weETH', 'aave-v3-wstETH'] as const;
 const NASTY_NOTE = 'Escaping check: <b>&"\' and </script><script>window.__pwned = 1</script><!-- end';
 
@@ -82,6 +83,8 @@ function syntheticModel(): ReportModel {
   });
   return {
     title: 'Backtest: eth-core',
+    source: 'backtest',
+    operator: operatorView(operatorInput(series)),
     vault: 'eth-core',
     chain: 'ethereum',
     baseAsset: 'ETH',
@@ -119,9 +122,29 @@ function syntheticModel(): ReportModel {
   };
 }
 
+/** The operator sections' input for the same synthetic run: NAV in ETH, a queue, the benchmark at fair and market, fills in parts, binding limits. */
+function operatorInput(series: readonly ReportSeries[]): OperatorInput {
+  const nav = (series[0] as ReportSeries).nav.map(([t, v]) => [t, 100 * v] as const);
+  const fair = (series[2] as ReportSeries).nav.map(([t, v]) => [t, 1.1 * v] as const);
+  return {
+    identity: { vault: 'eth-core', mode: 'backtest', strategy: 'risk-adjusted', params: { hurdle: 0.002 }, limits: { maxWeightPerAsset: 0.5 }, configHash: 'f'.repeat(64), codeVersion: '0.1.0 (test)', runs: 1 },
+    baseAsset: 'ETH',
+    nav,
+    queued: nav.map(([t], i) => [t, i >= 40 && i < 55 ? 30 : 0] as const),
+    benchmark: { asset: 'wstETH', fair, market: fair.map(([t, v], i) => [t, v * (i >= 12 && i <= 15 ? 0.994 : 0.999)] as const) },
+    costs: [
+      { kind: 'buy', venue: 'curve', costBase: 0.0021, split: { gas: 0.0006, fee: 0.0002, slippage: 0.0008, depeg: 0.0005 } },
+      { kind: 'sell', venue: 'curve', costBase: 0.011, split: { gas: 0.0006, fee: 0.0025, slippage: 0.0019, depeg: 0.006 } },
+    ],
+    binding: nav.filter((_, i) => i % 3 === 0).map(([t], i) => ({ t, limits: i % 2 ? ['per-asset cap 0.5'] : ['per-asset cap 0.5', 'restaking group "eigenlayer" cap 0.4'] })),
+    unknownNavCycles: 0,
+  };
+}
+
 /** What each chart must hold, derived from the model alone: per dataset, its number of points. */
 function expectedPoints(m: ReportModel): Record<(typeof CHART_IDS)[number], number[]> {
   const p = m.primary;
+  const op = m.operator!;
   const held = new Set<string>();
   for (const r of p.allocation) for (const [a, w] of Object.entries(r.weights)) if (w > 0) held.add(a);
   const yieldAssets = new Set<string>();
@@ -135,6 +158,11 @@ function expectedPoints(m: ReportModel): Record<(typeof CHART_IDS)[number], numb
     'drawdown-chart': [p.drawdown.length],
     'timeline-chart': [p.events.filter((e) => e.kind === 'breaker').length, p.events.filter((e) => e.kind === 'action').length],
     'risk-chart': [...kinds].map(() => p.risk.length),
+    'monthly-chart': [op.monthly.length, op.monthly.length],
+    'rolling-chart': [op.charts.rollingApy.length, op.charts.rollingApy.length],
+    'queued-chart': [op.charts.queued.length, op.charts.queued.length],
+    'benchmark-dd-chart': [op.charts.benchmarkDrawdown.length],
+    'limits-chart': [op.charts.binding.length],
   };
 }
 
@@ -177,7 +205,7 @@ describe('renderReport', () => {
     // Fractions stay fractions in the data; percent formatting is the view's job.
     expect(back.series[0]?.netApy).toBe(0.041);
     const view = JSON.parse(dataBlock(html, 'report-view')) as { allocationAssets: string[]; riskAssets: string[] };
-    expect(view.allocationAssets).toEqual(['wstETH', 'weETH', 'aave-v3-wstETH', 'ETH']);
+    expect(view.allocationAssets).toEqual(['wstETH', 'aave-v3-wstETH', 'weETH', 'ETH']);
     expect(view.riskAssets).toEqual(['weETH', 'aave-v3-wstETH', 'wstETH', 'ETH']);
   });
 
@@ -194,10 +222,10 @@ describe('renderReport', () => {
   });
 
   it('has every chart with a heading, the results table, notes, the lookahead line and the generation time', () => {
-    for (const id of CHART_IDS) {
-      expect(html.split(`<canvas id="${id}"`).length, id).toBe(2);
-      expect(html).toContain(`<h2 id="${id}-h">`);
-    }
+    for (const id of CHART_IDS) expect(html.split(`<canvas id="${id}"`).length, id).toBe(2);
+    for (const id of CHART_IDS.slice(0, 6)) expect(html).toContain(`<h2 id="${id}-h">`);
+    // the operator sections, each under its heading
+    for (const id of ['identity', 'pnl', 'monthly', 'rolling', 'queued', 'benchmark', 'limits']) expect(html).toContain(`<section class="card section" id="${id}" aria-labelledby="${id}-h"><h2 id="${id}-h">`);
     const results = /<table id="results-table">([\s\S]*?)<\/table>/.exec(html)?.[1] ?? '';
     expect(results.match(/<tr/g)?.length).toBe(1 + model.series.length);
     for (const h of ['Net APY', 'Max DD', 'Capture', 'Gross APY', 'Cost drag', 'Turnover', 'Actions', 'Exp. loss/yr', 'Breakers', 'Limit breaches', 'Time in asset']) expect(results).toContain(`>${h}</th>`);
@@ -294,17 +322,18 @@ describe('report in headless Chromium', () => {
 
       // Hovering runs the tooltip callbacks (formatting, event label/detail): they must work too.
       const tooltips: Record<string, string[]> = {};
-      for (const [id, datasetIndex, index] of [['nav-chart', 0, 15], ['timeline-chart', 0, 0], ['risk-chart', 1, 0], ['allocation-chart', 0, 20]] as const) {
+      for (const [id, datasetIndex, index] of [['nav-chart', 0, 15], ['timeline-chart', 0, 0], ['risk-chart', 1, 0], ['allocation-chart', 0, 20], ['monthly-chart', 0, 1], ['rolling-chart', 0, 60], ['queued-chart', 0, 45], ['benchmark-dd-chart', 0, 14], ['limits-chart', 0, 0]] as const) {
         await page.locator(`#${id}`).scrollIntoViewIfNeeded();
         const at = (await page.evaluate(`(() => {
           const c = window.__reportCharts['${id}'];
           const el = c.getDatasetMeta(${datasetIndex}).data[${index}];
           const r = c.canvas.getBoundingClientRect();
           const x = typeof el.base === 'number' && c.options.indexAxis === 'y' ? (el.x + el.base) / 2 : el.x;
-          return { x: r.left + x, y: r.top + el.y };
+          const y = typeof el.base === 'number' && c.config.type === 'bar' && c.options.indexAxis !== 'y' ? (el.y + el.base) / 2 : el.y;
+          return { x: r.left + x, y: r.top + y };
         })()`)) as { x: number; y: number };
         await page.mouse.move(at.x, at.y);
-        await page.waitForFunction(`window.__reportCharts['${id}'].tooltip.getActiveElements().length > 0`, undefined, { timeout: 5_000 });
+        await page.waitForFunction(`window.__reportCharts['${id}'].tooltip.getActiveElements().length > 0`, undefined, { timeout: 5_000 }).catch((e: Error) => { throw new Error(`${id}: ${e.message}`); });
         tooltips[id] = (await page.evaluate(`(() => {
           const t = window.__reportCharts['${id}'].tooltip;
           return [...t.title, ...t.body.flatMap((b) => [...b.before, ...b.lines, ...b.after]), ...t.footer];
@@ -332,6 +361,12 @@ describe('report in headless Chromium', () => {
       expect(tooltips['risk-chart']).toContain('lst-protocol: 0.180%  (etherfi)');
       expect(tooltips['risk-chart']).toContain('Total: 0.630% / yr');
       expect(tooltips['allocation-chart']).toContain('wstETH: 65.0%');
+      const op = model.operator!;
+      expect(tooltips['monthly-chart']).toEqual([op.monthly[1]!.month, `vault: ${(op.monthly[1]!.return * 100).toFixed(3)}%`, expect.stringMatching(/^benchmark: -?\d+\.\d{3}%$/)]);
+      expect(tooltips['rolling-chart']?.[1]).toMatch(/^vault APY \(30 d\): \d+\.\d\d%$/);
+      expect(tooltips['queued-chart']).toContain('queued (ETH): 30.0000');
+      expect(tooltips['benchmark-dd-chart']?.[1]).toMatch(/^Drawdown: -\d+\.\d{3}%$/);
+      expect(tooltips['limits-chart']).toEqual([expect.stringMatching(/UTC$/), 'per-asset cap 0.5']);
       expect(page_).toEqual({ pwned: 'undefined', note: NASTY_NOTE, title: 'Backtest: eth-core' });
       expect(statSync(screenshot).size).toBeGreaterThan(20_000);
     } finally {

@@ -135,6 +135,7 @@ function buildModel(i: CompareInput, runs: CompareOutput['runs'], ceiling: Ceili
   ];
   return {
     title: `Backtest: ${i.vault.config.name}`,
+    source: 'backtest',
     vault: i.vault.config.name,
     chain: i.vault.config.chain,
     baseAsset: u.baseAsset,

@@ -1,4 +1,5 @@
 import type { AssetId } from '../domain/asset.js';
+import { readCostSplit, type CostSplit } from '../domain/cost-split.js';
 import type { PlannedAction } from '../domain/action.js';
 import type { Observation } from '../domain/observation.js';
 import type { Portfolio } from '../domain/portfolio.js';
@@ -52,6 +53,8 @@ export interface StepRecord {
   /** Each asset's yield estimate at this step (for the report). */
   readonly yields: Readonly<Record<AssetId, number>>;
   readonly halted: string | undefined;
+  /** The decision's rationale (which limits bound), as the keeper journals it. */
+  readonly rationale?: readonly string[] | undefined;
   /** Limits the held (post-trade) allocation exceeds by more than the dead band. */
   readonly breaches: readonly string[];
 }
@@ -63,6 +66,8 @@ export interface ActionRecord {
   /** Value of what was handed in, whole base units (for turnover). */
   readonly valueBase: number;
   readonly costBase: number;
+  /** The fill's cost in parts (gas, fee, slippage, depeg), base units, as the executor split it. */
+  readonly split?: CostSplit | undefined;
   readonly reason?: string | undefined;
 }
 
@@ -133,7 +138,7 @@ export function simulate(spec: BacktestSpec): BacktestResult {
       const fromAsset = u.registryAssets.get(a.from);
       const mark = d.valuation.marks[a.from] ?? 1;
       const valueBase = fromAsset?.id === u.baseAsset || a.kind === 'redeem-claim' ? Number(a.amountIn) / scale : (Number(a.amountIn) / 10 ** (fromAsset?.decimals ?? u.baseDecimals)) * mark;
-      actions.push({ t, action: a, status: r.status, valueBase, costBase: cost, reason: r.status === 'failed' ? String(r.detail.reason ?? '') : undefined });
+      actions.push({ t, action: a, status: r.status, valueBase, costBase: cost, split: r.fill ? readCostSplit(r.fill.detail) : undefined, reason: r.status === 'failed' ? String(r.detail.reason ?? '') : undefined });
       if (r.status === 'confirmed') {
         portfolio = r.portfolio;
         cumCost += cost;
@@ -156,6 +161,7 @@ export function simulate(spec: BacktestSpec): BacktestResult {
       expectedLoss: el,
       yields,
       halted: d.halt,
+      rationale: d.decision?.rationale,
       breaches: heldBreaches(weights, d.bounds, c.limits, u, c.planner.deadBand),
     });
     spec.onStep?.(++done, total);

@@ -8,6 +8,8 @@ import { KeeperError } from '../errors.js';
 import type { ExecutionContext, ExecutionResult, Executor } from '../executor/executor.js';
 import { fairRate } from '../market/valuation.js';
 import { checkBalances } from './balance-check.js';
+import { costSplitDetail } from '../domain/cost-split.js';
+import { chainSplit } from '../market/fill-split.js';
 import type { ChainAdapter } from './chain-adapter.js';
 import { ExecutionPipeline, HALT_EVENT, haltState, InFlightError, journalRefs, type HaltRequest, type PipelineJournal, type PipelineOptions, type PipelineOutcome } from './execution-pipeline.js';
 import { reconcileInFlight, type InFlightReport } from './reconcile-inflight.js';
@@ -160,7 +162,8 @@ export class ChainExecutor<P = unknown> implements Executor {
     return {
       status: 'confirmed',
       portfolio: next,
-      fill: { amountIn, amountOut, costBase: gas, at: ctx.now, detail: { txs: out.detail.txs, reconciliation } },
+      // Gas from the receipts; the venue's fee and slippage against the snapshot's quote, or unknown with the reason.
+      fill: { amountIn, amountOut, costBase: gas, at: ctx.now, detail: { txs: out.detail.txs, reconciliation, ...costSplitDetail(chainSplit(ctx.universe, ctx.snapshot, action, { amountIn, amountOut, gas })) } },
       detail: { ...out.detail, gasFee: gas.toString(), reconciliation },
     };
   }

@@ -150,7 +150,7 @@ program
 
 program
   .command('report')
-  .description('the operator report (run identity, P&L and costs, monthly returns, rolling APY against the benchmark, queued capital, binding limits) from a paper or live journal, as one offline HTML file')
+  .description('the report a backtest writes (run identity, P&L and costs in parts, monthly returns, rolling APY against the benchmark, queued capital, binding limits, NAV, allocation, risk) from a paper or live journal, as one offline HTML file')
   .option('-c, --config <file>', 'vault config', defaultVaultPath())
   .option('-j, --journal <file>', 'journal path (default: the config\'s)')
   .option('-o, --out <file>', 'HTML file to write (default var/reports/<vault>-<time>.html)')

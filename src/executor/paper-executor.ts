@@ -5,6 +5,8 @@ import { entryQuotes, exitQuotes, type Quote } from '../market/cost-model.js';
 import { convert } from '../market/route-math.js';
 import { fairRate, valueAt } from '../market/valuation.js';
 import { gasCost } from '../planner/plan-rebalance.js';
+import { costSplitDetail } from '../domain/cost-split.js';
+import { paperSplit } from '../market/fill-split.js';
 import type { ExecutionContext, ExecutionResult, Executor } from './executor.js';
 
 /**
@@ -46,7 +48,7 @@ export function executePaper(a: PlannedAction, p: Portfolio, ctx: ExecutionConte
     next = addHolding(next, base, r.expectedBase);
     if (holding(next, base) < gas) return fail(p, 'not enough base asset to pay gas for the claim');
     next = addHolding(next, base, -gas);
-    return { status: 'confirmed', portfolio: next, fill: { amountIn: r.expectedBase, amountOut: r.expectedBase, costBase: gas, at: ctx.now, detail: costSplit(gas, 0n, 0n) }, detail: { redemption: r.id } };
+    return { status: 'confirmed', portfolio: next, fill: { amountIn: r.expectedBase, amountOut: r.expectedBase, costBase: gas, at: ctx.now, detail: costSplitDetail({ gas, fee: 0n, slippage: 0n, depeg: 0n }) }, detail: { redemption: r.id } };
   }
 
   const have = holding(p, a.from);
@@ -69,7 +71,7 @@ export function executePaper(a: PlannedAction, p: Portfolio, ctx: ExecutionConte
   if (a.kind === 'redeem-request') {
     const id = `${a.from}-${ctx.now}-${a.seq}`;
     next = { ...next, pending: [...next.pending, { id, asset: a.from, amountIn, expectedBase: out, requestedAt: ctx.now, claimableAt: ctx.now + q.delaySeconds * 1000 }] };
-    return { status: 'confirmed', portfolio: next, fill: { amountIn, amountOut: out, costBase: (inValue > out ? inValue - out : 0n) + gas, at: ctx.now, detail: { pending: id, claimableAt: ctx.now + q.delaySeconds * 1000, ...costSplit(gas, inValue > out ? inValue - out : 0n, 0n) } }, detail: { venue: q.venue } };
+    return { status: 'confirmed', portfolio: next, fill: { amountIn, amountOut: out, costBase: (inValue > out ? inValue - out : 0n) + gas, at: ctx.now, detail: { pending: id, claimableAt: ctx.now + q.delaySeconds * 1000, ...costSplitDetail(paperSplit(q, gas, inValue, out > inValue ? inValue : out)) } }, detail: { venue: q.venue } };
   }
   next = addHolding(next, a.to, out);
   if (to.rebasing) {
@@ -83,16 +85,8 @@ export function executePaper(a: PlannedAction, p: Portfolio, ctx: ExecutionConte
   const costBase = (inValue > outValue ? inValue - outValue : 0n) + gas;
   // Symmetric with a sale below fair: a buy below fair gains the discount.
   const gainBase = outValue > inValue ? outValue - inValue : 0n;
-  // What the fee and price impact took (out would be out ÷ keep without them); the rest of the gap to fair is
-  // the market's distance from fair (a sale below fair pays it, a buy below fair gains it).
-  const beforeFees = q.keep > 0 ? BigInt(Math.round(Number(outValue) / q.keep)) : outValue;
-  const fees = beforeFees > outValue ? beforeFees - outValue : 0n;
-  const split = costSplit(gas, fees, inValue - beforeFees);
+  // Gas, the venue's fee, price impact and the route price's distance from fair, apart (they sum to costBase − gainBase).
+  const split = costSplitDetail(paperSplit(q, gas, inValue, outValue));
   const fill = gainBase > 0n ? { amountIn, amountOut: out, costBase, gainBase, at: ctx.now, detail: { gainBase: gainBase.toString(), ...split } } : { amountIn, amountOut: out, costBase, at: ctx.now, detail: split };
   return { status: 'confirmed', portfolio: next, fill, detail: { venue: q.venue, price: q.price, keep: q.keep, via: suppliedToken(u, to)?.id } };
-}
-
-/** A fill's cost in parts, base units as decimal strings (journaled in the fill's detail, read by the operator report). */
-function costSplit(gas: bigint, feesAndImpact: bigint, belowFair: bigint): Record<string, string> {
-  return { gasBase: gas.toString(), feesAndImpactBase: feesAndImpact.toString(), belowFairBase: belowFair.toString() };
 }

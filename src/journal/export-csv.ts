@@ -3,12 +3,13 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import type Database from 'better-sqlite3';
 import { JournalError } from '../errors.js';
-import { isJournalTable, JOURNAL_TABLES } from './tables.js';
+import { isJournalTable, JOURNAL_TABLES, type JournalTable } from './tables.js';
+import { exportRedactor } from './export-redaction.js';
 
 /**
  * Write one journal table as RFC 4180 CSV: a header of column names, then one record per row in
  * insertion order, CRLF line ends. Money is already decimal TEXT in the table, so it is exported
- * exactly; JSON cells are exported as their text.
+ * exactly; JSON cells are exported as their text (config and message cells redacted, see export-redaction.ts).
  */
 
 const NEEDS_QUOTES = /[",\r\n]|^\s|\s$/;
@@ -34,7 +35,7 @@ async function writeChunk(out: Writable | NodeJS.WritableStream, chunk: string):
   if (!out.write(chunk)) await once(out as Writable, 'drain');
 }
 
-async function writeTable(db: Database.Database, table: string, out: Writable | NodeJS.WritableStream): Promise<number> {
+async function writeTable(db: Database.Database, table: JournalTable, out: Writable | NodeJS.WritableStream): Promise<number> {
   // `table` is one of JOURNAL_TABLES here (checked by the caller), never user text; still quoted.
   const ident = `"${table}"`;
   const columns = db
@@ -48,6 +49,8 @@ async function writeTable(db: Database.Database, table: string, out: Writable | 
     `SELECT rowid, * FROM ${ident} WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT ?`,
   );
   page.raw(true);
+  // Config and message columns pass through the redactor: journals written before redaction landed export redacted too.
+  const redact = exportRedactor(table, columns);
   await writeChunk(out, csvRecord(columns));
   let after = 0;
   let count = 0;
@@ -57,7 +60,7 @@ async function writeTable(db: Database.Database, table: string, out: Writable | 
     let chunk = '';
     for (const row of rows) {
       after = row[0] as number;
-      chunk += csvRecord(row.slice(1));
+      chunk += csvRecord(redact ? redact(row.slice(1)) : row.slice(1));
     }
     count += rows.length;
     await writeChunk(out, chunk);

@@ -12,6 +12,7 @@ import { fairRate, marketRate } from './valuation.js';
  * - `price`: base asset per token the trade executes against (fair rate for protocol routes, market
  *   price for DEX routes);
  * - `keep`: fraction of the traded value kept after fee and price impact;
+ * - `feeFraction`: the venue's stated fee (protocol fee, pool fee tier); price impact is 1 − keep − feeFraction;
  * - `costFraction`: everything lost relative to the fair value (fee, impact, and the market's distance
  *   from fair), excluding gas, so routes compare on one scale.
  */
@@ -20,6 +21,7 @@ export interface Quote {
   readonly venue: string;
   readonly price: number;
   readonly keep: number;
+  readonly feeFraction: number;
   readonly costFraction: number;
   readonly gasUnits: number;
   readonly delaySeconds: number;
@@ -63,6 +65,7 @@ export function entryQuotes(u: Universe, snap: Snapshot, a: AssetInfo, sizeBase:
       venue: a.kind === 'lending' ? `${a.groups.protocol}:supply` : `${a.groups.protocol}:mint`,
       price: fair,
       keep: 1 - mint.feeFraction,
+      feeFraction: mint.feeFraction,
       costFraction: mint.feeFraction,
       gasUnits: mint.gasUnits,
       delaySeconds: 0,
@@ -76,7 +79,7 @@ export function entryQuotes(u: Universe, snap: Snapshot, a: AssetInfo, sizeBase:
     const d = depth(snap, a, dex);
     const keep = 1 - dex.feeFraction - priceImpact(d.impactAtRef, d.refSizeBase, sizeBase);
     // Buying at market below fair gains the discount; above fair pays the premium.
-    quotes.push({ kind: 'buy', venue: dex.venue, price: market, keep, costFraction: 1 - (keep * fair) / market, gasUnits: dex.gasUnits, delaySeconds: 0, earnsWhileQueued: true, available: keep > 0 });
+    quotes.push({ kind: 'buy', venue: dex.venue, price: market, keep, feeFraction: dex.feeFraction, costFraction: 1 - (keep * fair) / market, gasUnits: dex.gasUnits, delaySeconds: 0, earnsWhileQueued: true, available: keep > 0 });
   }
   return quotes;
 }
@@ -97,6 +100,7 @@ export function exitQuotes(u: Universe, snap: Snapshot, a: AssetInfo, sizeBase: 
         venue: `${a.groups.protocol}:withdraw`,
         price: fair,
         keep: 1 - redeem.feeFraction,
+        feeFraction: redeem.feeFraction,
         costFraction: redeem.feeFraction,
         gasUnits: redeem.gasUnits,
         delaySeconds: redeem.delaySeconds,
@@ -111,6 +115,7 @@ export function exitQuotes(u: Universe, snap: Snapshot, a: AssetInfo, sizeBase: 
         venue: `${a.groups.protocol}:redeem`,
         price: fair,
         keep: 1 - redeem.feeFraction,
+        feeFraction: redeem.feeFraction,
         costFraction: redeem.feeFraction,
         gasUnits: redeem.gasUnits,
         delaySeconds: observedDelay ?? redeem.delaySeconds,
@@ -124,7 +129,7 @@ export function exitQuotes(u: Universe, snap: Snapshot, a: AssetInfo, sizeBase: 
   if (dex && market !== undefined && a.kind !== 'lending') {
     const d = depth(snap, a, dex);
     const keep = 1 - dex.feeFraction - priceImpact(d.impactAtRef, d.refSizeBase, sizeBase);
-    quotes.push({ kind: 'sell', venue: dex.venue, price: market, keep, costFraction: 1 - (keep * market) / fair, gasUnits: dex.gasUnits, delaySeconds: 0, earnsWhileQueued: true, available: keep > 0 });
+    quotes.push({ kind: 'sell', venue: dex.venue, price: market, keep, feeFraction: dex.feeFraction, costFraction: 1 - (keep * market) / fair, gasUnits: dex.gasUnits, delaySeconds: 0, earnsWhileQueued: true, available: keep > 0 });
   }
   return quotes;
 }

@@ -1,15 +1,18 @@
 import type Database from 'better-sqlite3';
+import { readCostSplit, splitTotal } from '../domain/cost-split.js';
+import { redactDeep } from '../redact.js';
+import { fillParts } from './operator-costs.js';
 import type { OperatorInput } from './operator-view.js';
 
 /**
  * Reads what the operator report needs from a paper or live journal: the runs of the vault (not recorder
- * runs), NAV and queued value per cycle, every fill's cost, the benchmark's recorded rates and the limits
+ * runs), NAV and queued value per cycle, every fill's cost in parts, the benchmark's recorded rates and the limits
  * each decision named as binding.
  */
 export function operatorInputFromJournal(db: Database.Database, o: { vault: string; baseAsset: string; baseDecimals: number; benchmark: string | undefined; codeVersion: string }): OperatorInput {
   const scale = 10 ** o.baseDecimals;
   const whole = (text: string) => Number(BigInt(text)) / scale;
-  const runs = db.prepare("SELECT id, mode, config_hash, config_json FROM runs WHERE vault = ? AND mode NOT IN ('record', 'operator') ORDER BY id").all(o.vault) as { id: number; mode: string; config_hash: string; config_json: string }[];
+  const runs = vaultRuns(db, o.vault);
   const lastRun = runs[runs.length - 1];
   const cfg = lastRun ? (JSON.parse(lastRun.config_json) as { strategy?: { name?: string; params?: unknown }; limits?: unknown }) : {};
   const runIds = runs.map((r) => r.id);
@@ -34,9 +37,12 @@ export function operatorInputFromJournal(db: Database.Database, o: { vault: stri
     db.prepare(`SELECT a.kind, a.venue, f.cost_base, f.detail_json FROM fills f JOIN actions a ON a.id = f.action_id JOIN cycles c ON c.id = a.cycle_id WHERE c.run_id IN ${inRuns} ORDER BY f.id`).all() as { kind: string; venue: string; cost_base: string; detail_json: string | null }[]
   ).map((r) => {
     const d = r.detail_json ? (JSON.parse(r.detail_json) as Record<string, unknown>) : {};
-    const parts = [d.gasBase, d.feesAndImpactBase, d.belowFairBase];
-    const split = parts.every((x) => typeof x === 'string' && /^-?\d+$/.test(x)) ? { gas: whole(d.gasBase as string), feesAndImpact: whole(d.feesAndImpactBase as string), belowFair: whole(d.belowFairBase as string) } : undefined;
-    return { kind: r.kind, venue: r.venue, costBase: whole(r.cost_base), split };
+    // Net of any gain against fair (a buy below fair), as the backtest counts it. A chain fill journals gas as
+    // its cost; where its parts are known, their sum (gas + fee + slippage + depeg) is its cost against fair.
+    const gain = typeof d.gainBase === 'string' && /^\d+$/.test(d.gainBase) ? BigInt(d.gainBase) : 0n;
+    const split = readCostSplit(d);
+    const net = (split && splitTotal(split)) ?? BigInt(r.cost_base) - gain;
+    return { kind: r.kind, venue: r.venue, costBase: whole(net.toString()), split: split ? fillParts(split, o.baseDecimals) : undefined };
   });
 
   const binding = (
@@ -60,8 +66,9 @@ export function operatorInputFromJournal(db: Database.Database, o: { vault: stri
       vault: o.vault,
       mode: [...new Set(runs.map((r) => r.mode))].join(', ') || 'none',
       strategy: cfg.strategy?.name ?? 'unknown',
-      params: cfg.strategy?.params ?? {},
-      limits: cfg.limits ?? {},
+      // Redacted on the way out: a journal written before redaction landed keeps its config as it was given.
+      params: redactDeep(cfg.strategy?.params ?? {}),
+      limits: redactDeep(cfg.limits ?? {}),
       configHash: lastRun?.config_hash ?? 'unknown',
       codeVersion: o.codeVersion,
       runs: runs.length,
@@ -74,6 +81,11 @@ export function operatorInputFromJournal(db: Database.Database, o: { vault: stri
     binding,
     unknownNavCycles: unknown,
   };
+}
+
+/** The vault's keeper runs (not recorder or operator runs), oldest first. */
+export function vaultRuns(db: Database.Database, vault: string): { id: number; mode: string; config_hash: string; config_json: string }[] {
+  return db.prepare("SELECT id, mode, config_hash, config_json FROM runs WHERE vault = ? AND mode NOT IN ('record', 'operator') ORDER BY id").all(vault) as { id: number; mode: string; config_hash: string; config_json: string }[];
 }
 
 /** "binding: a; b (per-asset cap 0.5)" → the limits named, without the weights they bound at. */

@@ -1,6 +1,7 @@
 import type { AssetId } from '../domain/asset.js';
 import type { LayerLoss } from '../domain/score.js';
 import type { BacktestMetrics } from '../backtest/metrics.js';
+import type { OperatorView } from './operator-view.js';
 
 /** One line on the NAV chart and one row of the results table. */
 export interface ReportSeries {
@@ -13,16 +14,21 @@ export interface ReportSeries {
   readonly maxDrawdown: number;
   /** Net yield ÷ the ceiling's; absent for the ceiling itself. */
   readonly captureRatio?: number | undefined;
-  /** The series had no data in the period (a benchmark with no recorded price): shown as "no data". */
+  /** The series had no data in the period, or too little to measure (a benchmark with no recorded price): shown as "not measurable". */
   readonly noData?: boolean | undefined;
   /** Full metrics for strategies and baselines. */
   readonly metrics?: BacktestMetrics | undefined;
   readonly params?: unknown;
 }
 
-/** Everything the HTML report shows. Plain data: the report renders it and fetches nothing. */
+/**
+ * Everything the HTML report shows, from a backtest or from a paper or live journal: the same sections
+ * either way. Plain data: the report renders it and fetches nothing.
+ */
 export interface ReportModel {
   readonly title: string;
+  /** Where the figures come from: 'backtest', or the journal's run modes ('paper', 'live', …). */
+  readonly source: string;
   readonly vault: string;
   readonly chain: string;
   readonly baseAsset: string;
@@ -49,4 +55,6 @@ export interface ReportModel {
   /** Lookahead check summary, shown so a reader knows it ran. */
   readonly lookahead: { readonly checkpoints: number; readonly decisionsCompared: number } | null;
   readonly notes: readonly string[];
+  /** The operator sections (run identity, costs in parts, months, rolling APY, queues, benchmark, binding limits). */
+  readonly operator?: OperatorView | undefined;
 }

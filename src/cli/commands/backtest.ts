@@ -1,6 +1,5 @@
 import { operatorInputFromBacktest } from '../../report/backtest-operator.js';
 import { operatorView } from '../../report/operator-view.js';
-import { renderOperatorReport } from '../../report/render-operator.js';
 import { join, resolve } from 'node:path';
 import { formatTime } from '../../domain/time.js';
 import { compareStrategies, type Contender } from '../../backtest/compare.js';
@@ -72,13 +71,10 @@ export async function backtestCommand(o: BacktestOptions, out: (l: string) => vo
   progress.done();
   const seconds = (performance.now() - started) / 1000;
   const dir = resolve(o.out ?? join(projectRoot(), 'var', 'backtests', `${p.vault.config.name}-${new Date().toISOString().replace(/[:.]/g, '-')}`));
-  writeReport(r.model, join(dir, 'report.html'));
+  // One report: the strategy comparison and the operator sections of the primary run, as `report --journal` shows them.
   const primaryRun = r.runs[0];
-  if (primaryRun) {
-    const input = operatorInputFromBacktest(p.vault, primaryRun.result, r.benchmark, rows, packageVersion());
-    const bench = input.benchmark ? (input.benchmark.market.length ? input.benchmark.market : input.benchmark.fair) : [];
-    writeText(join(dir, 'operator.html'), renderOperatorReport(operatorView(input), { nav: input.nav, benchmark: bench, queuedFraction: primaryRun.result.steps.map((s) => [s.t, s.queued] as const) }));
-  }
+  const operator = primaryRun ? operatorView(operatorInputFromBacktest(p.vault, primaryRun.result, r.benchmark, rows, packageVersion())) : undefined;
+  writeReport({ ...r.model, operator }, join(dir, 'report.html'));
   writeText(join(dir, 'series.csv'), seriesCsv(r.model));
   writeText(join(dir, 'allocation.csv'), allocationCsv(r.model));
   writeText(join(dir, 'results.csv'), resultsCsv(r.model));
@@ -92,7 +88,7 @@ export async function backtestCommand(o: BacktestOptions, out: (l: string) => vo
   }
   const breaches = r.runs.reduce((s, x) => s + x.metrics.limitBreaches, 0);
   if (breaches > 0) out(`WARNING: ${breaches} limit breaches in held allocations (see series.json)`);
-  out(`report: ${join(dir, 'report.html')} (operator view: ${join(dir, 'operator.html')})`);
+  out(`report: ${join(dir, 'report.html')}`);
   out(`series: ${join(dir, 'series.csv')}, ${join(dir, 'allocation.csv')}, ${join(dir, 'results.csv')}, ${join(dir, 'series.json')}`);
   return 0;
 }
