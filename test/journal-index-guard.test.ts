@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFile
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { VaultConfig } from '../src/config/vault-schema.js';
+import { stateDir as resolveStateDir } from '../src/journal/vault-index.js';
 import { vaultIdentity } from '../src/keeper/vault-identity.js';
 import { cli, cliAsync, ROOT, tempDir } from './support/cli.js';
 
@@ -183,5 +184,12 @@ describe('what the index does not hold a run to', () => {
     expect(vaultIdentity(cfg('main', addr), 'evm').key).toBe(vaultIdentity(cfg('treasury', addr.toUpperCase().replace('0X', '0x')), 'safe').key);
     expect(vaultIdentity(cfg('main', addr), 'evm').key).not.toBe(vaultIdentity(cfg('main', '0x2222222222222222222222222222222222222222'), 'evm').key);
     expect(vaultIdentity(cfg('main', addr), 'paper').key).toBe('paper:main');
+  });
+
+  it('the state directory: RESTAKE_KEEPER_STATE_DIR, else systemd\'s STATE_DIRECTORY, else XDG_STATE_HOME, else ~/.local/state', () => {
+    expect(resolveStateDir({ RESTAKE_KEEPER_STATE_DIR: '/a', STATE_DIRECTORY: '/b', XDG_STATE_HOME: '/c' })).toBe('/a');
+    expect(resolveStateDir({ STATE_DIRECTORY: '/var/lib/restake-keeper:/var/lib/other', XDG_STATE_HOME: '/c' })).toBe('/var/lib/restake-keeper');
+    expect(resolveStateDir({ XDG_STATE_HOME: '/c' })).toBe('/c/restake-keeper');
+    expect(resolveStateDir({ HOME: '/home/k' })).toMatch(/\/\.local\/state\/restake-keeper$/);
   });
 });

@@ -5,8 +5,8 @@ import { z } from 'zod';
 
 /**
  * The vault index: every journal the keeper has opened for a vault identity, one small JSON file in the
- * state directory ($RESTAKE_KEEPER_STATE_DIR, else $XDG_STATE_HOME/restake-keeper, else
- * ~/.local/state/restake-keeper). It only ever holds identities (vault names, chains, public addresses),
+ * state directory ($RESTAKE_KEEPER_STATE_DIR, else systemd's $STATE_DIRECTORY, else
+ * $XDG_STATE_HOME/restake-keeper, else ~/.local/state/restake-keeper). It only ever holds identities (vault names, chains, public addresses),
  * absolute journal paths and times: never a key, a URL or a config.
  *
  * It is a hint, never an authority: an unreadable or corrupt index is a warning and reads as empty (it is
@@ -33,6 +33,10 @@ export type Warn = (message: string) => void;
 
 export function stateDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.RESTAKE_KEEPER_STATE_DIR) return resolve(env.RESTAKE_KEEPER_STATE_DIR);
+  // Under systemd with StateDirectory= (deploy/restake-keeper.service: DynamicUser, ProtectHome) there is no
+  // writable home; the unit's own state directory is where the index belongs.
+  const systemd = env.STATE_DIRECTORY?.split(':')[0];
+  if (systemd) return resolve(systemd);
   if (env.XDG_STATE_HOME) return join(resolve(env.XDG_STATE_HOME), 'restake-keeper');
   return join(homedir(), '.local', 'state', 'restake-keeper');
 }
