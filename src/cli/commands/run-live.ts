@@ -8,11 +8,7 @@ import { StopSignal, yieldToEvents } from '../stop-signal.js';
 import { EXIT } from '../exit-codes.js';
 import { recordSample } from '../../keeper/recorder.js';
 import { createLiveSource } from '../../sources/live-sources.js';
-import { guardNewJournalPath } from '../journal-path-guard.js';
-import { moveJournalAside } from '../fresh-journal.js';
-import { InstanceLease } from '../../keeper/instance-lease.js';
-import { refuseNewJournalElsewhere, rememberJournal } from '../../keeper/new-journal-guard.js';
-import { vaultIdentity } from '../../keeper/vault-identity.js';
+import { openRunJournal } from '../run-journal.js';
 import { ApyReferenceBook } from '../../sources/http/apy-reference.js';
 import { attachAlerts, openVaultJournal, prepare, type CommonOptions } from '../prepare.js';
 import { executorFor, executorKind, type ExecutorFlags } from '../../chains/executor-factory.js';
@@ -41,22 +37,7 @@ export async function runLiveCommand(o: LiveOptions, out: (l: string) => void): 
   const p = await prepare(o);
   const apyReference = ApyReferenceBook.forAssets(p.vault.universe.registryAssets.values());
   const source = liveSourceOf(p, apyReference);
-  guardNewJournalPath(p.vault, p.journalPath, o.journal !== undefined, o.fresh);
-  // The live feed always continues a real vault: a new journal for it is held to the vault index.
-  const identity = vaultIdentity(p.vault.config, kind);
-  const warn = (m: string) => p.log.warn(m);
-  refuseNewJournalElsewhere(identity, p.journalPath, { fresh: o.fresh, warn });
-  const command = o.once ? 'once --feed live' : 'run --feed live';
-  const lease = InstanceLease.acquire(p.journalPath, command);
-  try {
-    const aside = o.fresh ? moveJournalAside(p.journalPath, lease) : undefined;
-    if (aside) out(`kept the previous journal as ${aside}`);
-  } catch (e) {
-    lease.release();
-    throw e;
-  }
-  const journal = openVaultJournal(p.journalPath, command, lease);
-  rememberJournal(identity, p.journalPath, { warn });
+  const journal = openRunJournal(p, { command: o.once ? 'once --feed live' : 'run --feed live', feed: 'live', executor: kind, explicitJournal: o.journal !== undefined, fresh: o.fresh }, out);
   const alerts = attachAlerts(journal, p.vault, p.log);
   const u = p.vault.universe;
   const start = o.at ? parseTime(o.at) : Date.now();

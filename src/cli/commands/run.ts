@@ -1,7 +1,4 @@
-import { guardNewJournalPath } from '../journal-path-guard.js';
-import { moveJournalAside } from '../fresh-journal.js';
-import { refuseNewJournalElsewhere, rememberJournal } from '../../keeper/new-journal-guard.js';
-import { indexedIdentity } from '../../keeper/vault-identity.js';
+import { openRunJournal } from '../run-journal.js';
 import { formatTime, parseTime } from '../../domain/time.js';
 import { formatCycleLine, type CycleReport } from '../../keeper/cycle-report.js';
 import { Keeper } from '../../keeper/keeper.js';
@@ -9,8 +6,7 @@ import { onSchedule } from '../schedule-loop.js';
 import { StopSignal, yieldToEvents } from '../stop-signal.js';
 import { EXIT } from '../exit-codes.js';
 import { formatSummary, summarize } from '../../keeper/run-summary.js';
-import { InstanceLease } from '../../keeper/instance-lease.js';
-import { attachAlerts, openVaultJournal, prepare, replaySource, replayWindow, type CommonOptions } from '../prepare.js';
+import { attachAlerts, prepare, replaySource, replayWindow, type CommonOptions } from '../prepare.js';
 import { executorFor, executorKind, type ExecutorFlags } from '../../chains/executor-factory.js';
 
 export interface RunOptions extends CommonOptions, ExecutorFlags {
@@ -34,23 +30,7 @@ export async function runCommand(o: RunOptions, out: (line: string) => void = (l
   const p = await prepare(o);
   const source = replaySource(p.vault);
   const window = replayWindow(p.vault, source, o);
-  // The lease comes first: --fresh must never move aside a journal another keeper is writing.
-  const command = o.once ? 'once' : 'run';
-  guardNewJournalPath(p.vault, p.journalPath, o.journal !== undefined, o.fresh);
-  // A chain vault's journal is held to the vault index (keeper/vault-identity.ts says why a replay is not).
-  const identity = indexedIdentity(p.vault.config, 'recorded', kind);
-  const warn = (m: string) => p.log.warn(m);
-  if (identity) refuseNewJournalElsewhere(identity, p.journalPath, { fresh: o.fresh, warn });
-  const lease = InstanceLease.acquire(p.journalPath, command);
-  try {
-    const aside = o.fresh ? moveJournalAside(p.journalPath, lease) : undefined;
-    if (aside) out(`kept the previous journal as ${aside}`);
-  } catch (e) {
-    lease.release();
-    throw e;
-  }
-  const journal = openVaultJournal(p.journalPath, command, lease);
-  if (identity) rememberJournal(identity, p.journalPath, { warn });
+  const journal = openRunJournal(p, { command: o.once ? 'once' : 'run', feed: 'recorded', executor: kind, explicitJournal: o.journal !== undefined, fresh: o.fresh }, out);
   const alerts = attachAlerts(journal, p.vault, p.log);
   const vaultName = p.vault.config.name;
   const lastDecision = journal.lastDecisionTime(vaultName);
