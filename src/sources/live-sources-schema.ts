@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EvmSourcesSchema } from './evm/evm-sources-config.js';
+import { EvmSourcesSchema } from './evm/evm-sources-schema.js';
 import { HttpSourcesSchema } from './http/http-sources-config.js';
 import { JupiterSourceSchema } from './jupiter/jupiter-source-config.js';
 import { SolanaSourcesSchema } from './solana/solana-sources-schema.js';
