@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { VaultConfig } from '../src/config/vault-schema.js';
@@ -164,6 +164,39 @@ describe('a new journal for a vault the index knows elsewhere', () => {
     expect(stdout).toMatch(/vault vault-s: .*journal .*elsewhere\/vault\.sqlite/);
     expect(code).toBe(143);
     expect(existsSync(join(dir, 'elsewhere', 'vault.sqlite'))).toBe(true);
+  }, 60_000);
+});
+
+describe('a chain vault is its account', () => {
+  it('a config of another name for the same account is refused a new journal; another account is not', () => {
+    // The shipped config (placeholder vault 0x…dEaD, placeholder policy) copied twice under other names.
+    const dir = tempDir('jig-chain-');
+    cpSync(join(ROOT, 'config'), join(dir, 'config'), { recursive: true });
+    mkdirSync(join(dir, 'history'));
+    cpSync(join(ROOT, 'history', 'ethereum.csv'), join(dir, 'history', 'ethereum.csv'));
+    const shipped = readFileSync(join(dir, 'config/vaults/eth-restaking.yaml'), 'utf8');
+    const variant = (name: string, account: string) => {
+      const f = join(dir, 'config/vaults', `${name}.yaml`);
+      writeFileSync(f, shipped.replace(/^name: eth-restaking$/m, `name: ${name}`).replace('0x000000000000000000000000000000000000dEaD', account));
+      return f;
+    };
+    const treasury = variant('treasury', '0x000000000000000000000000000000000000dEaD');
+    const other = variant('other-dao', '0x00000000000000000000000000000000000b0b00');
+    // The journal an EVM keeper keeps for the account: a journal holding runs of eth-restaking, known to the
+    // index under the account (the executor itself needs a chain; the guard runs before it is made).
+    const kept = join(dir, 'journals', 'main.sqlite');
+    expect(cli(['run', '-c', join(dir, 'config/vaults/eth-restaking.yaml'), '-j', kept, '--max-cycles', '1', '-q']).code).toBe(0);
+    mkdirSync(stateDir(), { recursive: true });
+    const at = new Date().toISOString();
+    writeFileSync(indexFile(), JSON.stringify({ version: 1, journals: [{ identity: 'evm:1:0x000000000000000000000000000000000000dead', vault: 'eth-restaking', path: kept, firstSeen: at, lastOpened: at }] }));
+
+    const r = cli(['once', '--executor', 'evm', '-c', treasury, '-j', join(dir, 'elsewhere', 'treasury.sqlite')]);
+    expect(r.code, r.stderr).toBe(3);
+    expect(r.stderr).toMatch(/vault treasury \(0x000000000000000000000000000000000000dEaD on EVM chain 1\) already has one at .*journals\/main\.sqlite/);
+    // Another account is another vault: the guard lets it through, and it stops where it should, at the placeholder policy.
+    const o = cli(['once', '--executor', 'evm', '-c', other, '-j', join(dir, 'elsewhere', 'other.sqlite')]);
+    expect(o.code, o.stderr).toBe(2);
+    expect(o.stderr).not.toMatch(/already has one/);
   }, 60_000);
 });
 
