@@ -1,7 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Keypair, PublicKey, Transaction, TransactionMessage, VersionedMessage, type AccountInfo, type Connection } from '@solana/web3.js';
+import { Keypair, PublicKey, Transaction, TransactionMessage, VersionedMessage, type AccountInfo, type Connection, type GetProgramAccountsFilter } from '@solana/web3.js';
+import { TICKET_DISCRIMINATOR } from '../src/chains/solana/builders/marinade.js';
 import * as multisig from '@sqds/multisig';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -65,7 +66,14 @@ function cluster() {
   const connection = {
     getAccountInfo: async (k: PublicKey) => get(k),
     getMultipleAccountsInfoAndContext: async (keys: PublicKey[]) => ({ context: { slot: 100 }, value: keys.map(get) }),
+    getMultipleAccountsInfo: async (keys: PublicKey[]) => keys.map(get),
     getEpochInfo: async () => ({ epoch: 430, slotIndex: 0, slotsInEpoch: 432_000, absoluteSlot: 100 }),
+    // As a node filters: the program's accounts, then dataSize and memcmp (the reader's are all 32-byte keys).
+    getProgramAccounts: async (program: PublicKey, o?: { filters?: GetProgramAccountsFilter[] }) =>
+      [...accounts.entries()]
+        .filter(([, a]) => a.owner.equals(program))
+        .filter(([, a]) => (o?.filters ?? []).every((f) => ('dataSize' in f ? a.data.length === f.dataSize : a.data.subarray(f.memcmp.offset, f.memcmp.offset + 32).equals(new PublicKey(f.memcmp.bytes).toBuffer()))))
+        .map(([k, account]) => ({ pubkey: new PublicKey(k), account })),
     getLatestBlockhash: async () => ({ blockhash: '4uQeVj5tqViQh7yWWGStvkEG1Zmhx6uasJtWCJziofM', lastValidBlockHeight: 1000 }),
     getAddressLookupTable: async () => ({ context: { slot: 100 }, value: null }),
     sendRawTransaction: async (raw: Buffer | Uint8Array) => {
@@ -241,6 +249,26 @@ describe('a keeper cycle with --executor squads (RPC double; the Squads program 
     expect(JSON.parse(actions[0]!.detail)).toMatchObject({ dryRun: true, rules: expect.arrayContaining([expect.stringContaining('spl-deposit-sol-slippage')]) });
     expect(c.sent).toEqual([]);
   }, 60_000);
+
+  it("the vault PDA's pending redemptions are read from the chain: its Marinade ticket, not another beneficiary's", async () => {
+    const { c, executor, loaded } = await setup();
+    const state = loadDump('mSOL_stake_pool.json');
+    const ticket = (beneficiary: PublicKey, lamports: bigint): AccountInfo<Buffer> => {
+      const d = Buffer.alloc(88);
+      TICKET_DISCRIMINATOR.copy(d, 0);
+      state.pubkey.toBuffer().copy(d, 8);
+      beneficiary.toBuffer().copy(d, 40);
+      d.writeBigUInt64LE(lamports, 72);
+      d.writeBigUInt64LE(430n, 80);
+      return { lamports: 1_503_360, data: d, owner: state.account.owner, executable: false };
+    };
+    const mine = Keypair.generate().publicKey;
+    c.accounts.set(mine.toBase58(), ticket(VAULT, 7n * SOL));
+    c.accounts.set(Keypair.generate().publicKey.toBase58(), ticket(Keypair.generate().publicKey, 9n * SOL));
+    const read = await executor.readPending(loaded.universe, AT);
+    expect(read?.problems).toEqual([]);
+    expect(read?.redemptions.map((r) => ({ id: r.id, asset: r.asset, expectedBase: r.expectedBase }))).toEqual([{ id: mine.toBase58(), asset: 'mSOL', expectedBase: 7n * SOL + 1_503_360n }]);
+  });
 
   it('config errors: execution.solana.vault must be the multisig vault PDA; live needs the flag', async () => {
     await expect(setup({ solVault: member.publicKey.toBase58() })).rejects.toThrow(/execution\.solana\.vault: got .*expected the vault PDA/);

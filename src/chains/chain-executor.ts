@@ -5,7 +5,7 @@ import type { AssetId } from '../domain/asset.js';
 import { mulRate, rescale } from '../domain/amount.js';
 import { holding, withHolding, type Portfolio } from '../domain/portfolio.js';
 import { KeeperError } from '../errors.js';
-import type { ExecutionContext, ExecutionResult, Executor } from '../executor/executor.js';
+import type { ChainPendingRead, ExecutionContext, ExecutionResult, Executor } from '../executor/executor.js';
 import { fairRate } from '../market/valuation.js';
 import { checkBalances } from './balance-check.js';
 import { costSplitDetail } from '../domain/cost-split.js';
@@ -31,6 +31,8 @@ export interface ChainBalances {
   read(assets: readonly AssetId[], atBlock?: bigint): Promise<Record<AssetId, bigint> | string>;
   /** Every universe asset the chain can say something about, for the keeper's holdings sync. */
   holdings(universe: Universe): Promise<ReadonlyMap<AssetId, bigint>>;
+  /** The vault's pending redemptions as the chain holds them (Solana: solana/pending-redemptions.ts), where the chain can say. */
+  pending?(universe: Universe, now: number): Promise<ChainPendingRead>;
 }
 
 export interface ChainExecutorOptions<P> {
@@ -117,6 +119,10 @@ export class ChainExecutor<P = unknown> implements Executor {
     return this.#o.balances.holdings(universe);
   }
 
+  async readPending(universe: Universe, now: number): Promise<ChainPendingRead | undefined> {
+    return this.#o.balances.pending?.(universe, now);
+  }
+
   async execute(action: PlannedAction, portfolio: Portfolio, ctx: ExecutionContext): Promise<ExecutionResult> {
     if (this.#halt) return { status: 'skipped', portfolio, detail: { reason: `vault halted: ${this.#halt}` } };
     if (this.mode === 'dry-run') {
@@ -147,7 +153,7 @@ export class ChainExecutor<P = unknown> implements Executor {
     const lastBlock = out.txs.reduce((m, t) => (t.block > m ? t.block : m), 0n);
     const after = await this.#o.balances.read(assets, lastBlock);
     if (typeof after === 'string') return { status: 'confirmed', portfolio, detail: { ...out.detail, gasFee: gas.toString(), reconciliation: { skipped: after } } };
-    const check = checkBalances({ action, native: this.#o.nativeAsset, before, after, gas, tolerance: this.#o.tolerance });
+    const check = checkBalances({ action, native: this.#o.nativeAsset, before, after, gas, tolerance: this.#o.tolerance, queued: this.#o.balances.pending !== undefined });
     const reconciliation = { ok: check.ok, problems: check.problems, deltas: check.deltas, tolerance: this.#o.tolerance };
     if (!check.ok) {
       const message = `balances after action ${refs.actionId} (${action.kind} ${action.from}→${action.to}) do not match the plan: ${check.problems.join('; ')}`;
@@ -159,6 +165,14 @@ export class ChainExecutor<P = unknown> implements Executor {
     let next = adjust(portfolio, action.from, -amountIn);
     next = adjust(next, action.to, amountOut);
     next = adjust(next, this.#o.nativeAsset, -gas);
+    // A claim spends its redemption; a request's new one is what the chain now holds for that asset (if
+    // this read fails, the next cycle's pending sync adopts it with a 'pending-appeared' event).
+    if (action.kind === 'redeem-claim') next = { ...next, pending: next.pending.filter((p) => p.id !== action.redemptionId) };
+    if (action.kind === 'redeem-request' && this.#o.balances.pending) {
+      const chain = await this.#o.balances.pending(ctx.universe, ctx.now).catch(() => undefined);
+      const known = new Set(next.pending.map((p) => p.id));
+      if (chain) next = { ...next, pending: [...next.pending, ...chain.redemptions.filter((r) => r.asset === action.from && !known.has(r.id)).map((r) => ({ id: r.id, asset: r.asset, amountIn: r.amountInKnown === false ? amountIn : r.amountIn, expectedBase: r.expectedBase, requestedAt: ctx.now, claimableAt: r.claimableAt }))] };
+    }
     return {
       status: 'confirmed',
       portfolio: next,

@@ -1,6 +1,6 @@
 import type { ActionStatus, Fill, PlannedAction } from '../domain/action.js';
 import type { AssetId } from '../domain/asset.js';
-import type { Portfolio } from '../domain/portfolio.js';
+import type { PendingRedemption, Portfolio } from '../domain/portfolio.js';
 import type { Universe } from '../config/universe.js';
 import type { Snapshot } from '../market/asset-view.js';
 
@@ -34,6 +34,21 @@ export interface Executor {
    * executors have no such source and omit it.
    */
   readHoldings?(universe: Universe): Promise<ReadonlyMap<AssetId, bigint>>;
+  /**
+   * The vault's pending redemptions as the chain shows them (tickets, deactivating stake), where the
+   * executor can read them; undefined where it cannot. The keeper reconciles the journal's list with it.
+   */
+  readPending?(universe: Universe, now: number): Promise<ChainPendingRead | undefined>;
+}
+
+/** Pending redemptions read from the chain (src/keeper/pending-sync.ts reconciles them with the journal's). */
+export interface ChainPendingRead {
+  /** `amountInKnown` false: the account does not record what was handed in (the journal's amount stands). */
+  readonly redemptions: ReadonlyArray<PendingRedemption & { readonly amountInKnown?: boolean | undefined }>;
+  /** What could not be read or valued, in words. */
+  readonly problems: readonly string[];
+  /** Ids the chain holds but whose state could not be validated: the journal's entry for them stands. */
+  readonly unreadable: readonly string[];
 }
 
 /** One action of a plan handed to a plan-at-once executor, with its journal id and status callback. */

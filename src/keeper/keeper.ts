@@ -17,6 +17,7 @@ import type { Strategy } from '../strategy/strategy.js';
 import type { YieldSource } from '../sources/yield-source.js';
 import type { CycleReport } from './cycle-report.js';
 import { decideCycle, type DecisionSettings } from './decide-cycle.js';
+import { syncChainPending } from './pending-sync.js';
 import { adoptChainHoldings } from './holdings-sync.js';
 import { haltReasonOf, isReconciling, recoverUnfinished, type InFlightOutcome } from './recover.js';
 import { trustedMarketFor } from './trusted-market-for.js';
@@ -239,6 +240,13 @@ export class Keeper {
     return undefined;
   }
 
+  /** The chain's pending redemptions replace the journal's, each difference journaled (pending-sync.ts). */
+  private async syncPending(cycleId: number, now: number): Promise<string | undefined> {
+    const r = await syncChainPending({ executor: this.o.executor, universe: this.o.vault.universe, portfolio: this.portfolio, journal: this.o.journal, cycleId, at: this.at(now), now });
+    this.portfolio = r.portfolio;
+    return r.error;
+  }
+
   private async cycle(now: number, redo: PendingRedo | undefined): Promise<CycleReport> {
     const { journal: j, vault } = this.o;
     const u = vault.universe;
@@ -294,7 +302,7 @@ export class Keeper {
       j.endCycle(cycleId, this.at(now), 'failed', { ...summary, ...memorySummary(this.depegMemory) });
       return report('failed', { note, navKnown: false });
     };
-    const holdingsError = await this.syncHoldings(cycleId, now);
+    const holdingsError = (await this.syncHoldings(cycleId, now)) ?? (await this.syncPending(cycleId, now));
     // A redo decides on the holdings its decision was made on, and executes from the holdings as they are
     // now: after the actions already executed (paper), or as the chain reports them (a chain executor).
     const decidedOn = redo?.decisionHoldings ?? this.portfolio;

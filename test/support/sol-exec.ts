@@ -9,6 +9,7 @@ import type { SolAssetVenue, SolProtocolBuilder } from '../../src/chains/solana/
 import { parseSolPolicy } from '../../src/chains/solana/policy/sol-policy-schema.js';
 import { SolanaAdapter, type SolTxPayload } from '../../src/chains/solana/solana-adapter.js';
 import { solanaBalances } from '../../src/chains/solana/solana-balances.js';
+import { solanaPendingReader } from '../../src/chains/solana/pending-redemptions.js';
 
 /** Shared by the in-process Solana execution tests and the crash runner's child process. */
 export const POLICY_FILE = new URL('../../config/policies/sol-staking.policy.yaml', import.meta.url).pathname;
@@ -50,11 +51,13 @@ export interface SolExecOptions {
   readonly jupiterUrl?: string;
   /** More assets: mint and venue by asset id. */
   readonly assets?: Readonly<Record<string, { mint: string; venue?: SolAssetVenue }>>;
+  /** More mints for the policy's `mints` (the vault's token accounts for them count as its own), e.g. a test VRT. */
+  readonly policyMints?: readonly string[];
 }
 
 export function makeSolExecutor(o: SolExecOptions): ChainExecutor<SolTxPayload> {
   const connection = new Connection(o.rpcUrl, { commitment: 'confirmed' });
-  const text = readFileSync(POLICY_FILE, 'utf8').replace('11111111111111111111111111111112', o.vault.publicKey.toBase58());
+  const text = readFileSync(POLICY_FILE, 'utf8').replace('11111111111111111111111111111112', o.vault.publicKey.toBase58()).replace('mints: [', `mints: [${(o.policyMints ?? []).map((m) => `${m}, `).join('')}`);
   const policy = parseSolPolicy(text, POLICY_FILE);
   const mints: Record<string, string> = { WSOL: NATIVE_MINT.toBase58(), JitoSOL: 'J1toso1uCk3RLmjorhTtrVwY9HJ7X8V9yYac6Y7kGCPn' };
   const venues: Record<string, SolAssetVenue> = { JitoSOL: { kind: 'spl-stake-pool', program: 'SPoo1Ku8WFXoNDMHPsrGSTSG1Y47rzgn41SLUNakuHy', pool: 'Jito4APyf642JPZPx3hGc6WWJ8zPKtRbRs4P815Awbb', slippageInstructions: true } };
@@ -62,6 +65,7 @@ export function makeSolExecutor(o: SolExecOptions): ChainExecutor<SolTxPayload> 
     mints[id] = a.mint;
     if (a.venue) venues[id] = a.venue;
   }
+  const pendingOnChain = solanaPendingReader({ connection, vault: o.vault.publicKey, nativeAsset: 'SOL', mints, venues, commitment: 'confirmed' });
   const adapter = new SolanaAdapter({
     connection,
     vault: o.vault.publicKey,
@@ -79,7 +83,7 @@ export function makeSolExecutor(o: SolExecOptions): ChainExecutor<SolTxPayload> 
     mode: o.mode ?? 'live',
     journal: o.journal,
     adapter,
-    balances: solanaBalances(connection, o.vault.publicKey, 'SOL', mints, 'confirmed'),
+    balances: { ...solanaBalances(connection, o.vault.publicKey, 'SOL', mints, 'confirmed'), pending: (_u, now) => pendingOnChain(now) },
     vaultName: 'sol-test',
     nativeAsset: 'SOL',
     tolerance: 0.001,

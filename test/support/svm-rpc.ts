@@ -1,10 +1,13 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ComputeBudgetProgram, PublicKey, SystemProgram, VersionedTransaction, type AccountInfo } from '@solana/web3.js';
+import { ComputeBudgetProgram, PublicKey, StakeProgram, SystemProgram, VersionedTransaction, type AccountInfo } from '@solana/web3.js';
 import { start, type ProgramTestContext } from 'solana-bankrun';
 import { createPublicKey, verify } from 'node:crypto';
 import { base58 } from '../../src/chains/solana/solana-adapter.js';
 import { ataDouble, ProgramError, type DoubleAccount, type ProgramDouble } from './stake-pool-double.js';
+import { systemDouble } from './system-double.js';
+import { stakeDeactivateDouble } from './stake-pool-withdraw-double.js';
+import { getProgramAccounts, type ProgramAccountsConfig } from './svm-program-accounts.js';
 
 const ATA_PROGRAM = 'ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL';
 
@@ -95,6 +98,8 @@ export async function startSvmRpc(accounts: ReadonlyArray<{ address: PublicKey; 
     return warping;
   };
   const doubles = opts.doubles ?? new Map<string, ProgramDouble>();
+  // bankrun cannot list accounts: getProgramAccounts scans every address the endpoint has seen (seeded or in a landed transaction).
+  const known = new Set(accounts.map((a) => a.address.toBase58()));
   const isDoubled = (tx: VersionedTransaction) => tx.message.compiledInstructions.some((ix) => doubles.has(tx.message.staticAccountKeys[ix.programIdIndex]?.toBase58() ?? ''));
 
   /** Runs a transaction calling a double, in TypeScript, on an overlay of the chain's accounts. */
@@ -118,6 +123,7 @@ export async function startSvmRpc(accounts: ReadonlyArray<{ address: PublicKey; 
         if (!verify(null, bytes, pub, Buffer.from(tx.signatures[i] as Uint8Array))) return { err: 'signature verification failed', overlay, keys };
       }
     }
+    const epochNow = (await c.getClock()).epoch;
     const payer = overlay.get((keys[0] as PublicKey).toBase58()) as DoubleAccount;
     payer.lamports -= BigInt(feeOf(tx));
     const afterFee = new Map([...overlay].map(([k, v]) => [k, { ...v, data: Buffer.from(v.data) }]));
@@ -130,6 +136,8 @@ export async function startSvmRpc(accounts: ReadonlyArray<{ address: PublicKey; 
           if (d) d(dix, store);
           else if (program.equals(ComputeBudgetProgram.programId)) continue;
           else if (program.toBase58() === ATA_PROGRAM) ataDouble(dix, store);
+          else if (program.equals(SystemProgram.programId)) systemDouble(dix, store);
+          else if (program.equals(StakeProgram.programId)) stakeDeactivateDouble(epochNow)(dix, store);
           else throw new ProgramError(`program ${program.toBase58()} cannot run in a doubled transaction`);
         } catch (e) {
           throw new ProgramError(`instruction ${n}: ${(e as Error).message}`);
@@ -175,6 +183,7 @@ export async function startSvmRpc(accounts: ReadonlyArray<{ address: PublicKey; 
       return sig; // accepted by "the node", never reaches a leader
     }
     if (landed.has(sig)) return sig;
+    for (const k of [...tx.message.staticAccountKeys, ...(await lookupsOf(tx))]) known.add(k.toBase58());
     if (isDoubled(tx)) {
       const keysD = [...tx.message.staticAccountKeys, ...(await lookupsOf(tx))];
       const preD = await Promise.all(keysD.map(async (k) => Number((await c.getAccount(k))?.lamports ?? 0)));
@@ -213,6 +222,7 @@ export async function startSvmRpc(accounts: ReadonlyArray<{ address: PublicKey; 
     },
     getMultipleAccounts: async ([keys]) => ({ context: await ctxOf(), value: await Promise.all((keys as string[]).map(async (k) => accountJson(await c.getAccount(new PublicKey(k))))) }),
     getAccountInfo: async ([k]) => ({ context: await ctxOf(), value: accountJson(await c.getAccount(new PublicKey(k as string))) }),
+    getProgramAccounts: async ([program, cfg]) => getProgramAccounts(c, known, program as string, cfg as ProgramAccountsConfig | undefined, accountJson),
     getBalance: async ([k]) => ({ context: await ctxOf(), value: Number(await c.getBalance(new PublicKey(k as string))) }),
     getMinimumBalanceForRentExemption: async ([size]) => Number((await c.getRent()).minimumBalance(BigInt(size as number))),
     getRecentPrioritizationFees: async () => fees.map((f, i) => ({ slot: i + 1, prioritizationFee: f })),

@@ -6,7 +6,7 @@ import { vaultAta } from './builders/plumbing.js';
 /**
  * The vault's balances from the chain, all in one getMultipleAccounts (one slot): SOL is the wallet's
  * lamports, every other asset the amount in the vault's associated token account for its mint (0 when the
- * account does not exist; `offCurve`: the vault is a program address, a Squads vault PDA). Pending redemptions (split stake, tickets) stay as the journal has them.
+ * account does not exist; `offCurve`: the vault is a program address, a Squads vault PDA). Pending redemptions (split stake, tickets) are read by pending-redemptions.ts.
  */
 export function solanaBalances(connection: Connection, vault: PublicKey, nativeAsset: AssetId, mints: Readonly<Record<AssetId, string>>, commitment: Commitment, offCurve = false): ChainBalances {
   async function read(assets: readonly AssetId[], minSlot?: bigint): Promise<Record<AssetId, bigint> | string> {

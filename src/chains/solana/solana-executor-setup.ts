@@ -12,6 +12,7 @@ import { loadSolPolicy, type SolPolicy } from './policy/sol-policy-schema.js';
 import { loadSolanaKey } from './sol-key-source.js';
 import { SolanaAdapter, type SolTxPayload } from './solana-adapter.js';
 import { solanaBalances } from './solana-balances.js';
+import { solanaPendingReader } from './pending-redemptions.js';
 
 /**
  * Wires the Solana executor a vault's `execution` section describes: the policy (its vault must be the
@@ -43,6 +44,7 @@ export function solanaExecutorFor(vault: LoadedVault, journal: Journal, o: { liv
     mints[id] = a.mint;
     if (a.venue) venues[id] = a.venue as SolAssetVenue;
   }
+  const pendingOnChain = solanaPendingReader({ connection, vault: vaultKey, nativeAsset: vault.config.baseAsset, mints, venues, commitment: sol.commitment });
   const adapter = new SolanaAdapter({
     connection,
     vault: vaultKey,
@@ -60,7 +62,7 @@ export function solanaExecutorFor(vault: LoadedVault, journal: Journal, o: { liv
     mode: live ? 'live' : 'dry-run',
     journal,
     adapter,
-    balances: solanaBalances(connection, vaultKey, vault.config.baseAsset, mints, sol.commitment),
+    balances: { ...solanaBalances(connection, vaultKey, vault.config.baseAsset, mints, sol.commitment), pending: (_u, now) => pendingOnChain(now) },
     vaultName: vault.config.name,
     nativeAsset: vault.config.baseAsset,
     tolerance: sol.reconcile.tolerance,

@@ -3,7 +3,7 @@ import type { Universe } from '../../../config/universe.js';
 import type { AssetId } from '../../../domain/asset.js';
 import type { Portfolio } from '../../../domain/portfolio.js';
 import { DAY } from '../../../domain/time.js';
-import type { ExecutionContext, ExecutionResult, PlanContext, PlanEntry, PlanExecutor } from '../../../executor/executor.js';
+import type { ChainPendingRead, ExecutionContext, ExecutionResult, PlanContext, PlanEntry, PlanExecutor } from '../../../executor/executor.js';
 import { KeeperError } from '../../../errors.js';
 import type { ProposalJournal } from '../../../journal/proposal-journal.js';
 import type { ChainBalances } from '../../chain-executor.js';
@@ -65,6 +65,12 @@ export class SquadsExecutor implements PlanExecutor {
   async readHoldings(universe: Universe): Promise<ReadonlyMap<AssetId, bigint>> {
     await this.#proposer(() => ({ allowed: false, reason: 'following only' }))?.follow();
     return this.#o.balances.holdings(universe);
+  }
+
+  /** The vault PDA's pending redemptions as the chain shows them, after following the proposals (an executed one may have made or claimed a ticket). */
+  async readPending(universe: Universe, now: number): Promise<ChainPendingRead | undefined> {
+    await this.#proposer(() => ({ allowed: false, reason: 'following only' }))?.follow();
+    return this.#o.balances.pending?.(universe, now);
   }
 
   async execute(action: PlanEntry['action'], portfolio: Portfolio, ctx: ExecutionContext): Promise<Result> {

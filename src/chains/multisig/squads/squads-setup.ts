@@ -11,6 +11,7 @@ import type { SolAssetVenue } from '../../solana/builders/types.js';
 import { loadSolanaKey } from '../../solana/sol-key-source.js';
 import { SolanaAdapter } from '../../solana/solana-adapter.js';
 import { solanaBalances } from '../../solana/solana-balances.js';
+import { solanaPendingReader } from '../../solana/pending-redemptions.js';
 import { loadSolanaExecutionSetup } from '../../solana/solana-executor-setup.js';
 import { SquadsExecutor } from './squads-executor.js';
 
@@ -37,6 +38,7 @@ export function squadsExecutorFor(vault: LoadedVault, journal: Journal, o: { liv
     mints[id] = a.mint;
     if (a.venue) venues[id] = a.venue as SolAssetVenue;
   }
+  const pendingOnChain = solanaPendingReader({ connection, vault: vaultPda, nativeAsset: vault.config.baseAsset, mints, venues, commitment: sol.commitment });
   const builders = solanaBuilders(sol.jupiter ? jupiterApi(sol.jupiter) : undefined);
   // The adapter is used only for its one-slot account reader (the builders' prepare step); it never signs.
   const reader = new SolanaAdapter({
@@ -49,7 +51,8 @@ export function squadsExecutorFor(vault: LoadedVault, journal: Journal, o: { liv
     mode: cfg.mode,
     connection,
     reader,
-    balances: solanaBalances(connection, vaultPda, vault.config.baseAsset, mints, sol.commitment, true),
+    // Tickets and deactivating stake name the vault PDA as beneficiary / staker / withdrawer, as they name a single-key vault.
+    balances: { ...solanaBalances(connection, vaultPda, vault.config.baseAsset, mints, sol.commitment, true), pending: (_u, now) => pendingOnChain(now) },
     vaultPda,
     builders,
     buildContext: { baseAsset: vault.config.baseAsset, mints, venues, maxSlippage: vault.config.planner.maxSlippage },

@@ -6,6 +6,7 @@ import { slippageFloor } from '../../build-error.js';
 import { BuildError, mintOf, parsed, pk, r, receiptAsset, requirePositive, sol, u64le, venueOf, w } from './common.js';
 import { ensureAta, pdaAta, TOKEN_PROGRAM_ID } from './plumbing.js';
 import { splStakePoolBuilder } from './spl-stake-pool.js';
+import { parseStakePool } from '../../../sources/solana/spl-stake-pool.js';
 import type { SolBuildContext, SolProtocolBuilder, SolTxIntent } from './types.js';
 
 /**
@@ -60,6 +61,15 @@ export function ticketAddress(program: PublicKey, vault: PublicKey, base: Public
 /** vault_staker_withdrawal_ticket.rs: burnable once the current epoch is past epoch_unstaked + 1. */
 export function ticketMatured(t: VrtTicket, slot: bigint, epochLength: bigint): boolean {
   return slot / epochLength > t.slotUnstaked / epochLength + 1n;
+}
+
+/** What burning `vrt` pays in the supported token: fees taken in VRT first (withdrawal + program bps), then the vault's rate. */
+export function vrtPayout(v: Pick<JitoVaultState, 'vrtSupply' | 'tokensDeposited' | 'withdrawalFeeBps' | 'programFeeBps'>, vrt: bigint): bigint {
+  if (v.vrtSupply === 0n) return 0n;
+  // Each fee rounded up on its own: never more than the program pays (the claim's WithdrawSol leg burns this much).
+  const fee = (bps: number) => (vrt * BigInt(bps) + 9_999n) / 10_000n;
+  const net = vrt - fee(v.withdrawalFeeBps) - fee(v.programFeeBps);
+  return net > 0n ? (net * v.tokensDeposited) / v.vrtSupply : 0n;
 }
 
 /** vault.rs check_update_state_ok: the last full update must be in the current epoch. */
@@ -158,13 +168,22 @@ function burn(action: PlannedAction, ctx: SolBuildContext): SolTxIntent[] {
     r(j.configKey), w(j.vaultKey), w(pdaAta(j.vaultKey, j.v.supportedMint)), w(j.vrtMint), w(ctx.vault), w(pdaAta(ctx.vault, j.v.supportedMint)), w(ticketKey), w(pdaAta(ticketKey, j.vrtMint)), w(pdaAta(j.v.feeWallet, j.vrtMint)), w(pdaAta(j.cfg.programFeeWallet, j.vrtMint)), r(TOKEN_PROGRAM_ID), r(SystemProgram.programId),
   ];
   if (j.admin) keys.push(r(j.admin, true));
-  return [
-    {
-      instructions: [ensureAta(ctx.vault, ctx.vault, j.v.supportedMint), ensureAta(ctx.vault, j.cfg.programFeeWallet, j.vrtMint), new TransactionInstruction({ programId: j.program, keys, data: Buffer.from([JITO_VAULT_IX.burnWithdrawalTicket]) })],
-      description: `burn matured withdrawal ticket ${ticketKey.toBase58()} (${sol(t.vrtAmount)} ${j.asset})`,
-      valueAtRiskLamports: 0n,
-    },
-  ];
+  const burnIxs = [ensureAta(ctx.vault, ctx.vault, j.v.supportedMint), ensureAta(ctx.vault, j.cfg.programFeeWallet, j.vrtMint), new TransactionInstruction({ programId: j.program, keys, data: Buffer.from([JITO_VAULT_IX.burnWithdrawalTicket]) })];
+  const description = `burn matured withdrawal ticket ${ticketKey.toBase58()} (${sol(t.vrtAmount)} ${j.asset})`;
+  const supported = supportedAsset(ctx, j.v.supportedMint);
+  if (action.to !== ctx.baseAsset || action.to === supported) return [{ instructions: burnIxs, description, valueAtRiskLamports: 0n }];
+  // The planner claims into the base asset, the burn pays the supported LST: redeem the payout from the
+  // LST's pool in the same transaction (WithdrawSol from its reserve, with its minimum out).
+  const payout = vrtPayout(j.v, t.vrtAmount);
+  if (!supported || ctx.venues[supported]?.kind !== 'spl-stake-pool') throw new BuildError(`ticket ${ticketKey.toBase58()} pays ${j.v.supportedMint.toBase58()}, which has no stake-pool venue to redeem into ${ctx.baseAsset}; claim it into the supported asset`, action);
+  let leg: SolTxIntent | undefined;
+  try {
+    leg = splStakePoolBuilder.build({ ...action, kind: 'redeem-request', from: supported, to: ctx.baseAsset, amountIn: payout, minOut: 0n }, ctx)[0];
+  } catch (e) {
+    if (!(e instanceof BuildError)) throw e;
+  }
+  if (!leg || leg.pending) throw new BuildError(`the ${supported} pool's reserve cannot pay ${sol(payout)} ${supported} out instantly; the ticket waits (or claim it into ${supported})`, action);
+  return [{ instructions: [...burnIxs, ...leg.instructions], description: `${description}, then ${leg.description}`, valueAtRiskLamports: leg.valueAtRiskLamports, slippage: leg.slippage }];
 }
 
 export const jitoVaultBuilder: SolProtocolBuilder = {
@@ -177,9 +196,22 @@ export const jitoVaultBuilder: SolProtocolBuilder = {
     const { venue } = venueOf(action, ctx, 'jito-vault');
     const keys = [new PublicKey(venue.vault), new PublicKey(venue.config)];
     if (action.kind === 'redeem-claim') keys.push(pk(action.redemptionId ?? '', 'redemption id (VRT ticket)', action));
-    // Minting from SOL deposits into the supported LST's pool first: read that pool in the same slot.
-    if (action.kind === 'mint' && action.from === ctx.baseAsset) for (const v of Object.values(ctx.venues)) if (v.kind === 'spl-stake-pool') keys.push(new PublicKey(v.pool));
-    return { ...ctx, chain: await chain.readAccounts(keys) };
+    // Minting from SOL (or claiming into it) goes through the supported LST's pool: read it in the same slot.
+    const viaPool = (action.kind === 'mint' && action.from === ctx.baseAsset) || (action.kind === 'redeem-claim' && action.to === ctx.baseAsset);
+    if (viaPool) for (const v of Object.values(ctx.venues)) if (v.kind === 'spl-stake-pool') keys.push(new PublicKey(v.pool));
+    const first = await chain.readAccounts(keys);
+    if (action.kind !== 'redeem-claim' || !viaPool) return { ...ctx, chain: first };
+    // A claim's WithdrawSol leg also needs the pools' reserves (their addresses are in the pools): one more read, every account again, one slot.
+    const reserves: PublicKey[] = [];
+    for (const v of Object.values(ctx.venues)) {
+      const acc = v.kind === 'spl-stake-pool' ? first.accounts.get(v.pool) : null;
+      try {
+        if (acc) reserves.push(parseStakePool(acc.data).reserveStake);
+      } catch (e) {
+        if (!(e instanceof LayoutError)) throw e; // the build names the bad pool
+      }
+    }
+    return { ...ctx, chain: await chain.readAccounts([...keys, ...reserves]) };
   },
   build(action, ctx) {
     if (action.kind === 'mint') return mintTo(action, ctx);
