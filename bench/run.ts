@@ -5,7 +5,8 @@
  *  - backtest speed (issue 3): the floor (load and scan the whole history once) against a full
  *    backtest of the default strategy over the same history: both times, their ratio, rows per second,
  *    peak memory; on the bundled history and on a larger input made by repeating it;
- *  - the foresight ceiling (issue 10): its per-step facts and its whole-path LP, per bundled vault.
+ *  - the foresight ceiling (issue 10): its per-step facts and its whole-path LP, per bundled vault;
+ *  - CLI start time: `--version` and `validate-config`, wall and CPU (cli-start.ts).
  * Each phase runs in its own process (peak RSS is then the phase's own). Inside it the phase repeats
  * BENCH_INNER times: the first run is reported as cold (JIT warming up), the best of the rest as warm
  * (on a shared machine the fastest run is the one least disturbed by other work).
@@ -17,10 +18,13 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadVault } from '../src/config/load-vault.js';
 import type { Observation } from '../src/domain/observation.js';
-import { formatHistoryRow, HISTORY_HEADER, readHistoryFile } from '../src/sources/recorded/history-file.js';
+import { HISTORY_HEADER } from '../src/sources/recorded/history-columns.js';
+import { readHistoryFile } from '../src/sources/recorded/history-file.js';
+import { formatHistoryRow } from '../src/sources/recorded/history-row-format.js';
 import { benchReadConcurrency } from './read-concurrency.js';
 import { benchCeiling } from './ceiling-bench.js';
 import { benchServeCost } from './serve-cost.js';
+import { benchCliStart } from './cli-start.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
@@ -102,6 +106,7 @@ const historyFile = vault.paths.history as string;
 const from = vault.config.schedule.from as string;
 const to = vault.config.schedule.to as string;
 console.log(`restake-keeper bench — node ${process.version}, ${process.arch}`);
+benchCliStart(root);
 await benchReadConcurrency(root);
 measure('bundled history (history/ethereum.csv)', historyFile, from, to);
 await benchCeiling(root);

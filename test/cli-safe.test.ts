@@ -4,14 +4,15 @@ import { getAddress, toHex, type Address, type Hex } from 'viem';
 import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openJournalDb } from '../src/journal/open-journal.js';
-import { startAnvil, type Anvil } from './support/anvil.js';
+import type { Anvil } from './support/anvil.js';
 import { cliRun, ROOT, tempDir } from './support/cli.js';
 import { doublesPolicyText, writeDoublesDeployment } from './support/doubles-config.js';
-import { deployExecDoubles, type ExecDoubles } from './support/exec-doubles.js';
-import { createSafe, deploySafeContracts, type SafeDeployment } from './support/safe-deploy.js';
+import type { ExecDoubles } from './support/exec-doubles.js';
+import { createSafe, type SafeDeployment } from './support/safe-deploy.js';
 import { fundSafe } from './support/safe-harness.js';
-import { startSafeServiceDouble, type SafeServiceDouble } from './support/safe-service-double.js';
-import { anvilAccount, testChain, type TestChain } from './support/solidity.js';
+import type { SafeServiceDouble } from './support/safe-service-double.js';
+import { SAFE_DELEGATE, SAFE_OWNERS, startSafeWorld, type SafeWorld } from './support/safe-world.js';
+import type { TestChain } from './support/solidity.js';
 
 /**
  * `once --executor safe` as a DAO runs it: the CLI as a subprocess, the bundled vault config with an
@@ -21,30 +22,27 @@ import { anvilAccount, testChain, type TestChain } from './support/solidity.js';
 
 const SHIPPED_VAULT = join(ROOT, 'config/vaults/eth-restaking.yaml');
 const API_KEY = 'sk-cli-safe-service-key-7f3a9c';
+let world: SafeWorld;
 let anvil: Anvil;
 let admin: TestChain;
 let d: ExecDoubles;
 let dep: SafeDeployment;
 let service: SafeServiceDouble;
+let delegates: Record<string, Address[]>;
 let dir: string;
-const owners = [anvilAccount(2), anvilAccount(3), anvilAccount(4)];
-const delegate = anvilAccount(5);
-const delegates: Record<string, Address[]> = {};
+const owners = SAFE_OWNERS;
+const delegate = SAFE_DELEGATE;
 const proposerKey = toHex(delegate.getHdKey().privateKey as Uint8Array) as Hex;
 
 beforeAll(async () => {
-  anvil = await startAnvil({ chainId: 31337 });
-  admin = testChain(anvil.rpcUrl, { chainId: 31337 });
-  d = await deployExecDoubles(admin, { curveSeed: 1000n, curvePrices: { weETH: 10n ** 36n / 961_510_000_000_000_000n }, uniswapPrices: { buy: 854_470_000_000_000_000n } });
-  dep = await deploySafeContracts(admin);
-  service = await startSafeServiceDouble({ client: admin.client, apiKey: API_KEY, delegates, trustedDelegateCallTargets: [dep.multiSendCallOnly] });
+  world = await startSafeWorld({ apiKey: API_KEY });
+  ({ anvil, admin, d, dep, service, delegates } = world);
   dir = tempDir('cli-safe-');
   writeDoublesDeployment(d, join(dir, 'deployment.yaml'));
 }, 180_000);
 
 afterAll(async () => {
-  await service?.close();
-  await anvil?.stop();
+  await world?.stop();
 });
 
 async function vaultFile(name: string, mode: 'dry-run' | 'live', salt: bigint): Promise<{ file: string; safe: Address }> {

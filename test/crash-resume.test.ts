@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { cpSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failpointEnv, runNode, type ChildExit } from './support/child-run.js';
 import { CLI, ROOT, cli, tempDir } from './support/cli.js';
 
 /**
@@ -18,13 +18,6 @@ import { CLI, ROOT, cli, tempDir } from './support/cli.js';
 const FROM = '2024-08-05T00:00:00Z';
 const TO = '2024-08-07T00:00:00Z';
 const CONCURRENCY = 3;
-
-interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
 
 let dir: string;
 let config: string;
@@ -49,24 +42,9 @@ function journalPath(name: string): string {
   return join(d, 'journal.sqlite');
 }
 
-function run(journal: string, killAt?: number): Promise<Exit> {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  delete env.RESTAKE_KEEPER_FAILPOINT;
-  if (killAt !== undefined) env.RESTAKE_KEEPER_FAILPOINT = `journal-write@${killAt}`;
+function run(journal: string, killAt?: number): Promise<ChildExit> {
   const args = [CLI, 'run', '--config', config, '--from', FROM, '--to', TO, '--journal', journal, '--quiet', '--log-level', 'error'];
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
+  return runNode(args, { cwd: dir, env: failpointEnv(killAt === undefined ? undefined : `journal-write@${killAt}`), timeoutMs: 60_000 });
 }
 
 interface Outcome {

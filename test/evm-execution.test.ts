@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +25,7 @@ import type { Journal } from '../src/journal/journal.js';
 import { recoverUnfinished } from '../src/keeper/recover.js';
 import type { Snapshot } from '../src/market/asset-view.js';
 import { startAnvil, type Anvil } from './support/anvil.js';
+import { failpointEnv, runNode, type ChildExit } from './support/child-run.js';
 import { anvilAccount, artifact, compileDir, deploy, testChain, type Artifact, type TestChain } from './support/solidity.js';
 
 /**
@@ -621,28 +621,7 @@ describe('the key', () => {
 
 // ---------------------------------------------------------------- crash safety
 
-interface ChildResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function runChild(cfg: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [RUNNER, JSON.stringify(cfg)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve({ code, signal, stdout, stderr });
-    });
-  });
-}
+const runChild = (cfg: Record<string, unknown>, env: NodeJS.ProcessEnv): Promise<ChildExit> => runNode([RUNNER, JSON.stringify(cfg)], { cwd: ROOT, env, timeoutMs: 60_000 });
 
 describe('crash safety', () => {
   const CRASH_POINTS = ['after-intent', 'after-built', 'after-signed', 'after-sent', 'before-confirm'] as const;
@@ -664,8 +643,7 @@ describe('crash safety', () => {
         const spec = `${point}@${rep}`;
         const journalPath = join(dir, `crash-${point}-${rep}.sqlite`);
         const cfg = { rpcUrl: anvil.rpcUrl, chainId: 31337, journal: journalPath, vault, weth, sink, keyEnv: 'CRASH_KEY', vaultName: 'crash-vault', mintWei: mintWei.toString(), supplyWei: supplyWei.toString() };
-        const env: NodeJS.ProcessEnv = { ...process.env, CRASH_KEY: keyOf(index) };
-        delete env.RESTAKE_KEEPER_FAILPOINT;
+        const env = failpointEnv(undefined, { CRASH_KEY: keyOf(index) });
         const startBlock = await admin.client.getBlockNumber({ cacheTime: 0 });
         const nonce0 = await nonceOf(vault);
         const weth0 = await wethOf(vault);
@@ -764,12 +742,11 @@ describe('restart with a transaction still pending', () => {
     const vault = addressOf(index);
     const journalPath = join(dir, 'pending-restart.sqlite');
     const cfg = { rpcUrl: anvil.rpcUrl, chainId: 31337, journal: journalPath, vault, weth, sink, keyEnv: 'CRASH_KEY', vaultName: 'crash-vault', mintWei: '1000', supplyWei: '0' };
-    const env: NodeJS.ProcessEnv = { ...process.env, CRASH_KEY: keyOf(index) };
-    delete env.RESTAKE_KEEPER_FAILPOINT;
+    const env = failpointEnv(undefined, { CRASH_KEY: keyOf(index) });
     const nonce0 = await nonceOf(vault);
     await rpc('evm_setAutomine', [false]);
     await rpc('evm_setIntervalMining', [0]);
-    let restarted: ChildResult;
+    let restarted: ChildExit;
     try {
       const killed = await runChild(cfg, { ...env, RESTAKE_KEEPER_FAILPOINT: 'before-confirm' });
       expect(killed.signal).toBe('SIGKILL');

@@ -1,17 +1,18 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { getAddress, toHex, type Address, type Hex } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROPOSAL_FAILPOINTS } from '../src/chains/failpoints.js';
-import { startAnvil, type Anvil } from './support/anvil.js';
+import type { Anvil } from './support/anvil.js';
+import { failpointEnv, runNode, type ChildExit } from './support/child-run.js';
 import { doublesPolicyText } from './support/doubles-config.js';
-import { deployExecDoubles, type ExecDoubles } from './support/exec-doubles.js';
-import { createSafe, deploySafeContracts, type SafeDeployment } from './support/safe-deploy.js';
+import type { ExecDoubles } from './support/exec-doubles.js';
+import { createSafe, type SafeDeployment } from './support/safe-deploy.js';
 import { API_KEY, fundSafe } from './support/safe-harness.js';
-import { startSafeServiceDouble, type SafeServiceDouble } from './support/safe-service-double.js';
-import { anvilAccount, testChain, type TestChain } from './support/solidity.js';
+import type { SafeServiceDouble } from './support/safe-service-double.js';
+import { SAFE_DELEGATE, SAFE_OWNERS, startSafeWorld, type SafeWorld } from './support/safe-world.js';
+import type { TestChain } from './support/solidity.js';
 
 /**
  * Crash safety of the Safe proposer, for real: the keeper runs as a child process (the compiled dist/,
@@ -26,55 +27,31 @@ const RUNNER = join(ROOT, 'test/fixtures/safe-crash-runner.mjs');
 const AT = Date.parse('2024-06-12T00:00:00Z');
 const HOUR = 3_600_000;
 
+let world: SafeWorld;
 let anvil: Anvil;
 let admin: TestChain;
 let d: ExecDoubles;
 let dep: SafeDeployment;
 let service: SafeServiceDouble;
+let delegates: Record<string, Address[]>;
 let dir: string;
-const owners = [anvilAccount(2), anvilAccount(3), anvilAccount(4)];
-const delegate = anvilAccount(5);
-const delegates: Record<string, Address[]> = {};
+const owners = SAFE_OWNERS;
+const delegate = SAFE_DELEGATE;
 
 beforeAll(async () => {
-  anvil = await startAnvil({ chainId: 31337 });
-  admin = testChain(anvil.rpcUrl, { chainId: 31337 });
-  d = await deployExecDoubles(admin, { curveSeed: 1000n, curvePrices: { weETH: 10n ** 36n / 961_510_000_000_000_000n }, uniswapPrices: { buy: 854_470_000_000_000_000n } });
-  dep = await deploySafeContracts(admin);
-  service = await startSafeServiceDouble({ client: admin.client, apiKey: API_KEY, delegates, trustedDelegateCallTargets: [dep.multiSendCallOnly] });
+  world = await startSafeWorld({ apiKey: API_KEY });
+  ({ anvil, admin, d, dep, service, delegates } = world);
   dir = mkdtempSync(join(tmpdir(), 'safe-crash-'));
 }, 180_000);
 
 afterAll(async () => {
-  await service?.close();
-  await anvil?.stop();
+  await world?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-interface RunOut {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-}
-
-function run(cfg: Record<string, unknown>, failpoint?: string): Promise<RunOut> {
-  const env: NodeJS.ProcessEnv = { ...process.env, SAFE_CRASH_PROPOSER_KEY: toHex(delegate.getHdKey().privateKey as Uint8Array) as Hex };
-  delete env.RESTAKE_KEEPER_FAILPOINT;
-  if (failpoint) env.RESTAKE_KEEPER_FAILPOINT = failpoint;
-  return new Promise((res, rej) => {
-    const child = spawn(process.execPath, [RUNNER, JSON.stringify(cfg)], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-    child.on('error', rej);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      res({ code, signal, stdout, stderr });
-    });
-  });
+function run(cfg: Record<string, unknown>, failpoint?: string): Promise<ChildExit> {
+  const env = failpointEnv(failpoint, { SAFE_CRASH_PROPOSER_KEY: toHex(delegate.getHdKey().privateKey as Uint8Array) as Hex });
+  return runNode([RUNNER, JSON.stringify(cfg)], { cwd: ROOT, env, timeoutMs: 90_000 });
 }
 
 type Proposals = { proposals: Array<{ hash: string; nonce: string; status: string; history: Array<{ status: string; redelivered: boolean }> }> };

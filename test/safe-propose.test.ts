@@ -5,11 +5,12 @@ import { erc20Abi, getAddress, parseEther, type Address, type Hex } from 'viem';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeMultiSendCalldata, plainSafeTx, rejectionSafeTx, safeAbi, safeTxHash, type SafeTx } from '../src/chains/evm/safe/safe-tx.js';
 import type { ProposalRecord } from '../src/journal/proposal-journal.js';
-import { startAnvil, type Anvil } from './support/anvil.js';
-import { deployExecDoubles, type ExecDoubles } from './support/exec-doubles.js';
-import { createSafe, deploySafeContracts, execSafeTx, ownerSignature, packSignatures, type SafeDeployment } from './support/safe-deploy.js';
+import type { Anvil } from './support/anvil.js';
+import type { ExecDoubles } from './support/exec-doubles.js';
+import { createSafe, execSafeTx, ownerSignature, packSignatures, type SafeDeployment } from './support/safe-deploy.js';
 import { API_KEY, fundSafe, proposerRig, type ProposerRig } from './support/safe-harness.js';
-import { startSafeServiceDouble, type SafeServiceDouble, type StoredTx } from './support/safe-service-double.js';
+import type { SafeServiceDouble, StoredTx } from './support/safe-service-double.js';
+import { SAFE_DELEGATE, SAFE_OWNERS, startSafeWorld, type SafeWorld } from './support/safe-world.js';
 import { anvilAccount, testChain, type TestChain } from './support/solidity.js';
 
 /**
@@ -22,33 +23,30 @@ import { anvilAccount, testChain, type TestChain } from './support/solidity.js';
 const AT = Date.parse('2024-06-12T00:00:00Z');
 const HOUR = 3_600_000;
 
+let world: SafeWorld;
 let anvil: Anvil;
 let admin: TestChain;
 let relayer: TestChain;
 let d: ExecDoubles;
 let dep: SafeDeployment;
 let service: SafeServiceDouble;
+let delegates: Record<string, Address[]>;
 let dir: string;
-const owners = [anvilAccount(2), anvilAccount(3), anvilAccount(4)];
-const delegate = anvilAccount(5);
-const delegates: Record<string, Address[]> = {};
+const owners = SAFE_OWNERS;
+const delegate = SAFE_DELEGATE;
 const rigs: ProposerRig[] = [];
 let salt = 1n;
 
 beforeAll(async () => {
-  anvil = await startAnvil({ chainId: 31337 });
-  admin = testChain(anvil.rpcUrl, { chainId: 31337 });
+  world = await startSafeWorld({ apiKey: API_KEY, trustMultiSend: true });
+  ({ anvil, admin, d, dep, service, delegates } = world);
   relayer = testChain(anvil.rpcUrl, { chainId: 31337, accountIndex: 6 });
-  d = await deployExecDoubles(admin, { curveSeed: 1000n, curvePrices: { weETH: 10n ** 36n / 961_510_000_000_000_000n }, uniswapPrices: { buy: 854_470_000_000_000_000n } });
-  dep = await deploySafeContracts(admin);
-  service = await startSafeServiceDouble({ client: admin.client, apiKey: API_KEY, delegates, trustedDelegateCallTargets: [dep.multiSendCallOnly, dep.multiSend] });
   dir = mkdtempSync(join(tmpdir(), 'safe-propose-'));
 }, 180_000);
 
 afterAll(async () => {
   for (const r of rigs) r.journal.close();
-  await service?.close();
-  await anvil?.stop();
+  await world?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 

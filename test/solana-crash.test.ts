@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAILPOINTS } from '../src/chains/failpoints.js';
 import { ata, NATIVE_MINT } from '../src/chains/solana/builders/plumbing.js';
 import { openJournal } from '../src/journal/open-journal.js';
+import { failpointEnv } from './support/child-run.js';
 import { POLICY_FILE, systemAccount } from './support/sol-exec.js';
 import { startSvmRpc, type SvmRpc } from './support/svm-rpc.js';
 
@@ -42,9 +43,7 @@ afterAll(async () => {
 
 function runChild(journal: string, failpoint?: string): Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
-    const env = { ...process.env, TEST_SOL_KEY: JSON.stringify([...vault.secretKey]), RUST_LOG: 'error' } as NodeJS.ProcessEnv;
-    if (failpoint) env.RESTAKE_KEEPER_FAILPOINT = failpoint;
-    else delete env.RESTAKE_KEEPER_FAILPOINT;
+    const env = failpointEnv(failpoint, { TEST_SOL_KEY: JSON.stringify([...vault.secretKey]), RUST_LOG: 'error' });
     const child = spawn(process.execPath, [RUNNER, JSON.stringify({ rpcUrl: rpc.url, journal, policy: POLICY_FILE, lamports: SOL.toString() })], { cwd: ROOT, env });
     let out = '';
     let err = '';

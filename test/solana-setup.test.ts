@@ -25,7 +25,7 @@ describe('Solana executor setup', () => {
     expect(policy.vault).toBe(sol.vault);
   });
 
-  it('--executor solana is a kind of the factory; --live needs a chain executor; a dry-run executor is made without a key', () => {
+  it('--executor solana is a kind of the factory; --live needs a chain executor; a dry-run executor is made without a key', async () => {
     expect(executorKind({ executor: 'solana' })).toBe('solana');
     expect(executorKind({ executor: 'solana', live: true })).toBe('solana');
     expect(() => executorKind({ executor: 'paper', live: true })).toThrow(/--live only applies/);
@@ -34,9 +34,11 @@ describe('Solana executor setup', () => {
     const j = openJournal(join(dir, 'j.sqlite'));
     try {
       // The placeholder is refused even for dry-run: a policy must name the real vault.
-      expect(() => executorFor('solana', v, j, { live: false, log: pino({ level: 'silent' }) }, 'paper')).toThrow(/placeholder/);
+      await expect(executorFor('solana', v, j, { live: false, log: pino({ level: 'silent' }) }, 'paper')).rejects.toThrow(/placeholder/);
       // And live needs the config's mode as well as the flag.
-      expect(thrown(KeeperError, () => executorFor('solana', v, j, { live: true, log: pino({ level: 'silent' }) }, 'paper')).message).toMatch(/placeholder|dry-run: set mode: live/);
+      const e = await executorFor('solana', v, j, { live: true, log: pino({ level: 'silent' }) }, 'paper').then(() => undefined, (x: unknown) => x);
+      expect(e).toBeInstanceOf(KeeperError);
+      expect((e as Error).message).toMatch(/placeholder|dry-run: set mode: live/);
     } finally {
       j.close();
       rmSync(dir, { recursive: true, force: true });

@@ -141,7 +141,7 @@ describe('a keeper cycle with --executor squads (RPC double; the Squads program 
     expect(executor.mode).toBe('propose');
     // The factory wires the same kind (its own connection is never used here).
     vi.stubEnv('KEEPER_SQUADS_MEMBER', JSON.stringify([...member.secretKey]));
-    expect(executorFor('squads', loaded, journal, { live: true, log }, 'paper').mode).toBe('squads-propose');
+    expect((await executorFor('squads', loaded, journal, { live: true, log }, 'paper')).mode).toBe('squads-propose');
     vi.unstubAllEnvs();
     await keeper.runCycle(AT);
 

@@ -4,15 +4,13 @@ import { UsageError } from '../errors.js';
 import type { Executor } from '../executor/executor.js';
 import { PaperExecutor } from '../executor/paper-executor.js';
 import type { Journal } from '../journal/journal.js';
-import { evmExecutorFor } from './evm/evm-executor-setup.js';
-import { safeProposerFor } from './evm/safe/safe-setup.js';
-import { squadsExecutorFor } from './multisig/squads/squads-setup.js';
-import { solanaExecutorFor } from './solana/solana-executor-setup.js';
 
 /**
  * The one place an executor is chosen. The CLI and the service only ask this factory for one; each
  * chain or account model (EVM key, Solana key, multisig proposer) is an adapter behind the same
- * Executor port, wired in its own setup module.
+ * Executor port, wired in its own setup module. A setup module is imported only when its kind is asked
+ * for: the paper path (the demo, `validate-config`, every replay) never loads @solana/web3.js,
+ * @sqds/multisig or the Safe code, which is most of the CLI's start time.
  */
 export type ExecutorKind = 'paper' | 'evm' | 'safe' | 'solana' | 'squads';
 
@@ -31,20 +29,24 @@ export function executorKind(o: ExecutorFlags): ExecutorKind {
 }
 
 /** The executor a run uses, and the journal mode it is recorded under. */
-export function executorFor(kind: ExecutorKind, vault: LoadedVault, journal: Journal, o: { live: boolean; log: Logger }, paperMode: string): { executor: Executor; mode: string } {
+export async function executorFor(kind: ExecutorKind, vault: LoadedVault, journal: Journal, o: { live: boolean; log: Logger }, paperMode: string): Promise<{ executor: Executor; mode: string }> {
   if (kind === 'paper') return { executor: new PaperExecutor(), mode: paperMode };
   if (kind === 'solana') {
+    const { solanaExecutorFor } = await import('./solana/solana-executor-setup.js');
     const executor = solanaExecutorFor(vault, journal, o);
     return { executor, mode: `solana-${executor.mode}` };
   }
   if (kind === 'squads') {
+    const { squadsExecutorFor } = await import('./multisig/squads/squads-setup.js');
     const executor = squadsExecutorFor(vault, journal, o);
     return { executor, mode: `squads-${executor.mode}` };
   }
   if (kind === 'safe') {
+    const { safeProposerFor } = await import('./evm/safe/safe-setup.js');
     const proposer = safeProposerFor(vault, journal, o);
     return { executor: proposer, mode: `safe-${proposer.mode}` };
   }
+  const { evmExecutorFor } = await import('./evm/evm-executor-setup.js');
   const executor = evmExecutorFor(vault, journal, o);
   return { executor, mode: `evm-${executor.mode}` };
 }

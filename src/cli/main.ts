@@ -5,7 +5,6 @@ import { listStrategies, loadStrategy } from '../strategy/load-strategy.js';
 import { assetsCommand } from './commands/assets.js';
 import { configSchemaCommand } from './commands/config-schema.js';
 import { journalCyclesCommand, journalEventsCommand, journalExportCommand, journalShowCommand } from './commands/journal.js';
-import { evmCancelCommand, evmResumeCommand, evmStatusCommand } from './commands/evm-operator.js';
 import { runCommand } from './commands/run.js';
 import { makeLogger } from './logger.js';
 import { validateConfigCommand } from './commands/validate-config.js';
@@ -68,6 +67,7 @@ withCommon(program.command('run').description('paper mode over recorded history:
 
 withCommon(program.command('once').description('run one cycle: the next step after the journal\'s last decision (or --at)'))
   .option('--at <time>', 'decision time (ISO-8601)', timeArg)
+  .option('--fresh', 'start over from the initial holdings (an existing journal is renamed aside, never deleted)')
   .option('--feed <feed>', 'recorded or live; default: the config\'s', feedArg)
   .option('--executor <kind>', 'paper (simulate fills), evm (the config\'s execution.evm section, checked by its policy), safe (propose through the config\'s execution.safe Safe), solana or squads (propose through execution.squads)', executorArg, 'paper')
   .option('--live', 'with --executor evm and execution.evm.mode live: sign and send transactions')
@@ -93,9 +93,10 @@ program
   .option('--host <address>', 'listen address (default: the fleet file\'s http.host, 127.0.0.1); another than loopback needs http.token')
   .option('--port <n>', 'listen port (default: the fleet file\'s http.port; 0 = any free port)', int)
   .option('--log-level <level>', 'pino log level on stderr', process.env.RESTAKE_KEEPER_LOG ?? 'warn')
+  .option('--fresh', 'start the fleet\'s new journals on purpose even where the vault index knows another journal of the vault')
   .action(async (o) => {
     const { serveCommand } = await import('./commands/serve.js');
-    process.exitCode = await serveCommand({ fleet: o.fleet, host: o.host, port: o.port, log: makeLogger(o.logLevel) }, out);
+    process.exitCode = await serveCommand({ fleet: o.fleet, host: o.host, port: o.port, log: makeLogger(o.logLevel), fresh: o.fresh === true }, out);
   });
 
 program
@@ -223,20 +224,22 @@ jopts(journal.command('export').argument('<table>', 'table name').description('e
 
 const evm = program.command('evm').description('operator controls for the EVM executor: what is halted or in flight, cancel a stuck transaction, resume a halted vault');
 const eopts = (c: Command) => c.option('-c, --config <file>', 'vault config', defaultVaultPath()).option('-j, --journal <file>', 'journal path (default: the config\'s)');
-eopts(evm.command('status').description('the halt in force, if any, and every transaction still in flight')).action((o) => {
-  process.exitCode = evmStatusCommand(o, out);
+// The EVM operator commands load viem and the execution pipeline on demand, like every chain command.
+const evmOperator = () => import('./commands/evm-operator.js');
+eopts(evm.command('status').description('the halt in force, if any, and every transaction still in flight')).action(async (o) => {
+  process.exitCode = (await evmOperator()).evmStatusCommand(o, out);
 });
 eopts(evm.command('cancel').description('replace what is in flight at a nonce with a 0-value self-transfer at bumped fees, then reconcile'))
   .requiredOption('--nonce <n>', 'the stuck nonce (see evm status)', int)
   .option('--live', 'required: this signs and sends')
   .option('--log-level <level>', 'pino log level on stderr', logLevelArg, 'warn')
   .action(async (o) => {
-    process.exitCode = await evmCancelCommand({ ...o, log: makeLogger(o.logLevel) }, out);
+    process.exitCode = await (await evmOperator()).evmCancelCommand({ ...o, log: makeLogger(o.logLevel) }, out);
   });
 eopts(evm.command('resume').description('lift a halt (after a reconciliation mismatch, an outside nonce use or a stuck transaction) once understood'))
   .option('--note <text>', 'why it is safe to resume (journaled)')
-  .action((o) => {
-    process.exitCode = evmResumeCommand(o, out);
+  .action(async (o) => {
+    process.exitCode = (await evmOperator()).evmResumeCommand(o, out);
   });
 
 try {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AlertsSchema } from '../alerts/alert-config.js';
 import { CHAINS } from '../domain/asset.js';
 import { parseDuration, parseTime } from '../domain/time.js';
-import { LiveSourcesSchema } from '../sources/live-sources.js';
+import { LiveSourcesSchema } from '../sources/live-sources-schema.js';
 import { EvmExecutionSchema } from '../chains/evm/exec-config.js';
 import { SafeExecutionSchema } from '../chains/evm/safe/safe-config.js';
 import { SquadsExecutionSchema } from '../chains/multisig/squads/squads-config.js';

@@ -6,6 +6,8 @@ import { loadStrategy, parseStrategyParams } from '../strategy/load-strategy.js'
 import { checkFleetUnique, type LoadedFleet } from './fleet-config.js';
 import { baseUnitsToNumber, FleetMetrics } from './metrics.js';
 import { dailyCapOf } from './spend-cap.js';
+import { refuseNewJournalElsewhere } from '../keeper/new-journal-guard.js';
+import { indexedIdentity } from '../keeper/vault-identity.js';
 import { VaultRunner, type RunnerDeps, type VaultObserver, type VaultPlan } from './vault-runner.js';
 
 /**
@@ -13,7 +15,7 @@ import { VaultRunner, type RunnerDeps, type VaultObserver, type VaultPlan } from
  * refuses the whole start (all problems listed, as `run` does), whereas anything that goes wrong once
  * running stays inside its vault.
  */
-export async function planFleet(fleet: LoadedFleet): Promise<VaultPlan[]> {
+export async function planFleet(fleet: LoadedFleet, o: { fresh?: boolean | undefined; warn?: ((m: string) => void) | undefined } = {}): Promise<VaultPlan[]> {
   const plans: VaultPlan[] = [];
   const issues: Issue[] = [];
   for (const [i, e] of fleet.vaults.entries()) {
@@ -43,6 +45,11 @@ export async function planFleet(fleet: LoadedFleet): Promise<VaultPlan[]> {
   }
   if (issues.length) throw new ConfigError(fleet.file, issues);
   checkFleetUnique(fleet.file, plans.map((p) => ({ name: p.vault.config.name, journal: p.journalPath })));
+  // A vault whose journal path is new while the vault index knows its journal elsewhere refuses the whole start.
+  for (const p of plans) {
+    const id = indexedIdentity(p.vault.config, p.feed, p.executor);
+    if (id) refuseNewJournalElsewhere(id, p.journalPath, { fresh: o.fresh, warn: o.warn ?? (() => {}) });
+  }
   return plans;
 }
 

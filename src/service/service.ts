@@ -19,6 +19,8 @@ export interface ServiceOptions {
   readonly observers?: readonly VaultObserver[] | undefined;
   readonly wrapSource?: ((vault: string, s: YieldSource) => YieldSource) | undefined;
   readonly env?: NodeJS.ProcessEnv | undefined;
+  /** Start new journals on purpose where the vault index knows another journal of the vault (serve --fresh). */
+  readonly fresh?: boolean | undefined;
 }
 
 export interface RunningService {
@@ -36,7 +38,7 @@ export async function startService(o: ServiceOptions): Promise<RunningService> {
     throw new ConfigError(loaded.file, [{ where: `${loaded.file} http.token`, value: undefined, expected: `a bearer token ({ env: NAME } or { file: path }) to listen on ${http.host}, which is not loopback` }]);
   }
   const token = http.token ? readSecret(http.token, o.env) : undefined;
-  const plans = await planFleet(loaded);
+  const plans = await planFleet(loaded, { fresh: o.fresh, warn: (m) => o.log.warn(m) });
   const fleet = new Fleet(plans, {
     log: o.log,
     observers: o.observers,

@@ -5,6 +5,8 @@ import { openJournal } from '../journal/open-journal.js';
 import type { Journal } from '../journal/journal.js';
 import { Keeper } from '../keeper/keeper.js';
 import { InstanceLease } from '../keeper/instance-lease.js';
+import { rememberJournal } from '../keeper/new-journal-guard.js';
+import { indexedIdentity } from '../keeper/vault-identity.js';
 import { OverlapGuard } from '../keeper/overlap-guard.js';
 import type { YieldSource } from '../sources/yield-source.js';
 import type { ReplayWindow } from '../keeper/replay-window.js';
@@ -109,6 +111,8 @@ export class VaultRunner {
     if (!this.#journal) {
       const lease = this.#lease;
       const journal = openJournal(p.journalPath);
+      const id = indexedIdentity(p.vault.config, p.feed, p.executor);
+      if (id) rememberJournal(id, p.journalPath, { warn: (m) => this.#log.warn(m) });
       journal.onClose(() => {
         lease.release();
         this.status.leaseHeld = false;
@@ -125,7 +129,7 @@ export class VaultRunner {
     }
     const journal = this.#journal;
     const kind = executorKind({ executor: p.executor, live: p.live });
-    const { executor, mode } = executorFor(kind, p.vault, journal, { live: p.live, log: this.#log }, p.feed === 'live' ? 'paper-live' : 'paper');
+    const { executor, mode } = await executorFor(kind, p.vault, journal, { live: p.live, log: this.#log }, p.feed === 'live' ? 'paper-live' : 'paper');
     this.status.mode = mode;
     const feed = openFeed(p, journal);
     this.#window = feed.window;

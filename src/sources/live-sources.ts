@@ -1,25 +1,15 @@
-import { z } from 'zod';
 import { CompositeSource } from './composite-source.js';
 import { createEvmSources } from './evm/evm-sources-config.js';
-import { EvmSourcesSchema } from './evm/evm-sources-config.js';
 import { createHttpClient } from './http/http-client.js';
-import { createHttpSources, HttpClientConfigSchema, HttpSourcesSchema } from './http/http-sources-config.js';
+import { createHttpSources, HttpClientConfigSchema } from './http/http-sources-config.js';
 import { createJupiterQuoteSource } from './jupiter/jupiter-quote-source.js';
-import { JupiterSourceSchema } from './jupiter/jupiter-source-config.js';
-import { createSolanaSources, SolanaSourcesSchema } from './solana/solana-sources-config.js';
+import { createSolanaSources } from './solana/solana-sources-config.js';
 import type { YieldSource } from './yield-source.js';
 import type { ApyReferenceBook } from './http/apy-reference.js';
 
-/** The `sources` section of a vault config: which live readers feed the keeper. */
-export const LiveSourcesSchema = z.strictObject({
-  /** A source that has not answered within this is counted failed for the cycle (fail closed). */
-  timeoutMs: z.number().int().positive().default(15_000),
-  http: HttpSourcesSchema.optional(),
-  evm: EvmSourcesSchema.optional(),
-  solana: SolanaSourcesSchema.optional(),
-  jupiter: JupiterSourceSchema.optional(),
-});
-export type LiveSourcesConfig = z.output<typeof LiveSourcesSchema>;
+// The schema lives apart from the readers so that reading a config does not load them (live-sources-schema.ts).
+export { LiveSourcesSchema, type LiveSourcesConfig } from './live-sources-schema.js';
+import type { LiveSourcesConfig } from './live-sources-schema.js';
 
 export interface LiveSourceDeps {
   readonly fetch?: typeof fetch;

@@ -13,8 +13,8 @@ export interface CliResult {
 }
 
 /** Runs the built CLI as a real subprocess (npm test builds first). */
-export function cli(args: readonly string[], opts: { cwd?: string; timeoutMs?: number } = {}): CliResult {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT, encoding: 'utf8', timeout: opts.timeoutMs ?? 120_000 });
+export function cli(args: readonly string[], opts: { cwd?: string; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): CliResult {
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: opts.cwd ?? ROOT, encoding: 'utf8', timeout: opts.timeoutMs ?? 120_000, ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}) });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 

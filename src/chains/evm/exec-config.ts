@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../../domain/time.js';
-import { address } from '../../sources/evm/evm-sources-config.js';
+import { address } from '../../sources/evm/evm-sources-schema.js';
 
 /**
  * The vault config section `execution.evm`: where and how the keeper sends transactions.

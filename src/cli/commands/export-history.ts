@@ -5,7 +5,8 @@ import { writeText } from '../../backtest/export-series.js';
 import { openJournalDb } from '../../journal/open-journal.js';
 import { observationsBetween } from '../../journal/queries.js';
 import type { Observation } from '../../domain/observation.js';
-import { formatHistoryRow, HISTORY_FORMAT_VERSION, HISTORY_HEADER } from '../../sources/recorded/history-file.js';
+import { HISTORY_FORMAT_VERSION, HISTORY_HEADER } from '../../sources/recorded/history-columns.js';
+import { formatHistoryRow } from '../../sources/recorded/history-row-format.js';
 
 export interface ExportOptions {
   journal: string;

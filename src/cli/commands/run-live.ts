@@ -8,7 +8,7 @@ import { StopSignal, yieldToEvents } from '../stop-signal.js';
 import { EXIT } from '../exit-codes.js';
 import { recordSample } from '../../keeper/recorder.js';
 import { createLiveSource } from '../../sources/live-sources.js';
-import { guardNewJournalPath } from '../journal-path-guard.js';
+import { openRunJournal } from '../run-journal.js';
 import { ApyReferenceBook } from '../../sources/http/apy-reference.js';
 import { attachAlerts, openVaultJournal, prepare, type CommonOptions } from '../prepare.js';
 import { executorFor, executorKind, type ExecutorFlags } from '../../chains/executor-factory.js';
@@ -18,6 +18,8 @@ export interface LiveOptions extends CommonOptions, ExecutorFlags {
   once?: boolean;
   at?: string;
   maxCycles?: number;
+  /** Start over from the initial holdings: an existing journal is kept, renamed aside, never deleted. */
+  fresh?: boolean;
 }
 
 function liveSourceOf(p: Awaited<ReturnType<typeof prepare>>, apyReference: ApyReferenceBook) {
@@ -35,14 +37,13 @@ export async function runLiveCommand(o: LiveOptions, out: (l: string) => void): 
   const p = await prepare(o);
   const apyReference = ApyReferenceBook.forAssets(p.vault.universe.registryAssets.values());
   const source = liveSourceOf(p, apyReference);
-  guardNewJournalPath(p.vault, p.journalPath, o.journal !== undefined, false);
-  const journal = openVaultJournal(p.journalPath, o.once ? 'once --feed live' : 'run --feed live');
+  const journal = openRunJournal(p, { command: o.once ? 'once --feed live' : 'run --feed live', feed: 'live', executor: kind, explicitJournal: o.journal !== undefined, fresh: o.fresh }, out);
   const alerts = attachAlerts(journal, p.vault, p.log);
   const u = p.vault.universe;
   const start = o.at ? parseTime(o.at) : Date.now();
   let keeper: Keeper;
   try {
-    const { executor, mode } = executorFor(kind, p.vault, journal, { live: o.live === true, log: p.log }, 'paper-live');
+    const { executor, mode } = await executorFor(kind, p.vault, journal, { live: o.live === true, log: p.log }, 'paper-live');
     keeper = await Keeper.startReconciled({ vault: p.vault, strategy: p.strategy, params: p.params, solver: p.solver, source, executor, journal, mode, log: p.log, primeFromJournal: true, apyReference }, start);
   } catch (e) {
     await alerts.flush();

@@ -1,5 +1,4 @@
-import { existsSync, renameSync, statSync } from 'node:fs';
-import { guardNewJournalPath } from '../journal-path-guard.js';
+import { openRunJournal } from '../run-journal.js';
 import { formatTime, parseTime } from '../../domain/time.js';
 import { formatCycleLine, type CycleReport } from '../../keeper/cycle-report.js';
 import { Keeper } from '../../keeper/keeper.js';
@@ -7,8 +6,7 @@ import { onSchedule } from '../schedule-loop.js';
 import { StopSignal, yieldToEvents } from '../stop-signal.js';
 import { EXIT } from '../exit-codes.js';
 import { formatSummary, summarize } from '../../keeper/run-summary.js';
-import { InstanceLease } from '../../keeper/instance-lease.js';
-import { attachAlerts, openVaultJournal, prepare, replaySource, replayWindow, type CommonOptions } from '../prepare.js';
+import { attachAlerts, prepare, replaySource, replayWindow, type CommonOptions } from '../prepare.js';
 import { executorFor, executorKind, type ExecutorFlags } from '../../chains/executor-factory.js';
 
 export interface RunOptions extends CommonOptions, ExecutorFlags {
@@ -32,22 +30,7 @@ export async function runCommand(o: RunOptions, out: (line: string) => void = (l
   const p = await prepare(o);
   const source = replaySource(p.vault);
   const window = replayWindow(p.vault, source, o);
-  // The lease comes first: --fresh must never move aside a journal another keeper is writing.
-  const command = o.once ? 'once' : 'run';
-  guardNewJournalPath(p.vault, p.journalPath, o.journal !== undefined, o.fresh);
-  const lease = InstanceLease.acquire(p.journalPath, command);
-  try {
-    if (o.fresh && existsSync(p.journalPath) && statSync(p.journalPath).size > 0) {
-      const aside = `${p.journalPath}.${new Date().toISOString().replace(/[:.]/g, '-')}.bak`;
-      for (const ext of ['', '-wal', '-shm']) if (existsSync(p.journalPath + ext)) renameSync(p.journalPath + ext, aside + ext);
-      lease.adoptNewFile(p.journalPath);
-      out(`kept the previous journal as ${aside}`);
-    }
-  } catch (e) {
-    lease.release();
-    throw e;
-  }
-  const journal = openVaultJournal(p.journalPath, command, lease);
+  const journal = openRunJournal(p, { command: o.once ? 'once' : 'run', feed: 'recorded', executor: kind, explicitJournal: o.journal !== undefined, fresh: o.fresh }, out);
   const alerts = attachAlerts(journal, p.vault, p.log);
   const vaultName = p.vault.config.name;
   const lastDecision = journal.lastDecisionTime(vaultName);
@@ -69,7 +52,7 @@ export async function runCommand(o: RunOptions, out: (line: string) => void = (l
   let keeper: Keeper;
   let mode: string;
   try {
-    const chosen = executorFor(kind, p.vault, journal, { live: o.live === true, log: p.log }, 'paper');
+    const chosen = await executorFor(kind, p.vault, journal, { live: o.live === true, log: p.log }, 'paper');
     mode = chosen.mode;
     keeper = await Keeper.startReconciled(
       { vault: p.vault, strategy: p.strategy, params: p.params, solver: p.solver, source, executor: chosen.executor, journal, mode, log: p.log, clock: () => clockNow },

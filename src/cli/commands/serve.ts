@@ -8,6 +8,8 @@ export interface ServeOptions {
   host?: string;
   port?: number;
   log: Logger;
+  /** Start new journals on purpose where the vault index knows another journal of the vault. */
+  fresh?: boolean;
 }
 
 /**
@@ -22,7 +24,7 @@ export async function serveCommand(o: ServeOptions, out: (l: string) => void): P
   process.on('unhandledRejection', onRejection);
   const signal = new StopSignal();
   try {
-    const service = await startService({ fleet: o.fleet, host: o.host, port: o.port, log: o.log, alerts: attachFleetAlerts(o.log) });
+    const service = await startService({ fleet: o.fleet, host: o.host, port: o.port, log: o.log, alerts: attachFleetAlerts(o.log), fresh: o.fresh });
     for (const r of service.fleet.runners) {
       const s = r.status;
       out(`vault ${s.name}: ${s.chain}, ${s.feed} feed, ${s.mode ?? s.executor}, ${s.schedule}, journal ${s.journal}${s.error ? ` — ${s.error.message}` : ''}`);

@@ -1,18 +1,12 @@
 import { loadVault } from '../../config/load-vault.js';
 import { ConfigError, formatIssue, type Issue } from '../../errors.js';
-import { PLACEHOLDER_VAULT } from '../../chains/evm/policy/policy-schema.js';
-import { safeSummary } from '../../chains/evm/safe/safe-config.js';
-import { loadEvmExecutionSetup } from '../../chains/evm/evm-executor-setup.js';
 import { EXIT } from '../exit-codes.js';
-import { createLiveSource } from '../../sources/live-sources.js';
 import { reportError } from '../report-error.js';
 import { checkStrategyParams, loadNamedStrategy } from '../strategy-params.js';
 import { redactText } from '../../redact.js';
 import { resolve } from 'node:path';
 import { suggest } from '../../config/did-you-mean.js';
 import { listStrategies, loadStrategy } from '../../strategy/load-strategy.js';
-import { PLACEHOLDER_SOL_VAULT } from '../../chains/solana/policy/sol-policy-schema.js';
-import { loadSolanaExecutionSetup } from '../../chains/solana/solana-executor-setup.js';
 
 /**
  * Checks a vault config, its registry, its strategy params and its execution section; prints every problem.
@@ -37,19 +31,28 @@ export async function validateConfigCommand(file: string, out: (l: string) => vo
       out(`  defaults applied (not written in the file; conservative values): ${v.defaultsApplied.length}`);
       for (const d of v.defaultsApplied) out(`    ${d}`);
     }
+    // Readers and chain setups are imported only for the sections a config has: a paper config loads no chain code.
     if (v.config.sources) {
+      const { createLiveSource } = await import('../../sources/live-sources.js');
       // Building the readers parses the sections each reader owns (sources.solana, sources.jupiter); nothing is read.
       const live = createLiveSource(v.config.sources);
       void live;
       out(`  sources: ${Object.keys(v.config.sources).filter((k) => k !== 'timeoutMs').join(', ')} (checked; nothing was read)`);
     }
     if (v.config.execution?.evm) {
+      const { loadEvmExecutionSetup } = await import('../../chains/evm/evm-executor-setup.js');
+      const { PLACEHOLDER_VAULT } = await import('../../chains/evm/policy/policy-schema.js');
       const x = loadEvmExecutionSetup(v, { allowPlaceholder: true });
       out(redactText(`  execution: ${x.evm.mode} on chain ${x.evm.chainId} for vault ${x.evm.vault}; policy ${x.policyPath} valid (${x.policy.rules.length} rules)${v.paths.deployment ? `; deployment ${v.paths.deployment}` : ''}`));
       if (x.policy.vault === PLACEHOLDER_VAULT) out(`  note: the vault address is the shipped placeholder ${PLACEHOLDER_VAULT}; --executor evm refuses to start until it is set here and in the policy`);
     }
-    if (v.config.execution?.safe) out(redactText(safeSummary(v.config.execution.safe)));
+    if (v.config.execution?.safe) {
+      const { safeSummary } = await import('../../chains/evm/safe/safe-config.js');
+      out(redactText(safeSummary(v.config.execution.safe)));
+    }
     if (v.config.execution?.solana) {
+      const { loadSolanaExecutionSetup } = await import('../../chains/solana/solana-executor-setup.js');
+      const { PLACEHOLDER_SOL_VAULT } = await import('../../chains/solana/policy/sol-policy-schema.js');
       const x = loadSolanaExecutionSetup(v, { allowPlaceholder: true });
       out(redactText(`  execution: solana ${x.sol.mode} on ${x.sol.cluster} for vault ${x.sol.vault}; policy ${v.paths.policy} valid (${x.policy.rules.length} rules)`));
       if (x.policy.vault === PLACEHOLDER_SOL_VAULT) out(`  note: the vault address is the shipped placeholder ${PLACEHOLDER_SOL_VAULT}; --executor solana refuses to start until it is set here and in the policy`);

@@ -1,4 +1,5 @@
 import { PublicKey } from '@solana/web3.js';
+import { DEFAULT_RECENT_SLOT_DURATION_MS } from './solana-constants.js';
 import { LayoutError, bytesEqual, hex, ratio, readPubkey, readU128, readU16, readU32, readU64, readU8 } from './bytes.js';
 
 /**
@@ -48,7 +49,7 @@ export const KAMINO_RESERVE_ACCOUNT_LENGTH = 8 + 8616;
 
 export const SLOTS_PER_SECOND = 2;
 export const SLOTS_PER_YEAR = SLOTS_PER_SECOND * 86_400 * 365;
-export const DEFAULT_RECENT_SLOT_DURATION_MS = 450;
+export { DEFAULT_RECENT_SLOT_DURATION_MS };
 export const FULL_BPS = 10_000;
 const FRACTION_BITS = 60n;
 

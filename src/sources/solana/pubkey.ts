@@ -1,12 +1,10 @@
-import { PublicKey } from '@solana/web3.js';
 import { z } from 'zod';
+import { base58Decode, base58Encode } from './base58.js';
 
-function isPubkey(s: string): boolean {
-  try {
-    return new PublicKey(s).toBase58() === s;
-  } catch {
-    return false;
-  }
+/** What `new PublicKey(s).toBase58() === s` says, without loading web3.js: 32 bytes, spelled canonically. */
+export function isPubkey(s: string): boolean {
+  const bytes = base58Decode(s);
+  return bytes !== undefined && bytes.length === 32 && base58Encode(bytes) === s;
 }
 
 /** A base58 Solana public key, in its canonical spelling. */

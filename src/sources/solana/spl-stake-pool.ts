@@ -1,4 +1,5 @@
 import { PublicKey } from '@solana/web3.js';
+import { SPL_STAKE_POOL_PROGRAM } from './solana-constants.js';
 import { Cursor, LayoutError, ratio, readPubkey, readU64, readU8 } from './bytes.js';
 
 /**
@@ -13,7 +14,7 @@ import { Cursor, LayoutError, ratio, readPubkey, readU64, readU8 } from './bytes
  * Fee is { denominator: u64, numerator: u64 } — denominator FIRST (state.rs `pub struct Fee`).
  * FutureEpoch<Fee> is a Borsh enum: tag 0 None | 1 One(Fee) | 2 Two(Fee).
  */
-export const SPL_STAKE_POOL_PROGRAM_ID = new PublicKey('SPoo1Ku8WFXoNDMHPsrGSTSG1Y47rzgn41SLUNakuHy');
+export const SPL_STAKE_POOL_PROGRAM_ID = new PublicKey(SPL_STAKE_POOL_PROGRAM);
 /** Sanctum forks (protocols.md B1, 3P): byte-for-byte layout equality with upstream is UNVERIFIED. */
 export const SANCTUM_SINGLE_VALIDATOR_PROGRAM_ID = new PublicKey('SP12tWFxD9oJsVWNavTTBZvMbA6gkAmxtVgxdqvyvhY');
 export const SANCTUM_MULTI_VALIDATOR_PROGRAM_ID = new PublicKey('SPMBzsVUuoHA4Jm6KunbsotaahvVikZs1JyTW6iJvbn');

@@ -1,7 +1,7 @@
-import { getAddress } from 'viem';
+import { getAddress } from 'viem/utils';
 import { z } from 'zod';
 import { parseDuration } from '../../../domain/time.js';
-import { address } from '../../../sources/evm/evm-sources-config.js';
+import { address } from '../../../sources/evm/evm-sources-schema.js';
 import { KeySpecSchema } from '../exec-config.js';
 
 /**
