@@ -33,10 +33,11 @@ export async function startChain(cfg: ServerConfig): Promise<{ methods: Methods;
   let fees: number[] = [0];
 
   // bankrun is used by one caller at a time: every method, and every block the ticker produces, runs
-  // alone (exclusive). warpToSlot and setAccount are synchronous and take bankrun's bank locks; run while
-  // a banks call was in flight on bankrun's own threads, the two deadlocked (every thread parked, for
-  // good), which is how the crash trials once hung. bankrun 0.4 also panics on warpToSlot after
-  // setAccount, so from the first doubled transaction (or set account) on the chain stops producing blocks.
+  // alone (exclusive). With blocks warped (warpToSlot is synchronous and takes the bank's locks) while
+  // banks calls were in flight on bankrun's own threads, it deadlocked now and then: every thread asleep
+  // on a futex, for good (3 of 8 crash-test runs here; the exact lock is not known). None since. bankrun
+  // 0.4 also panics on warpToSlot after setAccount, so from the first doubled transaction (or set
+  // account) on the chain stops producing blocks.
   let queue: Promise<unknown> = Promise.resolve();
   const exclusive = <T>(f: () => Promise<T>): Promise<T> => {
     const run = queue.then(f);
