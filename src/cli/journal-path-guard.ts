@@ -29,8 +29,10 @@ export function guardNewJournalPath(vault: LoadedVault, journalPath: string, exp
 function candidates(vault: LoadedVault, target: string): string[] {
   const out = new Set<string>();
   const own = resolve(vault.paths.journal);
-  // The config's own journal counts only when the new name is one typo from it (a different file name is deliberate).
-  if (own !== target && existsSync(own) && (dirname(own) === dirname(target) || closest(basename(target), [basename(own)]) !== undefined)) out.add(own);
+  // The config's own journal counts only when the new name is one typo from it: a different file name is
+  // deliberate, and so is the same name in another directory (a replay's copy; live vaults are held by the vault index).
+  const typo = basename(target) !== basename(own) && closest(basename(target), [basename(own)]) !== undefined;
+  if (own !== target && existsSync(own) && (dirname(own) === dirname(target) || typo)) out.add(own);
   try {
     for (const f of readdirSync(dirname(target))) {
       const p = join(dirname(target), f);
