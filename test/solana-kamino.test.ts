@@ -1,6 +1,7 @@
-import { Keypair, PublicKey, type TransactionInstruction } from '@solana/web3.js';
+import { Keypair, PublicKey, type Connection, type TransactionInstruction } from '@solana/web3.js';
 import { describe, expect, it } from 'vitest';
-import { collateralForLiquidity, lendingMarketAuthority } from '../src/chains/solana/builders/kamino.js';
+import { collateralForLiquidity, lendingMarketAuthority, liquidityForCollateral } from '../src/chains/solana/builders/kamino.js';
+import { solanaBalances } from '../src/chains/solana/solana-balances.js';
 import { ata, NATIVE_MINT } from '../src/chains/solana/builders/plumbing.js';
 import { buildSolAction, prepareSolAction, solanaBuilders } from '../src/chains/solana/builders/registry.js';
 import type { AccountSnapshot, SolBuildContext } from '../src/chains/solana/builders/types.js';
@@ -162,5 +163,35 @@ describe('klend double: moves liquidity and collateral as the program does', () 
     expect(amountOf(s, ata(VAULT, NATIVE_MINT))).toBe(3n * SOL);
     // refresh_reserve itself checks its market
     expect(() => dbl({ ...refresh!, accounts: [refresh!.accounts[0]!, { key: Keypair.generate().publicKey, signer: false, writable: false }, ...refresh!.accounts.slice(2)] }, s)).toThrow(/lending_market/);
+  });
+});
+
+describe('the balance reader values a Kamino position in its liquidity (the model\'s unit), from the reserve read in the same call', () => {
+  const venues = ctx().venues;
+  const mints = { 'kamino-SOL': RES.collateralMint.toBase58() };
+  const reader = (reserve: Uint8Array | null, cTokens: bigint) => {
+    const calls: string[][] = [];
+    const connection = {
+      async getMultipleAccountsInfoAndContext(keys: PublicKey[]) {
+        calls.push(keys.map((k) => k.toBase58()));
+        const value = keys.map((k) => (k.equals(reserveDump.pubkey) ? (reserve ? { data: Buffer.from(reserve), lamports: 1, owner: KLEND, executable: false } : null) : k.equals(VAULT) ? { data: Buffer.alloc(0), lamports: 5, owner: KLEND, executable: false } : { data: tokenAccountBytes(RES.collateralMint, VAULT, cTokens).data, lamports: 1, owner: KLEND, executable: false }));
+        return { context: { slot: 1 }, value };
+      },
+    } as unknown as Connection;
+    return { calls, b: solanaBalances(connection, VAULT, 'SOL', mints, 'confirmed', false, venues) };
+  };
+
+  it('cTokens × the reserve\'s rate, in one call with the ATA', async () => {
+    const { calls, b } = reader(reserveDump.account.data, 1000n * SOL);
+    const r = await b.read(['SOL', 'kamino-SOL']);
+    expect(r).toEqual({ SOL: 5n, 'kamino-SOL': liquidityForCollateral(RES, 1000n * SOL) });
+    expect((r as Record<string, bigint>)['kamino-SOL']).toBeGreaterThan(1000n * SOL);
+    expect(calls).toEqual([[VAULT.toBase58(), ata(VAULT, RES.collateralMint).toBase58(), reserveDump.pubkey.toBase58()]]);
+  });
+
+  it('a missing or unreadable reserve is a read error naming it (nothing valued at a guess); no position needs no reserve', async () => {
+    expect(await reader(null, 5n).b.read(['kamino-SOL'])).toMatch(new RegExp(`kamino-SOL: Kamino reserve ${reserveDump.pubkey.toBase58()} not found`));
+    expect(await reader(new Uint8Array(100), 5n).b.read(['kamino-SOL'])).toMatch(/unreadable \(discriminator/);
+    expect(await reader(null, 0n).b.read(['kamino-SOL'])).toEqual({ 'kamino-SOL': 0n });
   });
 });
