@@ -132,6 +132,7 @@ function journalComplete(j: Journal, id: number) {
   expect(txs).toHaveLength(1);
   expect(txs[0]!.status).toBe('confirmed');
   expect(j.transactionHistory(txs[0]!.id).map((h) => h.status)).toEqual(['built', 'simulated', 'signed', 'sent', 'confirmed']);
+  expect(j.actionStatusHistory(id).map((h) => h.status)).toEqual(['planned', 'intent', 'built', 'simulated', 'signed', 'sent', 'confirmed']);
 }
 
 describe('the keeper moves money through the klend and Marinade doubles (loopback RPC over bankrun)', () => {

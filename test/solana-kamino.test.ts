@@ -5,6 +5,7 @@ import { solanaBalances } from '../src/chains/solana/solana-balances.js';
 import { ata, NATIVE_MINT } from '../src/chains/solana/builders/plumbing.js';
 import { buildSolAction, prepareSolAction, solanaBuilders } from '../src/chains/solana/builders/registry.js';
 import type { AccountSnapshot, SolBuildContext } from '../src/chains/solana/builders/types.js';
+import type { Universe } from '../src/config/universe.js';
 import type { PlannedAction } from '../src/domain/action.js';
 import { kaminoSupplyYield, parseKaminoReserve } from '../src/sources/solana/kamino-reserve.js';
 import { anchorDisc } from './support/double-kit.js';
@@ -193,5 +194,7 @@ describe('the balance reader values a Kamino position in its liquidity (the mode
     expect(await reader(null, 5n).b.read(['kamino-SOL'])).toMatch(new RegExp(`kamino-SOL: Kamino reserve ${reserveDump.pubkey.toBase58()} not found`));
     expect(await reader(new Uint8Array(100), 5n).b.read(['kamino-SOL'])).toMatch(/unreadable \(discriminator/);
     expect(await reader(null, 0n).b.read(['kamino-SOL'])).toEqual({ 'kamino-SOL': 0n });
+    // the keeper's holdings sync sees a failed read (it journals holdings-read-failed and does not act), not an empty vault
+    await expect(reader(null, 5n).b.holdings({ assets: [{ id: 'SOL' }, { id: 'kamino-SOL' }] } as unknown as Universe)).rejects.toThrow(/not found; its position cannot be valued/);
   });
 });

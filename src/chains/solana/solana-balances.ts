@@ -44,7 +44,9 @@ export function solanaBalances(connection: Connection, vault: PublicKey, nativeA
     async holdings(universe) {
       const ids = universe.assets.map((a) => a.id).filter((id) => id === nativeAsset || mints[id] !== undefined);
       const r = await read(ids);
-      return new Map(typeof r === 'string' ? [] : Object.entries(r));
+      // An unreadable valuation (a Kamino reserve) fails the read: the keeper journals it and does not act.
+      if (typeof r === 'string') throw new Error(r);
+      return new Map(Object.entries(r));
     },
   };
 }
