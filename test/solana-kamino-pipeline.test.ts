@@ -1,33 +1,22 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Connection, Keypair, PublicKey, type AccountInfo } from '@solana/web3.js';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { ChainExecutor } from '../src/chains/chain-executor.js';
+import { describe, expect, it } from 'vitest';
 import { lendingMarketAuthority } from '../src/chains/solana/builders/kamino.js';
 import { buildSolAction, prepareSolAction, solanaBuilders } from '../src/chains/solana/builders/registry.js';
 import type { SolBuildContext } from '../src/chains/solana/builders/types.js';
 import { marinadePdas } from '../src/chains/solana/builders/marinade.js';
 import { ata, NATIVE_MINT } from '../src/chains/solana/builders/plumbing.js';
-import type { SolTxPayload } from '../src/chains/solana/solana-adapter.js';
 import type { Universe } from '../src/config/universe.js';
 import type { PlannedAction } from '../src/domain/action.js';
-import type { ExecutionResult } from '../src/executor/executor.js';
 import type { Journal } from '../src/journal/journal.js';
-import { openJournal } from '../src/journal/open-journal.js';
-import type { Snapshot } from '../src/market/asset-view.js';
 import { parseKaminoReserve } from '../src/sources/solana/kamino-reserve.js';
 import { parseMarinadeLiqPoolFees } from '../src/sources/solana/marinade-liq-pool.js';
 import { parseMarinadeState, totalVirtualStakedLamports } from '../src/sources/solana/marinade-state.js';
-import type { SvmClock } from './support/double-kit.js';
-import { kaminoRegistration, KLEND_PROGRAM as KLEND } from './support/kamino-double.js';
-import { marinadeRegistration } from './support/marinade-double.js';
+import { KLEND_PROGRAM as KLEND } from './support/kamino-double.js';
 import { fixedReader, loadDump } from './support/sol-accounts.js';
 import { makeSolExecutor, systemAccount } from './support/sol-exec.js';
-import { startSvmRpc } from './support/svm-rpc.js';
+import { runSolAction as run, startSolTestChain } from './support/sol-chain-harness.js';
 import type { DoubleAccount } from './support/stake-pool-double.js';
 import { mintBytes, tokenAccountBytes } from './support/token-bytes.js';
-import { tokenNativeRegistration } from './support/token-native-double.js';
 
 const SOL = 1_000_000_000n;
 const MARINADE = new PublicKey('MarBmsSgKXdrN1egZf5sqe1TMai9K1rChYNDJgjq7aD');
@@ -39,18 +28,13 @@ const LMA = lendingMarketAuthority(KLEND, marketDump.pubkey);
 const MS = parseMarinadeState(stateDump.account.data);
 const PDAS = marinadePdas(MARINADE, stateDump.pubkey);
 
-const cleanup: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0)) await f();
-});
-
 const info = (a: DoubleAccount, lamports = a.lamports): AccountInfo<Uint8Array> => ({ lamports: Number(lamports > 0n ? lamports : 1_000_000n), data: a.data, owner: a.owner, executable: false });
-const clock = (): SvmClock => ({ slot: 0n, epoch: 0n, unixTimestamp: 0n, epochStartTimestamp: 0n });
 
 async function setup() {
   const vault = Keypair.generate();
   const seed = (address: PublicKey, a: DoubleAccount) => ({ address, info: info(a) });
-  const rpc = await startSvmRpc(
+  // every double registered in svm-doubles.ts: klend and Marinade, the Token program inside doubled transactions
+  const { rpc, journal } = await startSolTestChain(
     [
       { address: vault.publicKey, info: systemAccount(100n * SOL) },
       seed(reserveDump.pubkey, { lamports: 60_000_000n, data: Buffer.from(reserveDump.account.data), owner: KLEND }),
@@ -64,15 +48,7 @@ async function setup() {
       seed(MS.treasuryMsolAccount, tokenAccountBytes(MS.msolMint, Keypair.generate().publicKey, 0n)),
       seed(ata(vault.publicKey, MS.msolMint), tokenAccountBytes(MS.msolMint, vault.publicKey, 40n * SOL)),
     ],
-    { doubles: new Map([kaminoRegistration, marinadeRegistration, tokenNativeRegistration].map((r) => [r.program, r.make(clock)])) },
   );
-  const dir = mkdtempSync(join(tmpdir(), 'sol-kamino-'));
-  const journal = openJournal(join(dir, 'j.sqlite'));
-  cleanup.push(async () => {
-    journal.close();
-    await rpc.close();
-    rmSync(dir, { recursive: true, force: true });
-  });
   const exec = makeSolExecutor({
     rpcUrl: rpc.url,
     vault,
@@ -89,24 +65,6 @@ async function setup() {
     return a && a.data.length >= 72 ? a.data.readBigUInt64LE(64) : 0n;
   };
   return { vault: vault.publicKey, rpc, journal, exec, lamports, tokens, conn };
-}
-
-async function run(j: Journal, exec: ChainExecutor<SolTxPayload>, a: PlannedAction): Promise<{ id: number; r: ExecutionResult }> {
-  const runId = j.startRun({ at: Date.now(), mode: 'solana-live', vault: 'sol-test', configHash: 't', configJson: '{}' });
-  const cycleId = j.beginCycle({ runId, decisionTime: Date.now(), at: Date.now() });
-  const [id] = j.recordActions(cycleId, [a], Date.now()) as [number];
-  j.recordActionStatus(id, 'intent', Date.now());
-  const r = await exec.execute(a, { holdings: new Map([['SOL', 100n * SOL]]), pending: [], indexSeen: new Map() }, {
-    universe: { registryAssets: new Map() } as unknown as Universe,
-    snapshot: {} as Snapshot,
-    now: Date.now(),
-    onStatus: (s, d) => j.recordActionStatus(id, s, Date.now(), d),
-    actionId: id,
-    cycleId,
-  } as Parameters<ChainExecutor['execute']>[2]);
-  j.recordActionStatus(id, r.status, Date.now(), r.detail);
-  j.endCycle(cycleId, Date.now(), 'completed', {});
-  return { id, r };
 }
 
 const act = (kind: PlannedAction['kind'], from: string, to: string, amountIn: bigint, expectedOut: bigint, venue: string): PlannedAction => ({ seq: 1, kind, from, to, amountIn, expectedOut, minOut: (expectedOut * 995n) / 1000n, venue, estCostBase: 0n, delaySeconds: 0, reason: 't' });
