@@ -39,10 +39,18 @@ const ctx: SolBuildContext = { vault: VAULT, baseAsset: 'SOL', mints: { mSOL: S.
 const builders = solanaBuilders();
 
 /** The keeper's own liquid_unstake instruction for `msol`, as the double receives it. */
+const sell = (msol: bigint, minOut = 0n): PlannedAction => ({ seq: 0, kind: 'sell', from: 'mSOL', to: 'SOL', amountIn: msol, expectedOut: 0n, minOut, venue: 'marinade-liquid-unstake', estCostBase: 0n, delaySeconds: 0, reason: 'test' });
+
+/** The builder's intent for `msol` with the pool's SOL leg holding `leg` lamports when it reads the chain. */
+async function intent(msol: bigint, leg = 100_000n * SOL, minOut = 0n) {
+  const action = sell(msol, minOut);
+  const reader = fixedReader(1n, 794n, [[stateDump.pubkey, stateDump.account], [PDAS.liqPoolSolLeg, { data: new Uint8Array(0), owner: SystemProgram.programId, lamports: leg }]]);
+  return buildSolAction(action, await prepareSolAction(action, ctx, reader, builders), builders)[0]!;
+}
+
+/** The keeper's own liquid_unstake instruction for `msol`, as the double receives it (built while the leg held 100 000 SOL). */
 async function unstakeIx(msol: bigint): Promise<DoubleIx> {
-  const action: PlannedAction = { seq: 0, kind: 'sell', from: 'mSOL', to: 'SOL', amountIn: msol, expectedOut: 0n, minOut: 0n, venue: 'marinade-liquid-unstake', estCostBase: 0n, delaySeconds: 0, reason: 'test' };
-  const [tx] = buildSolAction(action, await prepareSolAction(action, ctx, fixedReader(1n, 794n, [[stateDump.pubkey, stateDump.account]]), builders), builders);
-  const ix = tx!.instructions.find((i) => i.programId.equals(MARINADE))!;
+  const ix = (await intent(msol)).instructions.find((i) => i.programId.equals(MARINADE))!;
   return { program: MARINADE, accounts: ix.keys.map((k) => ({ key: k.pubkey, signer: k.isSigner, writable: k.isWritable })), data: Buffer.from(ix.data) };
 }
 
@@ -85,6 +93,20 @@ describe('Marinade double: liquid_unstake', () => {
     const fee = (msol * 451n) / 10_000n;
     expect(s.get(VAULT)!.lamports - SOL).toBe(toSol(msol - fee));
     expect(tokens(s, S.treasuryMsolAccount)).toBe(fee / 2n);
+    // the builder, reading the same leg, quotes exactly that and puts its floor under it
+    const t = await intent(msol, RENT + toSol(msol) + 10_500n * SOL);
+    expect(t.slippage!.quotedOut).toBe(toSol(msol - fee));
+    expect(t.slippage!.minOut).toBe((toSol(msol - fee) * 995_000n) / 1_000_000n);
+    expect(t.description).toMatch(/pool fee 451 bps/);
+  });
+
+  it('the builder refuses a pool that cannot pay and a payout below the planned minimum', async () => {
+    const msol = 100n * SOL;
+    await expect(intent(msol, RENT + toSol(msol) / 2n)).rejects.toThrow(/not enough to pay/);
+    await expect(intent(msol, 0n)).rejects.toThrow(/not enough to pay/);
+    const net = toSol(msol - (msol * 1n) / 10_000n);
+    await expect(intent(msol, 100_000n * SOL, net + 1n)).rejects.toThrow(/below the planned minimum/);
+    expect((await intent(msol, 100_000n * SOL, net)).slippage!.minOut).toBe(net);
   });
 
   it('taking the whole leg costs the max fee (9 %); a leg that cannot pay even that fails InsufficientLiquidity and moves nothing', async () => {

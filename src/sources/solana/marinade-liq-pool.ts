@@ -38,3 +38,29 @@ export function parseMarinadeLiqPoolFees(data: Uint8Array): MarinadeLiqPoolFees 
   if (f.lpMinFeeBps > f.lpMaxFeeBps) throw new LayoutError(`liq_pool.lp_min_fee ${f.lpMinFeeBps} bps is above lp_max_fee ${f.lpMaxFeeBps}; layout not as expected`);
   return f;
 }
+
+export interface LiquidUnstakeQuote {
+  /** Lamports the pool pays for the mSOL, after its fee. */
+  readonly lamports: bigint;
+  readonly feeBps: number;
+  readonly msolFee: bigint;
+  /** The SOL leg cannot pay it (it keeps rent_exempt_for_token_acc): the program fails InsufficientLiquidity. */
+  readonly insufficient: boolean;
+}
+
+/**
+ * What liquid_unstake (instructions/liq_pool/liquid_unstake.rs) pays for `msol` with the SOL leg holding
+ * `solLegLamports`: the linear fee at the liquidity left after the gross value (lp_max_fee if it takes it
+ * all), taken in mSOL, and the rest valued at total_virtual_staked_lamports / msol_supply.
+ */
+export function liquidUnstakeQuote(virtualStaked: bigint, msolSupply: bigint, f: MarinadeLiqPoolFees, solLegLamports: bigint, msol: bigint): LiquidUnstakeQuote {
+  const toSol = (m: bigint) => (msolSupply === 0n ? m : (m * virtualStaked) / msolSupply);
+  const available = solLegLamports > f.rentExemptForTokenAcc ? solLegLamports - f.rentExemptForTokenAcc : 0n;
+  const gross = toSol(msol);
+  const after = gross >= available ? undefined : available - gross;
+  const feeBps =
+    after === undefined ? f.lpMaxFeeBps : after >= f.lpLiquidityTarget ? f.lpMinFeeBps : f.lpMaxFeeBps - Number((BigInt(f.lpMaxFeeBps - f.lpMinFeeBps) * after) / f.lpLiquidityTarget);
+  const msolFee = (msol * BigInt(feeBps)) / BigInt(MAX_BPS);
+  const lamports = toSol(msol - msolFee);
+  return { lamports, feeBps, msolFee, insufficient: lamports + f.rentExemptForTokenAcc > solLegLamports };
+}
