@@ -2,7 +2,7 @@ import { PublicKey, SYSVAR_INSTRUCTIONS_PUBKEY } from '@solana/web3.js';
 import { NATIVE_MINT } from '@solana/spl-token';
 import { OFFSET, parseKaminoReserve, totalSupplySf, type KaminoReserveState } from '../../src/sources/solana/kamino-reserve.js';
 import { addSupply, addTokens, accountsOf, anchorDisc, moveLamports, need, tokenAccount, TOKEN_PROGRAM, type DoubleRegistration, type Meta } from './double-kit.js';
-import type { AccountStore, DoubleIx, ProgramDouble } from './stake-pool-double.js';
+import type { AccountStore, DoubleAccount, DoubleIx, ProgramDouble } from './stake-pool-double.js';
 
 export const KLEND_PROGRAM = new PublicKey('KLend2g3cP87fffoy8q1mQqGKjrxjC8boSyAYavgmjD');
 const IX = { deposit: anchorDisc('deposit_reserve_liquidity'), redeem: anchorDisc('redeem_reserve_collateral'), refresh: anchorDisc('refresh_reserve') };
@@ -97,13 +97,11 @@ function amountOf(ix: DoubleIx): bigint {
   return n;
 }
 
-function writeTotals(store: AccountStore, key: PublicKey, acc: { data: Buffer }, available: bigint, collateralSupply: bigint, internalRefresh: boolean): void {
-  const a = store.get(key)!;
-  a.data = acc.data;
-  a.data.writeBigUInt64LE(available, OFFSET.availableAmount);
-  a.data.writeBigUInt64LE(collateralSupply, OFFSET.collateralMintTotalSupply);
-  if (!internalRefresh) a.data[STALE_AT] = 1; // last_update.mark_stale()
-  store.set(key, a);
+function writeTotals(store: AccountStore, key: PublicKey, acc: DoubleAccount, available: bigint, collateralSupply: bigint, internalRefresh: boolean): void {
+  acc.data.writeBigUInt64LE(available, OFFSET.availableAmount);
+  acc.data.writeBigUInt64LE(collateralSupply, OFFSET.collateralMintTotalSupply);
+  if (!internalRefresh) acc.data[STALE_AT] = 1; // last_update.mark_stale()
+  store.set(key, acc);
 }
 
 /**
