@@ -30,7 +30,7 @@ const PDAS = marinadePdas(MARINADE, stateDump.pubkey);
 
 const info = (a: DoubleAccount, lamports = a.lamports): AccountInfo<Uint8Array> => ({ lamports: Number(lamports > 0n ? lamports : 1_000_000n), data: a.data, owner: a.owner, executable: false });
 
-async function setup() {
+async function setup(solLeg = 30_000n * SOL) {
   const vault = Keypair.generate();
   const seed = (address: PublicKey, a: DoubleAccount) => ({ address, info: info(a) });
   // every double registered in svm-doubles.ts: klend and Marinade, the Token program inside doubled transactions
@@ -43,7 +43,7 @@ async function setup() {
       seed(RES.liquiditySupplyVault, tokenAccountBytes(NATIVE_MINT, LMA, RES.availableAmount)),
       seed(stateDump.pubkey, { lamports: 10_000_000n, data: Buffer.from(stateDump.account.data), owner: MARINADE }),
       ...[loadDump('mSOL_mint.json')].map((d) => ({ address: d.pubkey, info: { lamports: 1_461_600, data: d.account.data, owner: d.account.owner, executable: false } })),
-      { address: PDAS.liqPoolSolLeg, info: systemAccount(30_000n * SOL) },
+      { address: PDAS.liqPoolSolLeg, info: systemAccount(solLeg) },
       seed(MS.liqPoolMsolLeg, tokenAccountBytes(MS.msolMint, PDAS.liqPoolMsolLegAuthority, 0n)),
       seed(MS.treasuryMsolAccount, tokenAccountBytes(MS.msolMint, Keypair.generate().publicKey, 0n)),
       seed(ata(vault.publicKey, MS.msolMint), tokenAccountBytes(MS.msolMint, vault.publicKey, 40n * SOL)),
@@ -132,12 +132,18 @@ describe('the keeper moves money through the klend and Marinade doubles (loopbac
     expect(amount - ((await lamports(vault)) - sol1 + gas2)).toBeLessThanOrEqual(3n); // the round trip loses only rounding
   });
 
-  it('mSOL: liquid-unstake 10 mSOL through the pool (SOL leg above its target: 0.01 % fee); confirmed, journaled, SOL within 0.01 % of the State\'s fee curve', async () => {
-    const { vault, journal, exec, lamports, tokens } = await setup();
+  const toSol = (m: bigint) => (m * totalVirtualStakedLamports(MS)) / MS.msolSupply;
+  const RENT = 2_039_280n;
+  // above the target: lp_min_fee; left at half the target after the unstake: 900 − ⌊899 / 2⌋ = 451 bps
+  it.each([
+    { what: 'the SOL leg above its target', leg: 30_000n * SOL, bps: 1n },
+    { what: 'the SOL leg left at half its target', leg: RENT + toSol(10n * SOL) + 10_500n * SOL, bps: 451n },
+  ])('mSOL: liquid-unstake 10 mSOL with $what ($bps bps fee); confirmed, journaled, SOL within 0.01 pct of the State\'s fee curve and of the builder\'s quote', async ({ leg, bps }) => {
+    const { vault, journal, exec, lamports, tokens } = await setup(leg);
     const msol = 10n * SOL;
     const fees = parseMarinadeLiqPoolFees(stateDump.account.data);
-    const fee = (msol * BigInt(fees.lpMinFeeBps)) / 10_000n;
-    const expected = ((msol - fee) * totalVirtualStakedLamports(MS)) / MS.msolSupply;
+    const fee = (msol * bps) / 10_000n;
+    const expected = toSol(msol - fee);
     const sol0 = await lamports(vault);
     const u = await run(journal, exec, act('sell', 'mSOL', 'SOL', msol, expected, 'marinade-liquid-unstake'));
     expect(u.r.status, JSON.stringify(u.r.detail)).toBe('confirmed');
@@ -146,10 +152,10 @@ describe('the keeper moves money through the klend and Marinade doubles (loopbac
     const gas = BigInt(u.r.detail.gasFee as string);
     within((await lamports(vault)) - sol0 + gas, expected);
     // the builder's quote, from the State and the pool's SOL leg as the chain held them
-    const quoted = await builderQuote(act('sell', 'mSOL', 'SOL', msol, expected, 'marinade-liquid-unstake'), stateDump.pubkey, stateDump.account.data, 30_000n * SOL);
+    const quoted = await builderQuote(act('sell', 'mSOL', 'SOL', msol, expected, 'marinade-liquid-unstake'), stateDump.pubkey, stateDump.account.data, leg);
     within((await lamports(vault)) - sol0 + gas, quoted);
     expect(await tokens(ata(vault, MS.msolMint))).toBe(30n * SOL);
-    expect(await tokens(MS.treasuryMsolAccount)).toBe(fee / 2n);
-    expect(await tokens(MS.liqPoolMsolLeg)).toBe(msol - fee / 2n);
+    expect(await tokens(MS.treasuryMsolAccount)).toBe((fee * BigInt(fees.treasuryCutBps)) / 10_000n);
+    expect(await tokens(MS.liqPoolMsolLeg)).toBe(msol - (fee * BigInt(fees.treasuryCutBps)) / 10_000n);
   });
 });
