@@ -52,8 +52,8 @@ const act = (kind: PlannedAction['kind'], from: string, to: string, amountIn: bi
 const builders = solanaBuilders();
 
 /** The builder's transaction for an action, over the given reserve bytes (as the keeper would read them). */
-async function built(action: PlannedAction, reserve: Uint8Array, refreshReserve = false) {
-  const accounts = [[reserveDump.pubkey, { ...reserveDump.account, data: reserve }], [NATIVE_MINT, { data: new Uint8Array(82), owner: new PublicKey('TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA'), lamports: 1n }]] as const;
+async function built(action: PlannedAction, reserve: Uint8Array, refreshReserve = false, extra: ReadonlyArray<readonly [PublicKey, AccountSnapshot]> = []) {
+  const accounts = [[reserveDump.pubkey, { ...reserveDump.account, data: reserve }], [NATIVE_MINT, { data: new Uint8Array(82), owner: new PublicKey('TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA'), lamports: 1n }], ...extra] as const;
   const c = ctx(refreshReserve);
   const [tx] = buildSolAction(action, await prepareSolAction(action, c, fixedReader(SLOT, 700n, [...accounts]), builders), builders);
   return tx!;
@@ -128,6 +128,18 @@ describe('klend double: moves liquidity and collateral as the program does', () 
     const end = parseKaminoReserve(s.get(reserveDump.pubkey)!.data);
     expect(end.collateralMintTotalSupply).toBe(RES.collateralMintTotalSupply);
     expect(end.availableAmount).toBe(RES.availableAmount + amount - back);
+  });
+
+  it('a withdraw planned for the whole position\'s value redeems every cToken the vault holds; a smaller one only its share', async () => {
+    const held = 1_000n * SOL + 7n;
+    const value = liquidityForCollateral(RES, held);
+    const cAcc = tokenAccountBytes(RES.collateralMint, VAULT, held);
+    const extra = [[ata(VAULT, RES.collateralMint), { data: cAcc.data, owner: cAcc.owner, lamports: cAcc.lamports }]] as const;
+    const amountOf = async (liquidity: bigint) => klendIxs((await built(act('withdraw', 'kamino-SOL', 'SOL', liquidity), reserveDump.account.data, false, extra)).instructions)[0]!.data.readBigUInt64LE(8);
+    expect(collateralForLiquidity(RES, value)).toBeLessThan(held); // converting back alone would leave dust
+    expect(await amountOf(value)).toBe(held);
+    expect(await amountOf(value + SOL)).toBe(held);
+    expect(await amountOf(value - SOL)).toBe(collateralForLiquidity(RES, value - SOL));
   });
 
   it('a redeem above the reserve\'s available liquidity fails InsufficientLiquidity; a source the owner does not own fails', async () => {
