@@ -1,6 +1,7 @@
 import { PublicKey, SYSVAR_CLOCK_PUBKEY, SYSVAR_RENT_PUBKEY, SystemProgram } from '@solana/web3.js';
 import { parseMarinadeState } from '../../src/sources/solana/marinade-state.js';
 import { addSupply, addTokens, accountsOf, anchorDisc, closeAccount, moveLamports, need, tokenAccount, TOKEN_PROGRAM, type DoubleRegistration, type Meta } from './double-kit.js';
+import { liquidUnstake } from './marinade-liquid-unstake-double.js';
 import { marinadeDepositDouble, type AccountStore, type DoubleIx, type ProgramDouble } from './stake-pool-double.js';
 
 /** What the Marinade double reads of the cluster's clock (claim.rs looks at the epoch and how far into it we are). */
@@ -14,7 +15,7 @@ const TICKET_DISC = anchorDisc('TicketAccountData', 'account');
 const TICKET_SPACE = 88;
 /** claim.rs EXTRA_WAIT_SECONDS. */
 const EXTRA_WAIT_SECONDS = 1800n;
-const IX = { deposit: anchorDisc('deposit'), orderUnstake: anchorDisc('order_unstake'), claim: anchorDisc('claim') };
+const IX = { deposit: anchorDisc('deposit'), orderUnstake: anchorDisc('order_unstake'), claim: anchorDisc('claim'), liquidUnstake: anchorDisc('liquid_unstake') };
 
 function stateOf(ix: DoubleIx, store: AccountStore, m: Meta) {
   const st = store.get(m.key);
@@ -92,7 +93,7 @@ function claim(ix: DoubleIx, store: AccountStore, clock: () => MarinadeClock): v
   store.set(state.key, s2);
 }
 
-/** The Marinade program double: deposit (stake-pool-double.ts), order_unstake and claim; any other discriminator fails as Anchor does. */
+/** The Marinade program double: deposit (stake-pool-double.ts), order_unstake, claim and liquid_unstake (marinade-liquid-unstake-double.ts); any other discriminator fails as Anchor does. */
 export function marinadeDouble(clock: () => MarinadeClock): ProgramDouble {
   const deposit = marinadeDepositDouble(IX.deposit, parseMarinadeState);
   return (ix, store) => {
@@ -100,6 +101,7 @@ export function marinadeDouble(clock: () => MarinadeClock): ProgramDouble {
     if (d.equals(IX.deposit)) return deposit(ix, store);
     if (d.equals(IX.orderUnstake)) return orderUnstake(ix, store, clock);
     if (d.equals(IX.claim)) return claim(ix, store, clock);
+    if (d.equals(IX.liquidUnstake)) return liquidUnstake(ix, store);
     need(false, 'InstructionFallbackNotFound');
   };
 }

@@ -83,7 +83,7 @@ export function makeSolExecutor(o: SolExecOptions): ChainExecutor<SolTxPayload> 
     mode: o.mode ?? 'live',
     journal: o.journal,
     adapter,
-    balances: { ...solanaBalances(connection, o.vault.publicKey, 'SOL', mints, 'confirmed'), pending: (_u, now) => pendingOnChain(now) },
+    balances: { ...solanaBalances(connection, o.vault.publicKey, 'SOL', mints, 'confirmed', false, venues), pending: (_u, now) => pendingOnChain(now) },
     vaultName: 'sol-test',
     nativeAsset: 'SOL',
     tolerance: 0.001,

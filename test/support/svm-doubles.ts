@@ -1,10 +1,12 @@
 import { PublicKey, StakeProgram, SystemProgram } from '@solana/web3.js';
 import type { DoubleRegistration } from './double-kit.js';
 import { jitoVaultRegistration } from './jito-vault-double.js';
+import { kaminoRegistration } from './kamino-double.js';
 import { marinadeRegistration } from './marinade-double.js';
 import { ataDouble } from './stake-pool-double.js';
 import { splStakePoolRegistration, stakeDeactivateDouble } from './stake-pool-withdraw-double.js';
 import { systemDouble } from './system-double.js';
+import { tokenNativeRegistration } from './token-native-double.js';
 
 /**
  * The program doubles the SVM server child serves, one line each (each double's file exports its
@@ -13,7 +15,7 @@ import { systemDouble } from './system-double.js';
  * (svm-server/doubled-run.ts); every other transaction runs in bankrun. A test may narrow the set with
  * startSvmRpc's `doubles` option (program ids).
  */
-export const SVM_DOUBLES: readonly DoubleRegistration[] = [splStakePoolRegistration, marinadeRegistration, jitoVaultRegistration];
+export const SVM_DOUBLES: readonly DoubleRegistration[] = [splStakePoolRegistration, marinadeRegistration, jitoVaultRegistration, kaminoRegistration];
 
 /**
  * Programs bankrun runs for real, doubled only inside a transaction that also calls one of SVM_DOUBLES
@@ -23,4 +25,5 @@ export const IN_DOUBLED_TX: readonly DoubleRegistration[] = [
   { program: new PublicKey('ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL').toBase58(), make: () => ataDouble },
   { program: SystemProgram.programId.toBase58(), make: () => systemDouble },
   { program: StakeProgram.programId.toBase58(), make: (clock) => (ix, store) => stakeDeactivateDouble(clock().epoch)(ix, store) },
+  tokenNativeRegistration,
 ];

@@ -62,7 +62,7 @@ export function solanaExecutorFor(vault: LoadedVault, journal: Journal, o: { liv
     mode: live ? 'live' : 'dry-run',
     journal,
     adapter,
-    balances: { ...solanaBalances(connection, vaultKey, vault.config.baseAsset, mints, sol.commitment), pending: (_u, now) => pendingOnChain(now) },
+    balances: { ...solanaBalances(connection, vaultKey, vault.config.baseAsset, mints, sol.commitment, false, venues), pending: (_u, now) => pendingOnChain(now) },
     vaultName: vault.config.name,
     nativeAsset: vault.config.baseAsset,
     tolerance: sol.reconcile.tolerance,

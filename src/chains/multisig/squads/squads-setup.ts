@@ -52,7 +52,7 @@ export function squadsExecutorFor(vault: LoadedVault, journal: Journal, o: { liv
     connection,
     reader,
     // Tickets and deactivating stake name the vault PDA as beneficiary / staker / withdrawer, as they name a single-key vault.
-    balances: { ...solanaBalances(connection, vaultPda, vault.config.baseAsset, mints, sol.commitment, true), pending: (_u, now) => pendingOnChain(now) },
+    balances: { ...solanaBalances(connection, vaultPda, vault.config.baseAsset, mints, sol.commitment, true, venues), pending: (_u, now) => pendingOnChain(now) },
     vaultPda,
     builders,
     buildContext: { baseAsset: vault.config.baseAsset, mints, venues, maxSlippage: vault.config.planner.maxSlippage },

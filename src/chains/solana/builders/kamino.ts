@@ -85,10 +85,16 @@ function deposit(action: PlannedAction, ctx: SolBuildContext): SolTxIntent[] {
 function redeem(action: PlannedAction, ctx: SolBuildContext): SolTxIntent[] {
   requirePositive(action, action.amountIn);
   const k = load(action, ctx);
-  const collateral = collateralForLiquidity(k.res, action.amountIn);
+  const source = vaultAta(ctx, k.res.collateralMint);
+  let collateral = collateralForLiquidity(k.res, action.amountIn);
+  // A plan for at least what the whole position is worth (a full exit) redeems every cToken, no more:
+  // converting the valued amount back rounds down and would leave a cToken of dust. (A plan for far more
+  // than the position is then caught by the balance check, as spending less than planned.)
+  const held = ctx.chain?.accounts.get(source.toBase58());
+  const heldC = held && held.data.length >= 72 ? Buffer.from(held.data).readBigUInt64LE(64) : 0n;
+  if (heldC > 0n && liquidityForCollateral(k.res, heldC) <= action.amountIn) collateral = heldC;
   if (collateral <= 0n) throw new BuildError('the amount is worth no collateral', action);
   const expected = liquidityForCollateral(k.res, collateral);
-  const source = vaultAta(ctx, k.res.collateralMint);
   const dest = vaultAta(ctx, k.res.liquidityMint, k.liquidityTokenProgram);
   const keys = [
     r(ctx.vault, true), r(k.market), w(k.reserveKey), r(k.lma), r(k.res.liquidityMint), w(k.res.collateralMint), w(k.res.liquiditySupplyVault), w(source), w(dest), r(TOKEN_PROGRAM_ID), r(k.liquidityTokenProgram), r(SYSVAR_INSTRUCTIONS_PUBKEY),
@@ -113,8 +119,10 @@ export const kaminoBuilder: SolProtocolBuilder = {
     const reserveKey = pk(venue.reserve, `${asset} reserve`, action);
     const first = await chain.readAccounts([reserveKey]);
     const res = parsed({ ...ctx, chain: first }, reserveKey, `${asset} reserve`, null, parseKaminoReserve, action);
-    // Reserve and liquidity mint (its owner is the token program to pass) in one slot.
-    return { ...ctx, chain: await chain.readAccounts([reserveKey, res.liquidityMint]) };
+    // Reserve, liquidity mint (its owner is the token program to pass) and, for a redeem, the vault's
+    // collateral account, in one slot.
+    const keys = [reserveKey, res.liquidityMint, ...(action.kind === 'withdraw' ? [vaultAta(ctx, res.collateralMint)] : [])];
+    return { ...ctx, chain: await chain.readAccounts(keys) };
   },
   build: (action, ctx) => (action.kind === 'supply' ? deposit(action, ctx) : redeem(action, ctx)),
 };

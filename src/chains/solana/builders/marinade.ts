@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { PublicKey, SYSVAR_CLOCK_PUBKEY, SYSVAR_RENT_PUBKEY, SystemProgram, TransactionInstruction } from '@solana/web3.js';
 import type { PlannedAction } from '../../../domain/action.js';
 import { LayoutError, bytesEqual, readPubkey, readU64 } from '../../../sources/solana/bytes.js';
-import { MSOL_PRICE_DENOMINATOR, parseMarinadeState, type MarinadeState } from '../../../sources/solana/marinade-state.js';
+import { liquidUnstakeQuote, parseMarinadeLiqPoolFees } from '../../../sources/solana/marinade-liq-pool.js';
+import { MSOL_PRICE_DENOMINATOR, parseMarinadeState, totalVirtualStakedLamports, type MarinadeState } from '../../../sources/solana/marinade-state.js';
 import { slippageFloor } from '../../build-error.js';
 import { anchorDiscriminator, BuildError, mintOf, parsed, pk, r, receiptAsset, requirePositive, sol, u64le, venueOf, w } from './common.js';
 import { vaultAta, createSeededAccount, ensureAta, seededAccount, TOKEN_PROGRAM_ID } from './plumbing.js';
@@ -86,15 +87,29 @@ function liquidUnstake(action: PlannedAction, ctx: SolBuildContext): SolTxIntent
   requirePositive(action, action.amountIn);
   const m = load(action, ctx);
   const gross = lamportsFor(m.s, action.amountIn);
-  // The pool's fee depends on its SOL leg; the planner's minimum out already prices it. Refuse below it.
-  const minOut = action.minOut > 0n ? action.minOut : slippageFloor(gross, ctx.maxSlippage, action);
+  // The pool's fee depends on its SOL leg, read in the same slot as the State (prepare): quote what the
+  // program will pay, and refuse below the planner's minimum.
+  const leg = ctx.chain?.accounts.get(m.pdas.liqPoolSolLeg.toBase58());
+  const stateData = ctx.chain?.accounts.get(m.stateKey.toBase58())?.data;
+  if (!stateData) throw new BuildError('Marinade state was not read', action);
+  let fees;
+  try {
+    fees = parseMarinadeLiqPoolFees(stateData);
+  } catch (e) {
+    throw new BuildError(`Marinade state liq_pool fees unreadable: ${(e as Error).message}`, action);
+  }
+  const q = liquidUnstakeQuote(totalVirtualStakedLamports(m.s), m.s.msolSupply, fees, leg?.lamports ?? 0n, action.amountIn);
+  if (q.insufficient) throw new BuildError(`Marinade's liquidity pool holds ${sol(leg?.lamports ?? 0n)} SOL, not enough to pay ${sol(q.lamports)} SOL for ${sol(action.amountIn)} mSOL`, action);
+  if (q.lamports < action.minOut) throw new BuildError(`Marinade's pool pays ${sol(q.lamports)} SOL (fee ${q.feeBps} bps), below the planned minimum ${sol(action.minOut)}`, action);
+  const floor = slippageFloor(q.lamports, ctx.maxSlippage, action);
+  const minOut = floor > action.minOut ? floor : action.minOut;
   const keys = [w(m.stateKey), w(m.mint), w(m.pdas.liqPoolSolLeg), w(m.s.liqPoolMsolLeg), w(m.s.treasuryMsolAccount), w(m.msolAta), r(ctx.vault, true), w(ctx.vault), r(SystemProgram.programId), r(TOKEN_PROGRAM_ID)];
   return [
     {
       instructions: [new TransactionInstruction({ programId: m.program, keys, data: Buffer.concat([MARINADE_IX.liquidUnstake, u64le(action.amountIn)]) })],
-      description: `liquid-unstake ${sol(action.amountIn)} mSOL (≤ ${sol(gross)} SOL before the pool fee)`,
+      description: `liquid-unstake ${sol(action.amountIn)} mSOL for ≈ ${sol(q.lamports)} SOL (pool fee ${q.feeBps} bps)`,
       valueAtRiskLamports: gross,
-      slippage: { minOut, quotedOut: gross, destination: ctx.vault.toBase58(), enforcedOnChain: false },
+      slippage: { minOut, quotedOut: q.lamports, destination: ctx.vault.toBase58(), enforcedOnChain: false },
     },
   ];
 }
@@ -147,6 +162,8 @@ export const marinadeBuilder: SolProtocolBuilder = {
   async prepare(action, ctx, chain) {
     const { venue } = venueOf(action, ctx, 'marinade');
     const keys = [new PublicKey(venue.state)];
+    // liquid_unstake's fee depends on the pool's SOL leg: read it with the State.
+    if (action.kind === 'sell') keys.push(marinadePdas(pk(venue.program, 'Marinade program', action), keys[0] as PublicKey).liqPoolSolLeg);
     if (action.kind === 'redeem-claim') keys.push(pk(action.redemptionId ?? '', 'redemption id (Marinade ticket)', action));
     return { ...ctx, chain: await chain.readAccounts(keys) };
   },
