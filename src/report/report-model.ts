@@ -18,6 +18,8 @@ export interface ReportSeries {
   readonly noData?: boolean | undefined;
   /** Full metrics for strategies and baselines. */
   readonly metrics?: BacktestMetrics | undefined;
+  /** Metrics the source cannot give (a journal missing what one needs), each with why: shown as "not measurable". */
+  readonly unmeasured?: Readonly<Partial<Record<keyof BacktestMetrics, string>>> | undefined;
   readonly params?: unknown;
 }
 
