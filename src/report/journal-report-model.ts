@@ -33,7 +33,7 @@ export function journalReportModel(db: Database.Database, vault: LoadedVault, o:
   if (b && op.benchmark) {
     // One point a day: a recorder samples the benchmark far more often than the chart can show.
     const held = op.period ? daily(within(op.benchmark.heldAt === 'market' ? b.market : b.fair, from, to)) : [];
-    series.push({ name: `hold ${b.asset}`, kind: 'benchmark', nav: normalized(held), netApy: apy(op.benchmark.apy), maxDrawdown: depth(op.benchmark.maxDrawdown), noData: op.benchmark.apy === 'not measurable' });
+    series.push({ name: `hold ${b.asset}`, kind: 'benchmark', nav: normalized(held), netApy: apy(op.benchmark.apy), maxDrawdown: depth(op.benchmark.maxDrawdown), noData: op.benchmark.apy === 'not measurable', noDataWhy: op.why.benchmark });
   }
   const mode = op.identity.mode;
   return {

@@ -55,8 +55,8 @@ export function resultsTable(model: ReportModel, view: ReportView): string {
     const cells = [
       `<td class="name">${swatch}${esc(s.name)}</td>`,
       `<td><span class="kind ${esc(s.kind)}">${esc(s.kind)}</span></td>`,
-      numCell(s.noData ? 'not measurable' : pct(s.netApy)),
-      numCell(pct(s.maxDrawdown)),
+      s.noData ? `<td class="num na"${s.noDataWhy ? ` title="${esc(s.noDataWhy)}"` : ''}>not measurable</td>` : numCell(pct(s.netApy)),
+      numCell(s.noData && !Number.isFinite(s.maxDrawdown) ? 'not measurable' : pct(s.maxDrawdown)),
       numCell(s.kind === 'ceiling' ? '—' : pct(s.captureRatio, 1)),
       cell('grossApy', () => pct(m?.grossApy)),
       cell('costDrag', () => pct(m?.costDrag)),
