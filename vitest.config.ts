@@ -6,6 +6,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Bundles the Solana test chain's server child (test/support/svm-server/) before any test file runs.
+    globalSetup: ['test/support/svm-server-bundle.ts'],
     // Each test its own state directory (the vault index): test/support/isolated-state.ts.
     setupFiles: ['test/support/isolated-state.ts'],
     // solana-bankrun logs every instruction at debug level unless told otherwise; CI logs stay readable.

@@ -1,12 +1,12 @@
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PublicKey, type AccountInfo } from '@solana/web3.js';
+import { PublicKey } from '@solana/web3.js';
 import * as multisig from '@sqds/multisig';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openJournalDb } from '../src/journal/open-journal.js';
 import { cliRun, ROOT, tempDir } from './support/cli.js';
-import { loadDump } from './support/sol-accounts.js';
+import { recordedRatePoolAccounts } from './support/sol-accounts.js';
 import { systemAccount } from './support/sol-exec.js';
+import { writeSolStakingConfig } from './support/sol-staking-config.js';
 import { startSvmRpc, type SvmRpc } from './support/svm-rpc.js';
 
 /**
@@ -24,34 +24,11 @@ afterAll(async () => {
   await rpc?.close();
 });
 
-const info = (a: { lamports: bigint; data: Uint8Array; owner: PublicKey }): AccountInfo<Uint8Array> => ({ lamports: Number(a.lamports), data: a.data, owner: a.owner, executable: false });
-
 describe('once --executor squads (CLI subprocess, bankrun RPC)', () => {
   it('dry-run: the plan built on the vault PDA and guarded, journaled as a squads-dry-run run, nothing sent; --live against a dry-run section is refused', async () => {
-    const pool = loadDump('jitoSOL_stake_pool.json');
-    const poolData = Buffer.from(pool.account.data);
-    poolData.writeBigUInt64LE((poolData.readBigUInt64LE(266) * 4000n * SOL) / 3_917_252_872_000n + 1n, 258);
-    const state = loadDump('mSOL_stake_pool.json');
-    const stateData = Buffer.from(state.account.data);
-    stateData.writeBigUInt64LE(((4000n * SOL) << 32n) / 3_649_807_424_000n + 1n, 512);
-    const rest = ['jitoSOL_stake_pool_reserve_stake.json', 'jitoSOL_stake_pool_manager_fee.json', 'jitoSOL_mint.json', 'mSOL_mint.json'].map((f) => {
-      const d = loadDump(f);
-      return { address: d.pubkey, info: info(d.account) };
-    });
-    rpc = await startSvmRpc([{ address: VAULT, info: systemAccount(10_000n * SOL) }, { address: pool.pubkey, info: info({ ...pool.account, data: poolData }) }, { address: state.pubkey, info: info({ ...state.account, data: stateData }) }, ...rest], {});
+    rpc = await startSvmRpc([{ address: VAULT, info: systemAccount(10_000n * SOL) }, ...recordedRatePoolAccounts()]);
     const dir = tempDir('cli-squads-');
-    writeFileSync(join(dir, 'policy.yaml'), readFileSync(join(ROOT, 'config/policies/sol-staking.policy.yaml'), 'utf8').replace('11111111111111111111111111111112', VAULT.toBase58()));
-    const file = join(dir, 'vault.yaml');
-    writeFileSync(file, `${readFileSync(join(ROOT, 'config/vaults/sol-staking.yaml'), 'utf8')
-      .replace('../assets/solana.yaml', join(ROOT, 'config/assets/solana.yaml'))
-      .replace('../../history/solana.csv', join(ROOT, 'history/solana.csv'))
-      .replace('../../var/sol-staking.sqlite', join(dir, 'journal.sqlite'))
-      .replace('../policies/sol-staking.policy.yaml', join(dir, 'policy.yaml'))
-      .replace('http://127.0.0.1:8899', rpc.url)
-      .replace('"11111111111111111111111111111112"', `"${VAULT.toBase58()}"`)}
-  squads:
-    multisig: "${MULTISIG.toBase58()}"
-`);
+    const file = writeSolStakingConfig(dir, { vault: VAULT, rpcUrl: rpc.url, journal: join(dir, 'journal.sqlite'), extra: `  squads:\n    multisig: "${MULTISIG.toBase58()}"\n` });
     const r = await cliRun(['once', '--executor', 'squads', '-c', file]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/squads-dry-run/);
@@ -68,7 +45,7 @@ describe('once --executor squads (CLI subprocess, bankrun RPC)', () => {
     } finally {
       db.close();
     }
-    expect(rpc.sends).toEqual([]);
+    expect(await rpc.sends()).toEqual([]);
 
     const live = await cliRun(['once', '--executor', 'squads', '--live', '-c', file]);
     expect(live.code).not.toBe(0);

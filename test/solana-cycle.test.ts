@@ -1,35 +1,32 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { Keypair, PublicKey, type AccountInfo } from '@solana/web3.js';
+import { join } from 'node:path';
+import { Keypair, PublicKey } from '@solana/web3.js';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { MARINADE_IX } from '../src/chains/solana/builders/marinade.js';
-import { ata } from '../src/chains/solana/builders/plumbing.js';
 import { solanaExecutorFor } from '../src/chains/solana/solana-executor-setup.js';
 import { loadVault } from '../src/config/load-vault.js';
 import type { Journal } from '../src/journal/journal.js';
 import { openJournal } from '../src/journal/open-journal.js';
 import { Keeper } from '../src/keeper/keeper.js';
-import { parseMarinadeState } from '../src/sources/solana/marinade-state.js';
 import { ReplaySource } from '../src/sources/recorded/replay-source.js';
 import { loadSolver } from '../src/strategy/load-solver.js';
 import { loadStrategy, parseStrategyParams } from '../src/strategy/load-strategy.js';
-import { loadDump } from './support/sol-accounts.js';
+import { recordedRatePoolAccounts } from './support/sol-accounts.js';
+import { writeSolStakingConfig } from './support/sol-staking-config.js';
+import { tokenBalance } from './support/sol-chain-harness.js';
 import { systemAccount } from './support/sol-exec.js';
-import { marinadeDepositDouble, stakePoolDouble } from './support/stake-pool-double.js';
 import { startSvmRpc, type SvmRpc } from './support/svm-rpc.js';
 
 /**
  * A whole Solana cycle: the bundled sol-staking vault and its recorded history, its real strategy and
  * solver, the shipped policy and execution section (vault and RPC swapped for the test's), a live Solana
- * executor signing as the vault, against the loopback endpoint over bankrun with the stake-pool and
- * Marinade program doubles. The plan at 2023-03-01 (the replay's first decision) is
+ * executor signing as the vault, against the loopback endpoint (bankrun in its own server child) with
+ * the stake-pool and Marinade program doubles. The plan at 2023-03-01 (the replay's first decision) is
  *   #1 mint SOL→JitoSOL (SPL stake pool DepositSolWithSlippage) and #2 mint SOL→mSOL (Marinade deposit).
  * The real JitoSOL pool and Marinade State accounts are used, with their exchange rate set to the
  * recorded one of that day (the accounts are from 2025), so the chain and the plan agree.
  */
-const ROOT = resolve(import.meta.dirname, '..');
 const AT = Date.parse('2023-03-01T00:00:00Z');
 const SOL = 1_000_000_000n;
 const SPL = new PublicKey('SPoo1Ku8WFXoNDMHPsrGSTSG1Y47rzgn41SLUNakuHy');
@@ -44,48 +41,15 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const info = (a: { lamports: bigint; data: Uint8Array; owner: PublicKey }): AccountInfo<Uint8Array> => ({ lamports: Number(a.lamports), data: a.data, owner: a.owner, executable: false });
-
 describe('a whole Solana cycle', () => {
   it('recorded yields → the real strategy\'s plan → transactions confirmed → balances moved as planned → journal complete', async () => {
     const vault = Keypair.generate();
-    // The recorded rates the paper run plans with on 2023-03-01: 4000 SOL → 3917.252872 JitoSOL, → 3649.807424 mSOL.
-    const pool = loadDump('jitoSOL_stake_pool.json');
-    const poolData = Buffer.from(pool.account.data);
-    const supply = poolData.readBigUInt64LE(266);
-    poolData.writeBigUInt64LE((supply * 4000n * SOL) / 3_917_252_872_000n + 1n, 258);
-    const state = loadDump('mSOL_stake_pool.json');
-    const stateData = Buffer.from(state.account.data);
-    stateData.writeBigUInt64LE(((4000n * SOL) << 32n) / 3_649_807_424_000n + 1n, 512);
-    const accounts = [
-      { address: vault.publicKey, info: systemAccount(10_000n * SOL) },
-      { address: pool.pubkey, info: info({ ...pool.account, data: poolData }) },
-      ...['jitoSOL_stake_pool_reserve_stake.json', 'jitoSOL_stake_pool_manager_fee.json', 'jitoSOL_mint.json', 'mSOL_mint.json'].map((f) => {
-        const d = loadDump(f);
-        return { address: d.pubkey, info: info(d.account) };
-      }),
-      { address: state.pubkey, info: info({ ...state.account, data: stateData }) },
-    ];
-    rpc = await startSvmRpc(accounts, {
-      doubles: new Map([
-        [SPL.toBase58(), stakePoolDouble(() => 0n)],
-        [MARINADE.toBase58(), marinadeDepositDouble(MARINADE_IX.deposit, parseMarinadeState)],
-      ]),
-    });
+    // The real pool and State accounts at the recorded rates of 2023-03-01 (the replay's first decision).
+    const accounts = [{ address: vault.publicKey, info: systemAccount(10_000n * SOL) }, ...recordedRatePoolAccounts()];
+    rpc = await startSvmRpc(accounts, { doubles: [SPL.toBase58(), MARINADE.toBase58()] });
 
     // The shipped vault and policy, with the test's vault key, RPC and journal; every path made absolute.
-    const policyText = readFileSync(join(ROOT, 'config/policies/sol-staking.policy.yaml'), 'utf8').replace('11111111111111111111111111111112', vault.publicKey.toBase58());
-    writeFileSync(join(dir, 'policy.yaml'), policyText);
-    const vaultText = readFileSync(join(ROOT, 'config/vaults/sol-staking.yaml'), 'utf8')
-      .replace('../assets/solana.yaml', join(ROOT, 'config/assets/solana.yaml'))
-      .replace('../../history/solana.csv', join(ROOT, 'history/solana.csv'))
-      .replace('../../var/sol-staking.sqlite', join(dir, 'unused.sqlite'))
-      .replace('../policies/sol-staking.policy.yaml', join(dir, 'policy.yaml'))
-      .replace('    mode: dry-run', '    mode: live')
-      .replace('http://127.0.0.1:8899', rpc.url)
-      .replace('"11111111111111111111111111111112"', `"${vault.publicKey.toBase58()}"`);
-    writeFileSync(join(dir, 'vault.yaml'), vaultText);
-    const loaded = loadVault(join(dir, 'vault.yaml'));
+    const loaded = loadVault(writeSolStakingConfig(dir, { vault: vault.publicKey, rpcUrl: rpc.url, journal: join(dir, 'unused.sqlite'), live: true }));
     journal = openJournal(join(dir, 'journal.sqlite'));
     const log = pino({ level: 'silent' });
     const executor = solanaExecutorFor(loaded, journal, { live: true, log, env: { RESTAKE_KEEPER_SOL_KEY: JSON.stringify([...vault.secretKey]) } });
@@ -93,8 +57,7 @@ describe('a whole Solana cycle', () => {
     const params = parseStrategyParams(strategy, loaded.config.strategy.params, loaded.file);
     const solver = await loadSolver(loaded.config.optimizer.solver);
     const source = ReplaySource.fromFile(loaded.paths.history as string);
-    const bank = rpc.context.banksClient;
-    const solBefore = await bank.getBalance(vault.publicKey);
+    const solBefore = await rpc.getBalance(vault.publicKey);
 
     const keeper = await Keeper.startReconciled({ vault: loaded, strategy, params, solver, source, executor, journal, mode: 'live', log, clock: () => AT }, AT);
     await keeper.runCycle(AT);
@@ -118,16 +81,13 @@ describe('a whole Solana cycle', () => {
       .prepare(`SELECT t.id, t.action_id AS actionId, t.tx_hash AS hash, (SELECT s.status FROM transaction_status s WHERE s.transaction_id = t.id ORDER BY s.id DESC LIMIT 1) AS status FROM transactions t ORDER BY t.id`)
       .all() as { id: number; actionId: number; hash: string; status: string }[];
     expect(txs.map((t) => t.status)).toEqual(['confirmed', 'confirmed']);
-    expect(rpc.processed).toEqual(txs.map((t) => t.hash));
+    expect(await rpc.processed()).toEqual(txs.map((t) => t.hash));
     const allowedBy = (id: number) => String(journal!.transactionHistory(id)[0]!.detail?.allowedBy);
     expect(allowedBy(txs[0]!.id)).toContain('spl-deposit-sol-slippage');
     expect(allowedBy(txs[1]!.id)).toContain('marinade-deposit');
 
     // Balances moved as planned: each receipt token at least its minimum out and within 0.01 % of the plan.
-    const tokens = async (mint: string) => {
-      const a = await bank.getAccount(ata(vault.publicKey, new PublicKey(mint)));
-      return a ? Buffer.from(a.data).readBigUInt64LE(64) : 0n;
-    };
+    const tokens = (mint: string) => tokenBalance(rpc!, vault.publicKey, new PublicKey(mint));
     const [j, m] = actions as [(typeof actions)[0], (typeof actions)[0]];
     const jito = await tokens('J1toso1uCk3RLmjorhTtrVwY9HJ7X8V9yYac6Y7kGCPn');
     const msol = await tokens('mSoLzYCxHdYgdzU16g5QSh3i5K3z3KZK7ytfqcJm7So');
@@ -135,7 +95,7 @@ describe('a whole Solana cycle', () => {
     expect(msol).toBeGreaterThanOrEqual(BigInt(m.minOut));
     expect(jito * 10_000n).toBeGreaterThan(BigInt(j.expectedOut) * 9_999n);
     expect(msol * 10_000n).toBeGreaterThan(BigInt(m.expectedOut) * 9_999n);
-    const spent = solBefore - (await bank.getBalance(vault.publicKey));
+    const spent = solBefore - (await rpc.getBalance(vault.publicKey));
     const planned = BigInt(j.amountIn) + BigInt(m.amountIn);
     expect(spent).toBeGreaterThan(planned);
     expect(spent - planned).toBeLessThan(SOL / 100n); // fees and two ATAs' rent only

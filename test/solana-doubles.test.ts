@@ -1,27 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Keypair, PublicKey, type AccountInfo } from '@solana/web3.js';
-import { afterEach, describe, expect, it } from 'vitest';
-import type { ChainExecutor } from '../src/chains/chain-executor.js';
-import { ata } from '../src/chains/solana/builders/plumbing.js';
+import { describe, expect, it } from 'vitest';
 import { buildSolAction, prepareSolAction, solanaBuilders } from '../src/chains/solana/builders/registry.js';
 import { poolTokensForDeposit } from '../src/chains/solana/builders/spl-stake-pool.js';
-import type { SolTxPayload } from '../src/chains/solana/solana-adapter.js';
-import type { Universe } from '../src/config/universe.js';
 import type { PlannedAction } from '../src/domain/action.js';
-import type { Journal } from '../src/journal/journal.js';
-import { openJournal } from '../src/journal/open-journal.js';
-import type { Snapshot } from '../src/market/asset-view.js';
 import { parseStakePool } from '../src/sources/solana/spl-stake-pool.js';
-import { fixedReader, loadDump } from './support/sol-accounts.js';
+import { dumpInfo, fixedReader, loadDump } from './support/sol-accounts.js';
+import { runSolAction as run, startSolTestChain, tokenBalance } from './support/sol-chain-harness.js';
 import { makeSolExecutor, systemAccount } from './support/sol-exec.js';
-import { jitoBurnDouble, stakePoolDouble, tokenAmount, type DoubleAccount } from './support/stake-pool-double.js';
-import { Clock } from 'solana-bankrun';
-import { parseJitoVault } from '../src/sources/solana/jito-vault.js';
+import { stakePoolDouble, type DoubleAccount } from './support/stake-pool-double.js';
 import { pdaAta } from '../src/chains/solana/builders/plumbing.js';
 import { ticketAddress } from '../src/chains/solana/builders/jito-vault.js';
-import { startSvmRpc } from './support/svm-rpc.js';
 
 const SOL = 1_000_000_000n;
 const SPL = new PublicKey('SPoo1Ku8WFXoNDMHPsrGSTSG1Y47rzgn41SLUNakuHy');
@@ -29,56 +17,29 @@ const pool = loadDump('jitoSOL_stake_pool.json');
 const reserve = loadDump('jitoSOL_stake_pool_reserve_stake.json');
 const feeAcc = loadDump('jitoSOL_stake_pool_manager_fee.json');
 const mint = loadDump('jitoSOL_mint.json');
-const info = (d: ReturnType<typeof loadDump>): AccountInfo<Uint8Array> => ({ lamports: Number(d.account.lamports), data: d.account.data, owner: d.account.owner, executable: false });
-
-const cleanup: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0)) await f();
-});
 
 const act = (amount: bigint, minOut: bigint): PlannedAction => ({ seq: 1, kind: 'mint', from: 'SOL', to: 'JitoSOL', amountIn: amount, expectedOut: minOut, minOut, venue: 'jito-stake-pool:mint', estCostBase: 0n, delaySeconds: 0, reason: 't' });
-
-async function run(j: Journal, exec: ChainExecutor<SolTxPayload>, a: PlannedAction) {
-  const runId = j.startRun({ at: Date.now(), mode: 'solana-live', vault: 'sol-test', configHash: 't', configJson: '{}' });
-  const cycleId = j.beginCycle({ runId, decisionTime: Date.now(), at: Date.now() });
-  const [id] = j.recordActions(cycleId, [a], Date.now()) as [number];
-  j.recordActionStatus(id, 'intent', Date.now());
-  const r = await exec.execute(a, { holdings: new Map([['SOL', 1000n * SOL]]), pending: [], indexSeen: new Map() }, {
-    universe: { registryAssets: new Map() } as unknown as Universe, snapshot: {} as Snapshot, now: Date.now(),
-    onStatus: (s, d) => j.recordActionStatus(id, s, Date.now(), d), actionId: id, cycleId,
-  } as Parameters<ChainExecutor['execute']>[2]);
-  j.recordActionStatus(id, r.status, Date.now(), r.detail);
-  return { id, r };
-}
 
 describe('SPL stake-pool program double (TypeScript, decoding as the program does) behind the loopback endpoint', () => {
   it('SOL → JitoSOL: the real builder\'s DepositSolWithSlippage on the real pool state is confirmed, tokens minted as the pool math says, balances reconcile', async () => {
     const vault = Keypair.generate();
-    const rpc = await startSvmRpc(
-      [{ address: vault.publicKey, info: systemAccount(1000n * SOL) }, { address: pool.pubkey, info: info(pool) }, { address: reserve.pubkey, info: info(reserve) }, { address: feeAcc.pubkey, info: info(feeAcc) }, { address: mint.pubkey, info: info(mint) }],
-      { doubles: new Map([[SPL.toBase58(), stakePoolDouble(() => 0n)]]) },
+    const { rpc, journal } = await startSolTestChain(
+      [{ address: vault.publicKey, info: systemAccount(1000n * SOL) }, ...[pool, reserve, feeAcc, mint].map((d) => ({ address: d.pubkey, info: dumpInfo(d) }))],
+      { doubles: [SPL.toBase58()] },
     );
-    const dir = mkdtempSync(join(tmpdir(), 'sol-dbl-'));
-    const journal = openJournal(join(dir, 'j.sqlite'));
-    cleanup.push(async () => {
-      journal.close();
-      await rpc.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
     const state = parseStakePool(pool.account.data);
     const expected = poolTokensForDeposit(state, 10n * SOL);
     const exec = makeSolExecutor({ rpcUrl: rpc.url, vault, journal });
     const { id, r } = await run(journal, exec, act(10n * SOL, expected));
     expect(r.status, JSON.stringify(r.detail)).toBe('confirmed');
     expect((r.detail.reconciliation as { problems: string[] }).problems).toEqual([]);
-    const dest = await rpc.context.banksClient.getAccount(ata(vault.publicKey, state.poolMint));
-    expect(tokenAmount({ data: Buffer.from(dest!.data) } as DoubleAccount)).toBe(expected);
-    const after = parseStakePool((await rpc.context.banksClient.getAccount(pool.pubkey))!.data);
+    expect(await tokenBalance(rpc, vault.publicKey, state.poolMint)).toBe(expected);
+    const after = parseStakePool((await rpc.getAccount(pool.pubkey))!.data);
     expect(after.totalLamports - state.totalLamports).toBe(10n * SOL);
-    expect(BigInt((await rpc.context.banksClient.getAccount(reserve.pubkey))!.lamports) - reserve.account.lamports).toBe(10n * SOL);
+    expect((await rpc.getBalance(reserve.pubkey)) - reserve.account.lamports).toBe(10n * SOL);
     const [tx] = journal.transactionsOfAction(id);
     expect(String(journal.transactionHistory(tx!.id)[0]!.detail?.allowedBy)).toContain('spl-deposit-sol-slippage');
-    expect(rpc.processed).toEqual([tx!.txHash]);
+    expect(await rpc.processed()).toEqual([tx!.txHash]);
   });
 
   it('the double fails like the program on a wrong account order, a wrong tag, a stale pool and a minimum out above what the pool gives', async () => {
@@ -152,8 +113,7 @@ describe('SPL stake-pool program double (TypeScript, decoding as the program doe
     t.writeBigUInt64LE(0n, 112); // unstaked in epoch 0: burnable from epoch 2
     const mintData = Buffer.alloc(82);
     mintData.writeBigUInt64LE(900n * SOL, 36);
-    let slot = 1n;
-    const rpc = await startSvmRpc(
+    const { rpc, journal } = await startSolTestChain(
       [
         { address: vault.publicKey, info: systemAccount(100n * SOL) },
         { address: config.pubkey, info: { lamports: 1_000_000, data: cfgData, owner: VAULT_PROGRAM, executable: false } },
@@ -164,32 +124,22 @@ describe('SPL stake-pool program double (TypeScript, decoding as the program doe
         { address: pdaAta(vrtVault, JITOSOL), info: tokenAcc(JITOSOL, vrtVault, 1000n * SOL) },
         { address: pdaAta(feeWallet, vrtMint), info: tokenAcc(vrtMint, feeWallet, 0n) },
       ],
-      { doubles: new Map([[VAULT_PROGRAM.toBase58(), jitoBurnDouble(() => slot, parseJitoVault)]]) },
+      { doubles: [VAULT_PROGRAM.toBase58()] },
     );
-    const dir = mkdtempSync(join(tmpdir(), 'sol-vrt-'));
-    const journal = openJournal(join(dir, 'j.sqlite'));
-    cleanup.push(async () => {
-      journal.close();
-      await rpc.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
     const exec = makeSolExecutor({ rpcUrl: rpc.url, vault, journal, assets: { kySOL: { mint: vrtMint.toBase58(), venue: { kind: 'jito-vault', program: VAULT_PROGRAM.toBase58(), vault: vrtVault.toBase58(), config: config.pubkey.toBase58() } } } });
     const claim: PlannedAction = { seq: 1, kind: 'redeem-claim', from: 'kySOL', to: 'JitoSOL', amountIn: 10n * SOL, expectedOut: 10n * SOL, minOut: 10n * SOL, venue: 'kyros:claim', estCostBase: 0n, delaySeconds: 0, redemptionId: ticket.toBase58(), reason: 'ticket matured?' };
-    const setSlot = (s: bigint) => {
-      slot = s;
-      rpc.context.setClock(new Clock(s, 0n, s / 100n, s / 100n + 1n, 1_700_000_000n));
-    };
-    setSlot(150n); // epoch 1: 1 > 0 + 1 is false
+    // The double reads the chain's clock, as the program reads the Clock sysvar.
+    const setSlot = (s: bigint) => rpc.setClock({ slot: s, epoch: s / 100n });
+    await setSlot(150n); // epoch 1: 1 > 0 + 1 is false
     const early = await run(journal, exec, claim);
     expect(early.r.status).toBe('failed');
     expect(String(early.r.detail.reason)).toMatch(/not mature \(unstaked in epoch 0, now 1; burnable after epoch 1\)/);
-    expect(rpc.sends).toHaveLength(0);
-    setSlot(250n); // epoch 2
+    expect(await rpc.sends()).toHaveLength(0);
+    await setSlot(250n); // epoch 2
     const late = await run(journal, exec, claim);
     expect(late.r.status, JSON.stringify(late.r.detail)).toBe('confirmed');
-    const got = await rpc.context.banksClient.getAccount(ata(vault.publicKey, JITOSOL));
-    expect(tokenAmount({ data: Buffer.from(got!.data) } as DoubleAccount)).toBe((9n * SOL * 1000n) / 900n);
-    expect((await rpc.context.banksClient.getAccount(ticket))?.lamports ?? 0).toBe(0);
+    expect(await tokenBalance(rpc, vault.publicKey, JITOSOL)).toBe((9n * SOL * 1000n) / 900n);
+    expect(await rpc.getBalance(ticket)).toBe(0n);
     const [tx] = journal.transactionsOfAction(late.id);
     expect(String(journal.transactionHistory(tx!.id)[0]!.detail?.allowedBy)).toContain('jito-vault-burn-ticket');
   });

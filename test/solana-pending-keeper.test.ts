@@ -1,9 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { Keypair, PublicKey, SYSVAR_CLOCK_PUBKEY, SystemProgram, type AccountInfo } from '@solana/web3.js';
 import { pino } from 'pino';
-import { Clock } from 'solana-bankrun';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MARINADE_IX, marinadePdas, TICKET_DISCRIMINATOR } from '../src/chains/solana/builders/marinade.js';
 import { ata } from '../src/chains/solana/builders/plumbing.js';
@@ -19,9 +18,10 @@ import { ReplaySource } from '../src/sources/recorded/replay-source.js';
 import { loadSolver } from '../src/strategy/load-solver.js';
 import { loadStrategy, parseStrategyParams } from '../src/strategy/load-strategy.js';
 import { marinadeDouble, marinadeRegistration, type MarinadeClock } from './support/marinade-double.js';
-import { loadDump } from './support/sol-accounts.js';
+import { loadDump, recordedRatePoolAccounts } from './support/sol-accounts.js';
+import { writeSolStakingConfig } from './support/sol-staking-config.js';
 import { systemAccount } from './support/sol-exec.js';
-import { stakePoolDouble, type DoubleAccount, type DoubleIx } from './support/stake-pool-double.js';
+import type { DoubleAccount, DoubleIx } from './support/stake-pool-double.js';
 import { startSvmRpc, type SvmRpc } from './support/svm-rpc.js';
 
 /**
@@ -32,7 +32,6 @@ import { startSvmRpc, type SvmRpc } from './support/svm-rpc.js';
  * the chain, claims only the due one, sees one claimed outside it disappear, and claims the last exactly
  * once when its epoch comes.
  */
-const ROOT = resolve(import.meta.dirname, '..');
 const AT = Date.parse('2023-03-01T00:00:00Z');
 const DAY = 86_400_000;
 const SOL = 1_000_000_000n;
@@ -49,8 +48,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const info = (a: { lamports: bigint; data: Uint8Array; owner: PublicKey }): AccountInfo<Uint8Array> => ({ lamports: Number(a.lamports), data: a.data, owner: a.owner, executable: false });
-
 function ticket(state: PublicKey, beneficiary: PublicKey, lamports: bigint, created: bigint): AccountInfo<Uint8Array> {
   const d = Buffer.alloc(88);
   TICKET_DISCRIMINATOR.copy(d, 0);
@@ -64,13 +61,9 @@ function ticket(state: PublicKey, beneficiary: PublicKey, lamports: bigint, crea
 describe('Marinade tickets read back from the chain by a keeper that never journaled them', () => {
   it('the due ticket is claimed once, the not-yet-due ones wait, one claimed outside vanishes with an event, the last is claimed once in its epoch', async () => {
     const vault = Keypair.generate();
-    // The recorded rates of 2023-03-01 on the real pool and State accounts (as solana-cycle.test.ts), so chain and plan agree.
-    const pool = loadDump('jitoSOL_stake_pool.json');
-    const poolData = Buffer.from(pool.account.data);
-    poolData.writeBigUInt64LE((poolData.readBigUInt64LE(266) * 4000n * SOL) / 3_917_252_872_000n + 1n, 258);
     const state = loadDump('mSOL_stake_pool.json');
-    const stateData = Buffer.from(state.account.data);
-    stateData.writeBigUInt64LE(((4000n * SOL) << 32n) / 3_649_807_424_000n + 1n, 512);
+    const pools = recordedRatePoolAccounts();
+    const stateData = Buffer.from(pools.find((p) => p.address.equals(state.pubkey))!.info.data);
     const msolMint = new PublicKey('mSoLzYCxHdYgdzU16g5QSh3i5K3z3KZK7ytfqcJm7So');
     const msolAta = ata(vault.publicKey, msolMint);
     const ataData = Buffer.alloc(165);
@@ -84,38 +77,23 @@ describe('Marinade tickets read back from the chain by a keeper that never journ
     rpc = await startSvmRpc(
       [
         { address: vault.publicKey, info: systemAccount(10_000n * SOL) },
-        { address: pool.pubkey, info: info({ ...pool.account, data: poolData }) },
-        ...['jitoSOL_stake_pool_reserve_stake.json', 'jitoSOL_stake_pool_manager_fee.json', 'jitoSOL_mint.json', 'mSOL_mint.json'].map((f) => {
-          const d = loadDump(f);
-          return { address: d.pubkey, info: info(d.account) };
-        }),
-        { address: state.pubkey, info: info({ ...state.account, data: stateData }) },
+        // The recorded rates of 2023-03-01 on the real pool and State accounts (as solana-cycle.test.ts), so chain and plan agree.
+        ...pools,
         { address: msolAta, info: { lamports: 2_039_280, data: ataData, owner: new PublicKey('TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA'), executable: false } },
         { address: reserve, info: systemAccount(100_000n * SOL) },
         { address: a, info: ticket(state.pubkey, vault.publicKey, 3n * SOL, E - 2n) }, // due: epoch ≥ created + 1, past the 30 minutes
         { address: c, info: ticket(state.pubkey, vault.publicKey, 4n * SOL, E - 1n) }, // due 30 minutes into epoch E
       ],
-      { doubles: new Map([[SPL.toBase58(), stakePoolDouble(() => 0n)], [marinadeRegistration.program, marinadeRegistration.make(() => ({ slot: mclock.epoch * 432_000n, ...mclock }))]]) },
+      { doubles: [SPL.toBase58(), marinadeRegistration.program] }, // over the chain's clock (toEpoch)
     );
-    const bank = rpc.context.banksClient;
-    const toEpoch = (e: bigint) => {
+    const bank = rpc; // reads the server child's accounts
+    const toEpoch = async (e: bigint) => {
       mclock = { epoch: e, unixTimestamp: 1_700_000_000n + (e - E) * 172_800n, epochStartTimestamp: 1_700_000_000n + (e - E) * 172_800n };
-      rpc!.context.setClock(new Clock(e * 432_000n, mclock.epochStartTimestamp, e, e + 1n, mclock.unixTimestamp));
+      await rpc!.setClock({ slot: e * 432_000n, epochStartTimestamp: mclock.epochStartTimestamp, epoch: e, leaderScheduleEpoch: e + 1n, unixTimestamp: mclock.unixTimestamp });
     };
-    toEpoch(E);
+    await toEpoch(E);
 
-    const policyText = readFileSync(join(ROOT, 'config/policies/sol-staking.policy.yaml'), 'utf8').replace('11111111111111111111111111111112', vault.publicKey.toBase58());
-    writeFileSync(join(dir, 'policy.yaml'), policyText);
-    const vaultText = readFileSync(join(ROOT, 'config/vaults/sol-staking.yaml'), 'utf8')
-      .replace('../assets/solana.yaml', join(ROOT, 'config/assets/solana.yaml'))
-      .replace('../../history/solana.csv', join(ROOT, 'history/solana.csv'))
-      .replace('../../var/sol-staking.sqlite', join(dir, 'unused.sqlite'))
-      .replace('../policies/sol-staking.policy.yaml', join(dir, 'policy.yaml'))
-      .replace('    mode: dry-run', '    mode: live')
-      .replace('http://127.0.0.1:8899', rpc.url)
-      .replace('"11111111111111111111111111111112"', `"${vault.publicKey.toBase58()}"`);
-    writeFileSync(join(dir, 'vault.yaml'), vaultText);
-    const loaded = loadVault(join(dir, 'vault.yaml'));
+    const loaded = loadVault(writeSolStakingConfig(dir, { vault: vault.publicKey, rpcUrl: rpc.url, journal: join(dir, 'unused.sqlite'), live: true }));
     const log = pino({ level: 'silent' });
     const env = { RESTAKE_KEEPER_SOL_KEY: JSON.stringify([...vault.secretKey]) };
 
@@ -174,7 +152,7 @@ describe('Marinade tickets read back from the chain by a keeper that never journ
     expect(solBefore).toBeGreaterThan(0n);
 
     // Ticket C is claimed outside this keeper (by the old one) in epoch E + 1.
-    toEpoch(E + 1n);
+    await toEpoch(E + 1n);
     const outside = await runOld({ seq: 1, kind: 'redeem-claim', from: 'mSOL', to: 'SOL', amountIn: 4n * SOL, expectedOut: 4n * SOL + 1_503_360n, minOut: 0n, venue: 'marinade:claim', estCostBase: 0n, delaySeconds: 0, redemptionId: c.toBase58(), reason: 'outside' }, AT);
     expect(outside.status, JSON.stringify(outside.detail)).toBe('confirmed');
 
@@ -186,7 +164,7 @@ describe('Marinade tickets read back from the chain by a keeper that never journ
     expect(claimsOf(c2)).toEqual([]);
 
     // Cycle 3 (epoch E + 2): D is claimed, once.
-    toEpoch(E + 2n);
+    await toEpoch(E + 2n);
     now = AT + 2 * DAY;
     await keeper.runCycle(now);
     const c3 = lastCycle();

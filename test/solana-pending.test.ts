@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keypair, PublicKey, StakeProgram, type AccountInfo } from '@solana/web3.js';
-import { Clock } from 'solana-bankrun';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChainExecutor } from '../src/chains/chain-executor.js';
 import { ata, pdaAta } from '../src/chains/solana/builders/plumbing.js';
@@ -20,7 +19,6 @@ import type { Snapshot } from '../src/market/asset-view.js';
 import { parseJitoVault } from '../src/sources/solana/jito-vault.js';
 import { parseStakePool } from '../src/sources/solana/spl-stake-pool.js';
 import { jitoVaultRegistration } from './support/jito-vault-double.js';
-import { splStakePoolDouble } from './support/stake-pool-withdraw-double.js';
 import { loadDump } from './support/sol-accounts.js';
 import { makeSolExecutor, systemAccount } from './support/sol-exec.js';
 import { startSvmRpc } from './support/svm-rpc.js';
@@ -84,7 +82,6 @@ describe('VRT withdrawal tickets through the Jito vault double, read back from t
     const mintData = Buffer.alloc(82);
     mintData.writeBigUInt64LE(900n * SOL, 36);
     mintData[44] = 9;
-    let slot = 250n;
     const rpc = await startSvmRpc(
       [
         { address: vault.publicKey, info: systemAccount(100n * SOL) },
@@ -97,13 +94,10 @@ describe('VRT withdrawal tickets through the Jito vault double, read back from t
         { address: pdaAta(feeWallet, vrtMint), info: tokenAcc(vrtMint, feeWallet, 0n) },
         { address: pdaAta(programFeeWallet, vrtMint), info: tokenAcc(vrtMint, programFeeWallet, 0n) },
       ],
-      { doubles: new Map([[jitoVaultRegistration.program, jitoVaultRegistration.make(() => ({ slot, epoch: slot / 432_000n, unixTimestamp: 0n, epochStartTimestamp: 0n }))], [SPL.toBase58(), splStakePoolDouble(() => 0n)]]) },
+      { doubles: [jitoVaultRegistration.program, SPL.toBase58()] }, // over the chain's clock (setSlot)
     );
-    const setSlot = (s: bigint) => {
-      slot = s;
-      rpc.context.setClock(new Clock(s, 0n, s / 432_000n, s / 432_000n + 1n, 1_700_000_000n));
-    };
-    setSlot(250n); // vault epoch 2
+    const setSlot = (s: bigint) => rpc.setClock({ slot: s, epochStartTimestamp: 0n, epoch: s / 432_000n, leaderScheduleEpoch: s / 432_000n + 1n, unixTimestamp: 1_700_000_000n });
+    await setSlot(250n); // vault epoch 2
     const dir = mkdtempSync(join(tmpdir(), 'sol-pending-'));
     const journal = openJournal(join(dir, 'j.sqlite'));
     cleanup.push(async () => {
@@ -113,7 +107,7 @@ describe('VRT withdrawal tickets through the Jito vault double, read back from t
     });
     const venue = { kind: 'jito-vault' as const, program: VAULT_PROGRAM.toBase58(), vault: vrtVault.toBase58(), config: config.pubkey.toBase58() };
     const exec = makeSolExecutor({ rpcUrl: rpc.url, vault, journal, assets: { kySOL: { mint: vrtMint.toBase58(), venue } }, policyMints: [vrtMint.toBase58()] });
-    const bank = rpc.context.banksClient;
+    const bank = rpc; // reads the server child's accounts
     const tokens = async (k: PublicKey) => {
       const a = await bank.getAccount(k);
       return a ? Buffer.from(a.data).readBigUInt64LE(64) : 0n;
@@ -151,14 +145,14 @@ describe('VRT withdrawal tickets through the Jito vault double, read back from t
     // Not mature (vault epoch 3): the claim is refused before anything is sent.
     // Planned as the planner plans every claim: into SOL, for the amount due (the burn pays JitoSOL, redeemed in the same transaction).
     const claim: PlannedAction = { seq: 1, kind: 'redeem-claim', from: 'kySOL', to: 'SOL', amountIn: due, expectedOut: due, minOut: due, venue: 'kyros:claim', estCostBase: 0n, delaySeconds: 0, redemptionId: ticketId, reason: 'matured' };
-    setSlot(399n);
-    const sends = rpc.sends.length;
+    await setSlot(399n);
+    const sends = (await rpc.sends()).length;
     const early = await run(journal, exec, claim, s1.portfolio, T);
     expect(early.r.status).toBe('failed');
     expect(String(early.r.detail.reason)).toMatch(/not mature/);
-    expect(rpc.sends.length).toBe(sends);
+    expect((await rpc.sends()).length).toBe(sends);
     // Mature: burned once; the result drops it, and a second attempt finds no ticket to burn.
-    setSlot(400n);
+    await setSlot(400n);
     const solBefore = await bank.getBalance(vault.publicKey);
     const late = await run(journal, exec, claim, s1.portfolio, T);
     expect(late.r.status, JSON.stringify(late.r.detail)).toBe('confirmed');
@@ -170,8 +164,8 @@ describe('VRT withdrawal tickets through the Jito vault double, read back from t
     expect(String(journal.transactionHistory(burnTx!.id)[0]!.detail?.allowedBy)).toMatch(/jito-vault-burn-ticket.*spl-withdraw-sol/);
     const again = await run(journal, exec, claim, s1.portfolio, T);
     expect(again.r.status).toBe('failed');
-    expect(rpc.processed.filter((sig) => sig === journal.transactionsOfAction(late.id)[0]?.txHash)).toHaveLength(1);
-    expect(rpc.processed).toHaveLength(3); // mint, enqueue, one burn
+    expect((await rpc.processed()).filter((sig) => sig === journal.transactionsOfAction(late.id)[0]?.txHash)).toHaveLength(1);
+    expect(await rpc.processed()).toHaveLength(3); // mint, enqueue, one burn
 
     // The journal still listing it (burned outside the keeper, as far as this journal knows): dropped with an event and its numbers.
     events.length = 0;
@@ -207,10 +201,10 @@ describe('VRT withdrawal tickets through the Jito vault double, read back from t
         { address: validatorStake, info: { lamports: Number(biggest.activeStakeLamports + 2_282_880n), data: vs, owner: StakeProgram.programId, executable: false } },
         { address: ata(vault.publicKey, JITOSOL), info: tokenAcc(JITOSOL, vault.publicKey, tokens) },
       ],
-      { doubles: new Map([[SPL.toBase58(), splStakePoolDouble(() => 793n)]]) },
+      { doubles: [SPL.toBase58()] },
     );
-    const toEpoch = (e: bigint) => rpc.context.setClock(new Clock(e * 432_000n, 1_700_000_000n, e, e + 1n, 1_700_000_000n));
-    toEpoch(793n); // the pool's last_update_epoch
+    const toEpoch = (e: bigint) => rpc.setClock({ slot: e * 432_000n, epochStartTimestamp: 1_700_000_000n, epoch: e, leaderScheduleEpoch: e + 1n, unixTimestamp: 1_700_000_000n });
+    await toEpoch(793n); // the pool's last_update_epoch
     const dir = mkdtempSync(join(tmpdir(), 'sol-pending-'));
     const journal = openJournal(join(dir, 'j.sqlite'));
     cleanup.push(async () => {
@@ -219,7 +213,7 @@ describe('VRT withdrawal tickets through the Jito vault double, read back from t
       rmSync(dir, { recursive: true, force: true });
     });
     const exec = makeSolExecutor({ rpcUrl: rpc.url, vault, journal });
-    const bank = rpc.context.banksClient;
+    const bank = rpc; // reads the server child's accounts
     const empty: Portfolio = { holdings: new Map(), pending: [], indexSeen: new Map() };
     const request: PlannedAction = { seq: 1, kind: 'redeem-request', from: 'JitoSOL', to: 'SOL', amountIn: tokens, expectedOut: lamportsForWithdrawal(p, tokens, p.stakeWithdrawalFee), minOut: 0n, venue: 'jito-stake-pool:redeem', estCostBase: 0n, delaySeconds: 0, reason: 't' };
     const q = await run(journal, exec, request, empty, T);
@@ -239,12 +233,12 @@ describe('VRT withdrawal tickets through the Jito vault double, read back from t
     expect(events.map((e) => e.kind)).toEqual(['pending-appeared']);
 
     const claim: PlannedAction = { seq: 1, kind: 'redeem-claim', from: 'JitoSOL', to: 'SOL', amountIn: due, expectedOut: due, minOut: due, venue: 'jito-stake-pool:claim', estCostBase: 0n, delaySeconds: 0, redemptionId: split, reason: 'matured' };
-    const sends = rpc.sends.length;
+    const sends = (await rpc.sends()).length;
     const early = await run(journal, exec, claim, s1.portfolio, T);
     expect(early.r.status).toBe('failed');
     expect(String(early.r.detail.reason)).toMatch(/not inactive yet \(deactivation epoch 793, now 793\)/);
-    expect(rpc.sends.length).toBe(sends);
-    toEpoch(794n);
+    expect((await rpc.sends()).length).toBe(sends);
+    await toEpoch(794n);
     const before = await bank.getBalance(vault.publicKey);
     const late = await run(journal, exec, claim, s1.portfolio, T);
     expect(late.r.status, JSON.stringify(late.r.detail)).toBe('confirmed');
@@ -253,7 +247,7 @@ describe('VRT withdrawal tickets through the Jito vault double, read back from t
     expect(late.r.portfolio.pending).toEqual([]);
     const again = await run(journal, exec, claim, s1.portfolio, T);
     expect(again.r.status).toBe('failed');
-    expect(rpc.processed).toHaveLength(2); // the request and one withdrawal
+    expect(await rpc.processed()).toHaveLength(2); // the request and one withdrawal
   }, 60_000);
 
   it('a stake account deactivating, withdrawable by the vault, is read back as a redemption claimable the epoch after; one of another withdrawer and an active one are not', async () => {
@@ -277,7 +271,7 @@ describe('VRT withdrawal tickets through the Jito vault double, read back from t
       { address: Keypair.generate().publicKey, info: stake(Keypair.generate().publicKey, 20n) },
       { address: Keypair.generate().publicKey, info: stake(vault.publicKey, U64_MAX) },
     ]);
-    rpc.context.setClock(new Clock(20n * 432_000n, 0n, 20n, 21n, 1_700_000_000n));
+    await rpc.setClock({ slot: 20n * 432_000n, epochStartTimestamp: 0n, epoch: 20n, leaderScheduleEpoch: 21n, unixTimestamp: 1_700_000_000n });
     const dir = mkdtempSync(join(tmpdir(), 'sol-pending-'));
     const journal = openJournal(join(dir, 'j.sqlite'));
     cleanup.push(async () => {

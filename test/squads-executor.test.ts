@@ -21,7 +21,7 @@ import { Keeper } from '../src/keeper/keeper.js';
 import { ReplaySource } from '../src/sources/recorded/replay-source.js';
 import { loadSolver } from '../src/strategy/load-solver.js';
 import { loadStrategy, parseStrategyParams } from '../src/strategy/load-strategy.js';
-import { loadDump } from './support/sol-accounts.js';
+import { loadDump, recordedRatePoolAccounts } from './support/sol-accounts.js';
 
 /**
  * One keeper cycle with --executor squads: the bundled sol-staking vault, its recorded history, real
@@ -84,7 +84,6 @@ function cluster() {
   return { accounts, sent, connection };
 }
 
-const asBuffer = (a: { lamports: bigint; data: Uint8Array; owner: PublicKey }): AccountInfo<Buffer> => ({ lamports: Number(a.lamports), data: Buffer.from(a.data), owner: a.owner, executable: false });
 
 interface Setup {
   readonly perTransactionSol?: string;
@@ -96,18 +95,7 @@ interface Setup {
 async function setup(o: Setup = {}) {
   const c = cluster();
   // The recorded rates of 2023-03-01 set into the real pool and Marinade accounts (as solana-cycle.test.ts).
-  const pool = loadDump('jitoSOL_stake_pool.json');
-  const poolData = Buffer.from(pool.account.data);
-  poolData.writeBigUInt64LE((poolData.readBigUInt64LE(266) * 4000n * SOL) / 3_917_252_872_000n + 1n, 258);
-  const state = loadDump('mSOL_stake_pool.json');
-  const stateData = Buffer.from(state.account.data);
-  stateData.writeBigUInt64LE(((4000n * SOL) << 32n) / 3_649_807_424_000n + 1n, 512);
-  c.accounts.set(pool.pubkey.toBase58(), asBuffer({ ...pool.account, data: poolData }));
-  c.accounts.set(state.pubkey.toBase58(), asBuffer({ ...state.account, data: stateData }));
-  for (const f of ['jitoSOL_stake_pool_reserve_stake.json', 'jitoSOL_stake_pool_manager_fee.json', 'jitoSOL_mint.json', 'mSOL_mint.json']) {
-    const d = loadDump(f);
-    c.accounts.set(d.pubkey.toBase58(), asBuffer(d.account));
-  }
+  for (const a of recordedRatePoolAccounts()) c.accounts.set(a.address.toBase58(), { ...a.info, data: Buffer.from(a.info.data) });
   c.accounts.set(VAULT.toBase58(), { lamports: Number(10_000n * SOL), data: Buffer.alloc(0), owner: PublicKey.default, executable: false });
   c.accounts.set(MULTISIG.toBase58(), multisigAccount(4n));
 

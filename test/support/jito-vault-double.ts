@@ -119,5 +119,5 @@ export function jitoVaultDouble(slot: () => bigint): ProgramDouble {
   };
 }
 
-/** Registration for an endpoint's doubles map (svm-rpc.ts): the Jito vault program id, the double over the chain's slot. */
+/** Registration for the SVM server's doubles list (svm-doubles.ts): the Jito vault program id, the double over the chain's slot. */
 export const jitoVaultRegistration: DoubleRegistration = { program: 'Vau1t6sLNxnzB7ZDsef8TLbPLfyZMYXH8WTNqUdm9g8', make: (clock) => jitoVaultDouble(() => clock().slot) };

@@ -104,5 +104,5 @@ export function marinadeDouble(clock: () => MarinadeClock): ProgramDouble {
   };
 }
 
-/** Registration for an endpoint's doubles map (svm-rpc.ts): Marinade's program id, the double over the chain's clock. */
+/** Registration for the SVM server's doubles list (svm-doubles.ts): Marinade's program id, the double over the chain's clock. */
 export const marinadeRegistration: DoubleRegistration = { program: 'MarBmsSgKXdrN1egZf5sqe1TMai9K1rChYNDJgjq7aD', make: (clock) => marinadeDouble(() => clock()) };

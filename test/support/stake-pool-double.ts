@@ -4,7 +4,7 @@ import { parseStakePool } from '../../src/sources/solana/spl-stake-pool.js';
 
 /**
  * TypeScript doubles of the programs that cannot run in bankrun here (no binaries may be brought in),
- * executed by the loopback endpoint (svm-rpc.ts) for any transaction that calls them. Each decodes its
+ * executed by the SVM server child (svm-server/doubled-run.ts) for any transaction that calls them. Each decodes its
  * instruction as the real program does — tag, account count and order, the PDAs and pool fields every
  * position must match — and fails like the program on anything else; then it moves lamports and tokens
  * as the program would. Token accounts are the SPL layout (mint 0, owner 32, amount 64, state 108).

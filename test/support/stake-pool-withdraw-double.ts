@@ -139,5 +139,5 @@ export function stakeDeactivateDouble(epoch: bigint): ProgramDouble {
   };
 }
 
-/** Registration for an endpoint's doubles map (svm-rpc.ts): the SPL stake pool program id, the double over the chain's epoch. */
+/** Registration for the SVM server's doubles list (svm-doubles.ts): the SPL stake pool program id, the double over the chain's epoch. */
 export const splStakePoolRegistration: DoubleRegistration = { program: 'SPoo1Ku8WFXoNDMHPsrGSTSG1Y47rzgn41SLUNakuHy', make: (clock) => splStakePoolDouble(() => clock().epoch) };

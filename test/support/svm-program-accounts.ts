@@ -7,7 +7,7 @@ export interface ProgramAccountsConfig {
 }
 
 /**
- * getProgramAccounts for the loopback endpoint (svm-rpc.ts): bankrun has no account index, so it scans
+ * getProgramAccounts for the loopback endpoint (svm-server/chain.ts): bankrun has no account index, so it scans
  * the addresses the endpoint has seen and applies the RPC's dataSize and memcmp filters. A memcmp is
  * given in base58 (the RPC's default) or base64; the tests' filters are 32-byte keys and short tags.
  */

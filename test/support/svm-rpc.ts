@@ -1,64 +1,40 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { ComputeBudgetProgram, PublicKey, StakeProgram, SystemProgram, VersionedTransaction, type AccountInfo } from '@solana/web3.js';
-import { start, type ProgramTestContext } from 'solana-bankrun';
-import { createPublicKey, verify } from 'node:crypto';
-import { base58 } from '../../src/chains/solana/solana-adapter.js';
-import { ataDouble, ProgramError, type DoubleAccount, type ProgramDouble } from './stake-pool-double.js';
-import { systemDouble } from './system-double.js';
-import { stakeDeactivateDouble } from './stake-pool-withdraw-double.js';
-import { getProgramAccounts, type ProgramAccountsConfig } from './svm-program-accounts.js';
-
-const ATA_PROGRAM = 'ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import type { AccountInfo, PublicKey } from '@solana/web3.js';
+import { SVM_SERVER_BUNDLE } from './svm-server-bundle.js';
+import { fromWire, READY_PREFIX, toWire, type ChainAccount, type ServerConfig, type WireClock } from './svm-server/wire.js';
 
 /**
- * A loopback Solana JSON-RPC endpoint over solana-bankrun: the real System, Token, ATA and Stake programs,
- * served to an unmodified @solana/web3.js Connection over HTTP, so a keeper in another process talks to
- * it exactly as to a node and can be SIGKILLed while the chain lives on in the test process. It answers
- * the methods the Solana adapter uses, keeps every processed transaction's status, fee and balances (for
- * getSignatureStatuses / getTransaction), and has switches for the failure cases: drop the next sends
- * (accepted, never processed), set the recent prioritization fees, advance block height.
+ * A loopback Solana JSON-RPC endpoint over solana-bankrun with the program doubles of svm-doubles.ts,
+ * served by a child process of its own (svm-server/main.ts), so a keeper in yet another process talks to
+ * it exactly as to a node and can be SIGKILLed while the chain lives on; and so a bankrun stall stays in
+ * that child, where a timeout turns it into a failed test, never a stuck vitest run. The test talks to it
+ * only over loopback: every call here has a timeout, and a server that stops answering is killed and
+ * every later call fails, naming the call and quoting the child's stderr.
  */
 export interface SvmRpc {
   readonly url: string;
-  readonly context: ProgramTestContext;
+  /** The server child's process id. */
+  readonly pid: number;
   /** Signatures processed successfully, in order (a double execution shows as two of the same action). */
-  readonly processed: string[];
+  processed(): Promise<string[]>;
   /** Raw sendTransaction calls received (including dropped and duplicate ones). */
-  readonly sends: string[];
+  sends(): Promise<string[]>;
   /** Sends the "node" refused, with the reason. */
-  readonly refusals: string[];
-  dropNextSends(n: number): void;
-  setPriorityFees(fees: readonly number[]): void;
+  refusals(): Promise<string[]>;
+  dropNextSends(n: number): Promise<void>;
+  setPriorityFees(fees: readonly number[]): Promise<void>;
   /** Advance the chain by `blocks` blocks (one slot each). */
   advance(blocks: number): Promise<void>;
+  getAccount(address: PublicKey): Promise<ChainAccount | null>;
+  /** Lamports of an account, 0 when it does not exist. */
+  getBalance(address: PublicKey): Promise<bigint>;
+  /** Writes an account (the chain stops producing blocks from then on: bankrun 0.4 cannot warp after it). */
+  setAccount(address: PublicKey, info: AccountInfo<Uint8Array> | ChainAccount): Promise<void>;
+  setClock(clock: { slot: bigint; epoch: bigint; epochStartTimestamp?: bigint; leaderScheduleEpoch?: bigint; unixTimestamp?: bigint }): Promise<void>;
+  /** Resolves when the server answers; throws (and kills it) when it does not in time. */
+  ping(): Promise<void>;
   close(): Promise<void>;
-}
-
-interface Landed {
-  readonly slot: number;
-  readonly err: unknown;
-  readonly fee: number;
-  readonly keys: string[];
-  readonly pre: number[];
-  readonly post: number[];
-  readonly tx: VersionedTransaction;
-  readonly logs: string[];
-}
-
-type Json = Record<string, unknown>;
-
-function feeOf(tx: VersionedTransaction): number {
-  let units = 200_000 * tx.message.compiledInstructions.length;
-  let price = 0n;
-  const keys = tx.message.staticAccountKeys;
-  for (const ix of tx.message.compiledInstructions) {
-    if (!keys[ix.programIdIndex]?.equals(ComputeBudgetProgram.programId)) continue;
-    const d = Buffer.from(ix.data);
-    if (d[0] === 2) units = d.readUInt32LE(1);
-    if (d[0] === 3) price = d.readBigUInt64LE(1);
-  }
-  return 5000 * tx.message.header.numRequiredSignatures + Number((BigInt(units) * price + 999_999n) / 1_000_000n);
 }
 
 export interface SvmRpcOptions {
@@ -69,262 +45,154 @@ export interface SvmRpcOptions {
    * expires by height and is re-signed, as it would be on a cluster.
    */
   readonly blockTimeMs?: number | undefined;
-  /**
-   * TypeScript doubles by program id (stake-pool-double.ts). A transaction calling one runs entirely in
-   * TypeScript (signatures verified, compute budget and ATA instructions included) and its accounts are
-   * written back with setAccount. bankrun 0.4 panics on warpToSlot after setAccount, so from the first
-   * doubled transaction on the chain stops producing blocks.
-   */
-  readonly doubles?: ReadonlyMap<string, ProgramDouble> | undefined;
+  /** Program ids from svm-doubles.ts to serve (all of them when absent). */
+  readonly doubles?: readonly string[] | undefined;
+  /** How long the child may take to listen. */
+  readonly startupTimeoutMs?: number | undefined;
+  /** How long any one call from the test may take. */
+  readonly callTimeoutMs?: number | undefined;
 }
 
+export class SvmServerError extends Error {
+  override readonly name = 'SvmServerError';
+}
+
+/**
+ * What a silent child's threads are doing (Linux /proc): a deadlock shows as every thread sleeping in
+ * futex_wait, a busy loop as one running. Said in the error, since the child is killed right after.
+ */
+function threadStates(pid: number): string {
+  try {
+    const counts = new Map<string, number>();
+    for (const t of readdirSync(`/proc/${pid}/task`)) {
+      const state = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8').split(') ')[1]?.split(' ')[0] ?? '?';
+      const wchan = readFileSync(`/proc/${pid}/task/${t}/wchan`, 'utf8').trim();
+      const k = `${state}${wchan && wchan !== '0' ? ` ${wchan}` : ''}`;
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+    }
+    return ` [threads: ${[...counts].map(([k, n]) => `${n}× ${k}`).join(', ')}]`;
+  } catch {
+    return '';
+  }
+}
+
+const live = new Set<ChildProcessWithoutNullStreams>();
+// A test process that exits (a failed file, a crashed worker) takes its chains with it; the child also
+// watches its stdin and parent on its own.
+process.once('exit', () => {
+  for (const c of live) c.kill('SIGKILL');
+});
+
 export async function startSvmRpc(accounts: ReadonlyArray<{ address: PublicKey; info: AccountInfo<Uint8Array> }>, opts: SvmRpcOptions = {}): Promise<SvmRpc> {
-  const context = await start([], accounts.map((a) => ({ address: a.address, info: a.info })));
-  const c = context.banksClient;
-  const landed = new Map<string, Landed>();
-  const processed: string[] = [];
-  const sends: string[] = [];
-  const refusals: string[] = [];
-  let drop = 0;
-  let fees: number[] = [0];
-
-  // One block at a time: the ticker, a landing and advance() must not warp to the same slot.
-  let warping: Promise<void> = Promise.resolve();
-  let frozen = false;
-  const nextBlock = (): Promise<void> => {
-    warping = warping.then(async () => {
-      if (!frozen) context.warpToSlot((await c.getSlot()) + 1n);
-    });
-    return warping;
+  if (!existsSync(SVM_SERVER_BUNDLE)) throw new SvmServerError(`the SVM server bundle ${SVM_SERVER_BUNDLE} is missing: run the tests through vitest (its globalSetup bundles it)`);
+  const startupMs = opts.startupTimeoutMs ?? 45_000;
+  const callMs = opts.callTimeoutMs ?? 20_000;
+  const child = spawn(process.execPath, [SVM_SERVER_BUNDLE], { env: { ...process.env, RUST_LOG: process.env.RUST_LOG ?? 'error' }, stdio: ['pipe', 'pipe', 'pipe'] });
+  live.add(child);
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  let dead: SvmServerError | undefined;
+  let closing = false;
+  const tail = () => (stderr.trim() ? `; its stderr ends:\n${stderr.trim()}` : '; it wrote nothing on stderr');
+  const kill = (why: string): SvmServerError => {
+    dead ??= new SvmServerError(`SVM server child (pid ${child.pid}) ${why}${tail()}`);
+    child.kill('SIGKILL');
+    live.delete(child);
+    return dead;
   };
-  const doubles = opts.doubles ?? new Map<string, ProgramDouble>();
-  // bankrun cannot list accounts: getProgramAccounts scans every address the endpoint has seen (seeded or in a landed transaction).
-  const known = new Set(accounts.map((a) => a.address.toBase58()));
-  const isDoubled = (tx: VersionedTransaction) => tx.message.compiledInstructions.some((ix) => doubles.has(tx.message.staticAccountKeys[ix.programIdIndex]?.toBase58() ?? ''));
-
-  /** Runs a transaction calling a double, in TypeScript, on an overlay of the chain's accounts. */
-  async function runDoubled(tx: VersionedTransaction, commit: boolean): Promise<{ err: string | null; overlay: Map<string, DoubleAccount>; keys: PublicKey[] }> {
-    const m = tx.message;
-    const keys = [...m.staticAccountKeys, ...(await lookupsOf(tx))];
-    const overlay = new Map<string, DoubleAccount>();
-    for (const k of keys) {
-      const a = await c.getAccount(k);
-      overlay.set(k.toBase58(), a ? { lamports: BigInt(a.lamports), data: Buffer.from(a.data), owner: a.owner } : { lamports: 0n, data: Buffer.alloc(0), owner: SystemProgram.programId });
-    }
-    const store = { get: (k: PublicKey) => overlay.get(k.toBase58()), set: (k: PublicKey, a: DoubleAccount) => void overlay.set(k.toBase58(), a) };
-    const h = m.header;
-    const signer = (i: number) => i < h.numRequiredSignatures;
-    const writable = (i: number) => (i >= m.staticAccountKeys.length ? i < m.staticAccountKeys.length + m.addressTableLookups.reduce((n, x) => n + x.writableIndexes.length, 0) : i < h.numRequiredSignatures ? i < h.numRequiredSignatures - h.numReadonlySignedAccounts : i < m.staticAccountKeys.length - h.numReadonlyUnsignedAccounts);
-    let err: string | null = null;
-    if (commit) {
-      const bytes = Buffer.from(m.serialize());
-      for (let i = 0; i < h.numRequiredSignatures; i++) {
-        const pub = createPublicKey({ key: Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), (keys[i] as PublicKey).toBuffer()]), format: 'der', type: 'spki' });
-        if (!verify(null, bytes, pub, Buffer.from(tx.signatures[i] as Uint8Array))) return { err: 'signature verification failed', overlay, keys };
+  // 'close', not 'exit': by then all of its stderr has been read.
+  const closed = new Promise<void>((resolve) =>
+    child.on('close', (code, signal) => {
+      live.delete(child);
+      if (!closing && !dead) {
+        kill(`exited unexpectedly (code ${code}, signal ${signal})`);
+        process.stderr.write(`${dead!.message}\n`);
       }
-    }
-    const epochNow = (await c.getClock()).epoch;
-    const payer = overlay.get((keys[0] as PublicKey).toBase58()) as DoubleAccount;
-    payer.lamports -= BigInt(feeOf(tx));
-    const afterFee = new Map([...overlay].map(([k, v]) => [k, { ...v, data: Buffer.from(v.data) }]));
-    try {
-      for (const [n, ix] of m.compiledInstructions.entries()) {
-        const program = keys[ix.programIdIndex] as PublicKey;
-        const dix = { program, accounts: ix.accountKeyIndexes.map((i) => ({ key: keys[i] as PublicKey, signer: signer(i), writable: writable(i) })), data: Buffer.from(ix.data) };
-        const d = doubles.get(program.toBase58());
-        try {
-          if (d) d(dix, store);
-          else if (program.equals(ComputeBudgetProgram.programId)) continue;
-          else if (program.toBase58() === ATA_PROGRAM) ataDouble(dix, store);
-          else if (program.equals(SystemProgram.programId)) systemDouble(dix, store);
-          else if (program.equals(StakeProgram.programId)) stakeDeactivateDouble(epochNow)(dix, store);
-          else throw new ProgramError(`program ${program.toBase58()} cannot run in a doubled transaction`);
-        } catch (e) {
-          throw new ProgramError(`instruction ${n}: ${(e as Error).message}`);
-        }
-      }
-    } catch (e) {
-      if (!(e instanceof ProgramError)) throw e;
-      err = e.message;
-      overlay.clear();
-      for (const [k, v] of afterFee) overlay.set(k, v); // a failed transaction still pays its fee
-    }
-    if (commit) {
-      frozen = true;
-      for (const [k, v] of overlay) context.setAccount(new PublicKey(k), { lamports: Number(v.lamports), data: v.data, owner: v.owner, executable: false });
-    }
-    return { err, overlay, keys };
-  }
-  const accountJson = (a: { lamports: number | bigint; data: Uint8Array; owner: PublicKey; executable: boolean } | null) =>
-    a ? { lamports: Number(a.lamports), data: [Buffer.from(a.data).toString('base64'), 'base64'], owner: a.owner.toBase58(), executable: a.executable, rentEpoch: 0, space: a.data.length } : null;
-  const slot = async () => Number(await c.getSlot());
-  // The clock's slot (setClock moves it without a warp, which bankrun cannot do after setAccount).
-  const ctxOf = async () => ({ slot: Number((await c.getClock()).slot) });
-
-  async function lookupsOf(tx: VersionedTransaction): Promise<PublicKey[]> {
-    const out: PublicKey[] = [];
-    for (const l of tx.message.addressTableLookups) {
-      const acc = await c.getAccount(l.accountKey);
-      if (!acc) throw new Error(`lookup table ${l.accountKey.toBase58()} missing`);
-      const addrs = Buffer.from(acc.data).subarray(56);
-      const at = (i: number) => new PublicKey(addrs.subarray(i * 32, i * 32 + 32));
-      out.push(...l.writableIndexes.map(at));
-      for (const i of l.readonlyIndexes) out.push(at(i));
-    }
-    return out;
-  }
-
-  async function send(raw: Buffer): Promise<string> {
-    const tx = VersionedTransaction.deserialize(raw);
-    const sig = base58(tx.signatures[0] as Uint8Array);
-    sends.push(sig);
-    if (drop > 0) {
-      drop--;
-      return sig; // accepted by "the node", never reaches a leader
-    }
-    if (landed.has(sig)) return sig;
-    for (const k of [...tx.message.staticAccountKeys, ...(await lookupsOf(tx))]) known.add(k.toBase58());
-    if (isDoubled(tx)) {
-      const keysD = [...tx.message.staticAccountKeys, ...(await lookupsOf(tx))];
-      const preD = await Promise.all(keysD.map(async (k) => Number((await c.getAccount(k))?.lamports ?? 0)));
-      const r = await runDoubled(tx, true);
-      landed.set(sig, { slot: await slot(), err: r.err ? { message: r.err } : null, fee: feeOf(tx), keys: keysD.map((k) => k.toBase58()), pre: preD, post: r.keys.map((k) => Number(r.overlay.get(k.toBase58())?.lamports ?? 0)), tx, logs: r.err ? [r.err] : [] });
-      if (!r.err) processed.push(sig);
-      return sig;
-    }
-    const keys = [...tx.message.staticAccountKeys, ...(await lookupsOf(tx))];
-    const balances = async () => Promise.all(keys.map(async (k) => Number((await c.getAccount(k))?.lamports ?? 0)));
-    const pre = await balances();
-    const r = await c.tryProcessTransaction(tx);
-    if (r.result && /already been processed/.test(r.result)) return sig;
-    if (r.result && /Blockhash not found|BlockhashNotFound/i.test(r.result)) refusals.push(`${sig}: ${r.result}`);
-    if (r.result && /Blockhash not found|BlockhashNotFound/i.test(r.result)) throw Object.assign(new Error('Transaction simulation failed: Blockhash not found'), { rpc: -32002 });
-    const post = await balances();
-    landed.set(sig, { slot: await slot(), err: r.result ? { InstructionError: [0, { Custom: 0 }], message: r.result } : null, fee: feeOf(tx), keys: keys.map((k) => k.toBase58()), pre, post, tx, logs: r.meta?.logMessages ?? [] });
-    if (!r.result) processed.push(sig);
-    // Every landed transaction is in its own block.
-    await nextBlock();
-    return sig;
-  }
-
-  const methods: Record<string, (params: unknown[]) => Promise<unknown>> = {
-    getLatestBlockhash: async () => {
-      // A cluster accepts a blockhash for 150 blocks (MAX_PROCESSING_AGE) and RPC nodes say so; bankrun
-      // reports the 300-entry queue length instead, so the endpoint answers as a node would.
-      const [blockhash] = (await c.getLatestBlockhash()) ?? [''];
-      return { context: await ctxOf(), value: { blockhash, lastValidBlockHeight: Number(await c.getBlockHeight()) + 150 } };
-    },
-    getBlockHeight: async () => Number(await c.getBlockHeight()),
-    getSlot: async () => slot(),
-    getEpochInfo: async () => {
-      const clock = await c.getClock();
-      return { absoluteSlot: Number(clock.slot), blockHeight: Number(await c.getBlockHeight()), epoch: Number(clock.epoch), slotIndex: 0, slotsInEpoch: 432000, transactionCount: processed.length };
-    },
-    getMultipleAccounts: async ([keys]) => ({ context: await ctxOf(), value: await Promise.all((keys as string[]).map(async (k) => accountJson(await c.getAccount(new PublicKey(k))))) }),
-    getAccountInfo: async ([k]) => ({ context: await ctxOf(), value: accountJson(await c.getAccount(new PublicKey(k as string))) }),
-    getProgramAccounts: async ([program, cfg]) => getProgramAccounts(c, known, program as string, cfg as ProgramAccountsConfig | undefined, accountJson),
-    getBalance: async ([k]) => ({ context: await ctxOf(), value: Number(await c.getBalance(new PublicKey(k as string))) }),
-    getMinimumBalanceForRentExemption: async ([size]) => Number((await c.getRent()).minimumBalance(BigInt(size as number))),
-    getRecentPrioritizationFees: async () => fees.map((f, i) => ({ slot: i + 1, prioritizationFee: f })),
-    sendTransaction: async ([b64]) => send(Buffer.from(b64 as string, 'base64')),
-    simulateTransaction: async ([b64, cfg]) => {
-      const tx = VersionedTransaction.deserialize(Buffer.from(b64 as string, 'base64'));
-      if ((cfg as Json | undefined)?.replaceRecentBlockhash) tx.message.recentBlockhash = ((await c.getLatestBlockhash()) ?? [''])[0];
-      const wanted0 = ((cfg as Json | undefined)?.accounts as { addresses?: string[] } | undefined)?.addresses;
-      if (isDoubled(tx)) {
-        const d = await runDoubled(tx, false);
-        const accs = wanted0 ? wanted0.map((k) => {
-          const a = d.overlay.get(k);
-          return a ? accountJson({ lamports: a.lamports, data: a.data, owner: a.owner, executable: false }) : null;
-        }) : null;
-        return { context: await ctxOf(), value: { err: d.err ? { message: d.err } : null, logs: d.err ? [d.err] : [], unitsConsumed: 60_000, accounts: accs, returnData: null } };
-      }
-      const r = await c.simulateTransaction(tx);
-      const wanted = ((cfg as Json | undefined)?.accounts as { addresses?: string[] } | undefined)?.addresses;
-      // bankrun returns no post-state: report the accounts as they are (tests here use programs that enforce their own minimums).
-      const accs = wanted ? await Promise.all(wanted.map(async (k) => accountJson(await c.getAccount(new PublicKey(k))))) : null;
-      return { context: await ctxOf(), value: { err: r.result ? { message: r.result } : null, logs: r.meta?.logMessages ?? [], unitsConsumed: Number(r.meta?.computeUnitsConsumed ?? 0), accounts: accs, returnData: null } };
-    },
-    getSignatureStatuses: async ([sigs]) => ({
-      context: await ctxOf(),
-      value: (sigs as string[]).map((s) => {
-        const l = landed.get(s);
-        return l ? { slot: l.slot, confirmations: null, err: l.err, status: l.err ? { Err: l.err } : { Ok: null }, confirmationStatus: 'finalized' } : null;
-      }),
+      resolve();
     }),
-    getTransaction: async ([s]) => {
-      const l = landed.get(s as string);
-      if (!l) return null;
-      const m = l.tx.message;
-      return {
-        slot: l.slot,
-        blockTime: null,
-        version: 0,
-        transaction: {
-          signatures: l.tx.signatures.map((x) => base58(x)),
-          message: {
-            header: m.header,
-            accountKeys: m.staticAccountKeys.map((k) => k.toBase58()),
-            recentBlockhash: m.recentBlockhash,
-            instructions: m.compiledInstructions.map((ix) => ({ programIdIndex: ix.programIdIndex, accounts: [...ix.accountKeyIndexes], data: base58(ix.data), stackHeight: null })),
-            addressTableLookups: m.addressTableLookups.map((x) => ({ accountKey: x.accountKey.toBase58(), writableIndexes: [...x.writableIndexes], readonlyIndexes: [...x.readonlyIndexes] })),
-          },
-        },
-        meta: {
-          err: l.err, fee: l.fee, preBalances: l.pre, postBalances: l.post, innerInstructions: [], logMessages: l.logs, preTokenBalances: [], postTokenBalances: [], rewards: [],
-          loadedAddresses: { writable: l.keys.slice(m.staticAccountKeys.length, m.staticAccountKeys.length + m.addressTableLookups.reduce((n, x) => n + x.writableIndexes.length, 0)), readonly: l.keys.slice(m.staticAccountKeys.length + m.addressTableLookups.reduce((n, x) => n + x.writableIndexes.length, 0)) },
-          status: l.err ? { Err: l.err } : { Ok: null },
-        },
-      };
-    },
-  };
+  );
+  child.stdin.on('error', () => undefined); // a child that died is reported by 'close'
+  const cfg: ServerConfig = { accounts: accounts.map((a) => toWire(a.address, a.info)), blockTimeMs: opts.blockTimeMs, doubles: opts.doubles };
+  child.stdin.write(`${JSON.stringify(cfg)}\n`); // stdin stays open: its close tells the child to exit
 
-  const server: Server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => (body += d));
-    req.on('end', () => {
-      void (async () => {
-        const q = JSON.parse(body) as { id: unknown; method: string; params?: unknown[] };
-        const f = methods[q.method];
-        let reply: Json;
-        if (!f) reply = { jsonrpc: '2.0', id: q.id, error: { code: -32601, message: `method ${q.method} not served by the test endpoint` } };
-        else {
-          try {
-            reply = { jsonrpc: '2.0', id: q.id, result: await f(q.params ?? []) };
-          } catch (e) {
-            reply = { jsonrpc: '2.0', id: q.id, error: { code: (e as { rpc?: number }).rpc ?? -32000, message: (e as Error).message } };
-          }
-        }
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(reply));
-      })();
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(kill(`did not listen within ${startupMs} ms`)), startupMs);
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n').find((l) => l.startsWith(READY_PREFIX));
+      if (!line) return;
+      clearTimeout(timer);
+      child.stdout.off('data', onData);
+      child.stdout.resume();
+      resolve(Number(line.slice(READY_PREFIX.length)));
+    };
+    child.stdout.on('data', onData);
+    child.once('close', () => {
+      clearTimeout(timer);
+      reject(dead ?? kill('exited before listening'));
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const ticker = opts.blockTimeMs
-    ? setInterval(() => {
-        if (!frozen) void nextBlock();
-      }, opts.blockTimeMs)
-    : undefined;
-  const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  let nextId = 1;
+
+  async function call<T>(method: string, params: unknown[] = [], ms = callMs): Promise<T> {
+    if (dead) throw dead;
+    let body: { result?: T; error?: { message: string } };
+    try {
+      // The timeout covers the answer's body too.
+      const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', id: nextId++, method, params }), signal: AbortSignal.timeout(ms) });
+      body = (await res.json()) as typeof body;
+    } catch (e) {
+      // A refused connection is most often a child that just died: let its exit be what is reported.
+      if ((e as Error).name !== 'TimeoutError') await Promise.race([closed, new Promise((r) => setTimeout(r, 1_000).unref())]);
+      if (dead) throw dead;
+      const why = (e as Error).name === 'TimeoutError' ? `did not answer ${method} within ${ms} ms (killed)${threadStates(child.pid as number)}` : `could not be reached for ${method}: ${(e as Error).message} (killed)`;
+      throw kill(why);
+    }
+    if (body.error) throw new SvmServerError(`SVM server refused ${method}: ${body.error.message}`);
+    return body.result as T;
+  }
+  const log = () => call<{ processed: string[]; sends: string[]; refusals: string[] }>('test_log');
+
   return {
-    url: `http://127.0.0.1:${port}`,
-    context,
-    processed,
-    sends,
-    refusals,
-    dropNextSends: (n) => {
-      drop = n;
+    url,
+    pid: child.pid as number,
+    processed: async () => (await log()).processed,
+    sends: async () => (await log()).sends,
+    refusals: async () => (await log()).refusals,
+    dropNextSends: (n) => call('test_dropNextSends', [n]),
+    setPriorityFees: (f) => call('test_setPriorityFees', [[...f]]),
+    // Each block is a warp; many of them may take longer than one ordinary call.
+    advance: (blocks) => call('test_advance', [blocks], callMs + blocks * 100),
+    getAccount: async (k) => {
+      const w = await call<Parameters<typeof fromWire>[0] | null>('test_getAccount', [k.toBase58()]);
+      return w ? fromWire(w).account : null;
     },
-    setPriorityFees: (f) => {
-      fees = [...f];
+    getBalance: async (k) => {
+      const w = await call<Parameters<typeof fromWire>[0] | null>('test_getAccount', [k.toBase58()]);
+      return w ? BigInt(w.lamports) : 0n;
     },
-    advance: async (blocks) => {
-      for (let i = 0; i < blocks; i++) await nextBlock();
+    setAccount: (k, info) => call('test_setAccount', [toWire(k, info)]),
+    setClock: (k) => {
+      const w: WireClock = { slot: String(k.slot), epoch: String(k.epoch), epochStartTimestamp: String(k.epochStartTimestamp ?? 0n), leaderScheduleEpoch: String(k.leaderScheduleEpoch ?? k.epoch + 1n), unixTimestamp: String(k.unixTimestamp ?? 1_700_000_000n) };
+      return call('test_setClock', [w]);
     },
-    close: () => {
-      if (ticker) clearInterval(ticker);
-      return warping.then(() => new Promise<void>((r) => server.close(() => r())));
+    ping: async () => void (await call('test_ping')),
+    close: async () => {
+      if (closing) return;
+      closing = true;
+      const exited = new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
+      try {
+        if (!dead) await call('test_close');
+        child.stdin.end();
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000).unref())]);
+      } catch {
+        // a dead or silent server is killed below; the failure that made it so was already reported
+      } finally {
+        child.kill('SIGKILL');
+        live.delete(child);
+      }
     },
   };
 }

@@ -4,7 +4,7 @@ import type { ProgramDouble } from './stake-pool-double.js';
 import { moveLamports, need } from './double-kit.js';
 
 /**
- * The System program inside a doubled transaction (svm-rpc.ts runs those wholly in TypeScript): Transfer
+ * The System program inside a doubled transaction (svm-server/doubled-run.ts runs those wholly in TypeScript): Transfer
  * (2) and CreateAccountWithSeed (3), bincode as system_instruction.rs encodes them (u32 tag; seed as u64
  * length + bytes). A builder's ticket or split-stake account is created this way before the program
  * double fills it.
