@@ -38,6 +38,8 @@ interface Options {
   breakerWithoutHeld?: boolean;
   /** A snapshot holding an asset it has no mark for. */
   unmarked?: boolean;
+  /** Cycles to journal (default 30). */
+  days?: number;
 }
 
 /**
@@ -54,7 +56,8 @@ function journal(file: string, o: Options = {}) {
   let wst = 0; // wstETH units
   const buySplit = o.buySplit ?? { gas: eth(0.01), fee: eth(0.02), slippage: eth(0.03), depeg: 0n };
   const exp = { navs: [] as number[], wstW: [] as number[], traded: 0, cost: 0, breaches: 0 };
-  for (let d = 0; d < DAYS; d++) {
+  const days = o.days ?? DAYS;
+  for (let d = 0; d < days; d++) {
     const t = T0 + d * DAY;
     const m = mark(d);
     const marks = { ETH: 1, wstETH: m };
@@ -107,10 +110,10 @@ function journal(file: string, o: Options = {}) {
     exp.breaches += caps.filter((c) => w > c + vault.config.planner.deadBand).length;
   }
   j.close();
-  const years = ((DAYS - 1) * DAY) / YEAR;
+  const years = ((days - 1) * DAY) / YEAR;
   const endNav = exp.navs[exp.navs.length - 1]!;
-  const avgNav = exp.navs.reduce((s, x) => s + x, 0) / DAYS;
-  const avgW = exp.wstW.reduce((s, x) => s + x, 0) / DAYS;
+  const avgNav = exp.navs.reduce((s, x) => s + x, 0) / days;
+  const avgW = exp.wstW.reduce((s, x) => s + x, 0) / days;
   const netApy = Math.pow(endNav / 100, 1 / years) - 1;
   const grossApy = Math.pow((endNav + exp.cost) / 100, 1 / years) - 1;
   return { endNav, netApy, grossApy, costDrag: grossApy - netApy, totalCost: exp.cost, turnover: exp.traded / 2 / avgNav / years, wstETH: avgW, expectedLoss: avgW * EL, breaches: exp.breaches };
@@ -188,5 +191,19 @@ describe('report --journal: the Results row from a journal', () => {
     expect(s.unmeasured?.limitBreaches).toBe(s.unmeasured?.timeInAsset);
     expect(s.unmeasured?.grossApy).toBeUndefined();
     expect(resultsRow(renderReport(model(file)))[12]).toBe('not measurable');
+  });
+
+  it('a journal of one cycle: the annualized figures are not measurable (not 0 %), what one cycle says is', () => {
+    const file = join(dir, 'one.sqlite');
+    journal(file, { days: 1 });
+    const m = model(file);
+    const s = m.series[0]!;
+    for (const k of ['netApy', 'grossApy', 'costDrag', 'turnover'] as const) expect(s.unmeasured?.[k], k).toBe('the journal covers less than a day');
+    expect(s.noData).toBe(true);
+    expect(s.metrics!.limitBreaches).toBe(2);
+    expect(s.metrics!.totalCost).toBeCloseTo(0.06, 12);
+    const cells = resultsRow(renderReport(m));
+    expect([cells[2], cells[5], cells[6], cells[7]]).toEqual(['not measurable', 'not measurable', 'not measurable', 'not measurable']);
+    expect(cells[11]).toBe('2');
   });
 });
