@@ -24,7 +24,7 @@ const BEFORE_BOUNDS = ['halted by breaker:', 'cannot value ', 'no plan:', 'no de
 const iso = (t: number) => new Date(t).toISOString();
 const plural = (n: number, one: string) => `${n} ${one}${n === 1 ? '' : 's'}`;
 
-/** A fill's cost against fair, net of any gain, as the backtest counts it; undefined when a part is unknown. */
+/** A fill's cost against fair, net of any gain, as the backtest counts it; or why it is unknown (a part of it was not measurable). */
 function fillNetCost(costBase: string, detailJson: string | null): { cost: bigint } | { why: string } {
   const d = detailJson ? (JSON.parse(detailJson) as Record<string, unknown>) : {};
   const split = readCostSplit(d);
