@@ -13,6 +13,7 @@ import { DAY } from '../src/domain/time.js';
 import { executePaper } from '../src/executor/paper-executor.js';
 import { formatCycleLine } from '../src/keeper/cycle-report.js';
 import { initialPortfolio } from '../src/keeper/keeper.js';
+import { formatSummary, summarize } from '../src/keeper/run-summary.js';
 import { MarketState } from '../src/market/market-state.js';
 import { markOf } from '../src/market/valuation.js';
 import { readHistoryFile } from '../src/sources/recorded/history-file.js';
@@ -136,14 +137,33 @@ describe('queued is pending, not held', () => {
 });
 
 describe('a benchmark with no data says so', () => {
-  it('no recorded price for the benchmark asset: "no data", never 0.000 %', () => {
+  it('no recorded price for the benchmark asset: "not measurable" with the reason, never 0.000 % (the printed table words it as the report does)', () => {
     const v = syntheticVault({ holdings: { ETH: 100 }, strategy: 'hold' });
     const rs = scenarioRows((n) => ({ NOQ: { fair: grow(n, 0.05), discount: 0.001 } })); // no TOK rows
     const b = holdBenchmark(v, 'TOK', rs, day(10), day(60), DAY);
     expect(b.noData).toBe(true);
     expect(Number.isNaN(b.netApy)).toBe(true);
-    const table = formatResultsTable([{ name: 'hold TOK', kind: 'benchmark', nav: [], netApy: b.netApy, maxDrawdown: b.maxDrawdown, noData: b.noData }]);
-    expect(table[2]).toMatch(/hold TOK +benchmark +no data/);
-    expect(table.join('\n')).not.toMatch(/0\.000%/);
+    const table = formatResultsTable([{ name: 'hold TOK', kind: 'benchmark', nav: [], netApy: b.netApy, maxDrawdown: b.maxDrawdown, noData: b.noData, noDataWhy: 'no recorded price for TOK in the period' }]);
+    expect(table[2]).toMatch(/hold TOK +benchmark +not measurable +— +— +not measurable +not measurable +—/);
+    expect(table[3]).toBe('hold TOK: not measurable: no recorded price for TOK in the period (not 0 %)');
+    expect(table.join('\n')).not.toMatch(/0\.000%|no data/);
+  });
+
+  it('a run shorter than a day prints its net APY as not measurable, not 0.000 %', () => {
+    const r = { cycleId: 1, time: day(1), status: 'completed' as const, navBase: 10n ** 20n, current: { ETH: 1 }, targets: undefined, planned: 0, filled: 0, failed: 0, costBase: 0n, firings: [], note: undefined };
+    const one = summarize([r], 10n ** 20n)!;
+    expect(Number.isNaN(one.netApy)).toBe(true);
+    const text = formatSummary(one, 'ETH', 18, 'j.sqlite');
+    expect(text).toContain('net APY       not measurable (the run covers less than a day; not 0 %)');
+    expect(text).not.toMatch(/0\.000 %/);
+    const two = summarize([r, { ...r, cycleId: 2, time: day(2), navBase: 1001n * 10n ** 17n }], 10n ** 20n)!;
+    expect(formatSummary(two, 'ETH', 18, 'j.sqlite')).toMatch(/net APY {7}44\.\d{3} % \(in ETH, after costs\)/);
+  });
+
+  it('assets: a depeg with no market price recorded reads "not measurable", not 0 % or a blank', () => {
+    const r = cli(['assets', '-c', join(ROOT, 'config/vaults/sol-staking.yaml')]);
+    expect(r.code, r.stderr).toBe(0);
+    const jito = r.stdout.split('\n').find((l) => l.startsWith('JitoSOL\t'))!;
+    expect(jito.split('\t')[6]).toBe('not measurable');
   });
 });

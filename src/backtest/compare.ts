@@ -90,10 +90,10 @@ function buildModel(i: CompareInput, runs: CompareOutput['runs'], ceiling: Ceili
   }));
   if (bench) {
     const first = bench.steps[0]?.nav ?? 1;
-    series.push({ name: `hold ${bench.asset}`, kind: 'benchmark', nav: bench.steps.map((s) => [s.t, s.nav / first] as const), netApy: bench.netApy, maxDrawdown: bench.maxDrawdown, captureRatio: bench.noData ? undefined : capture(bench.netApy), noData: bench.noData });
+    series.push({ name: `hold ${bench.asset}`, kind: 'benchmark', nav: bench.steps.map((s) => [s.t, s.nav / first] as const), netApy: bench.netApy, maxDrawdown: bench.maxDrawdown, captureRatio: bench.noData ? undefined : capture(bench.netApy), noData: bench.noData, noDataWhy: bench.noData ? `no recorded price for ${bench.asset} in the period` : undefined });
   }
   if (inLimits) {
-    series.push({ name: `hold ${inLimits.asset} in limits`, kind: 'benchmark', nav: inLimits.steps.map((s) => [s.t, s.nav] as const), netApy: inLimits.netApy, maxDrawdown: inLimits.maxDrawdown, captureRatio: inLimits.noData ? undefined : capture(inLimits.netApy), noData: inLimits.noData });
+    series.push({ name: `hold ${inLimits.asset} in limits`, kind: 'benchmark', nav: inLimits.steps.map((s) => [s.t, s.nav] as const), netApy: inLimits.netApy, maxDrawdown: inLimits.maxDrawdown, captureRatio: inLimits.noData ? undefined : capture(inLimits.netApy), noData: inLimits.noData, noDataWhy: inLimits.noData ? `no recorded price for ${inLimits.asset} in the period` : undefined });
   }
   let peak = 0;
   let ceilDd = 0;
@@ -131,7 +131,7 @@ function buildModel(i: CompareInput, runs: CompareOutput['runs'], ceiling: Ceili
     'Reward-token incentives (e.g. EtherFi rewards) are scored at a haircut but not credited to NAV: no distribution of reward tokens is recorded.',
     `The foresight ceiling is the best path any keeper could have taken knowing the whole future: one LP over every decision step (${ceiling.variables} variables, ${ceiling.constraints} constraints, solved in ${(ceiling.solveMs / 1000).toFixed(1)} s) under the vault's limits and cost model (fees, the market's distance from fair, price impact by size slice, queues that lock funds and earn nothing); gas is left out and held weights may sit a dead band over a cap, so it only relaxes what a strategy faces and no strategy or in-limits benchmark can beat it. Capture ratio = net APY ÷ the ceiling's (${(ceiling.netApy * 100).toFixed(3)} %).`,
     ...(inLimits && !inLimits.noData ? [`The in-limits benchmark buys ${inLimits.asset} up to ${(inLimits.weight * 100).toFixed(1)} % of NAV (what the limits allow at the start), keeps the rest in ${u.baseAsset} and holds: ${(inLimits.netApy * 100).toFixed(3)} %. ${inLimits.limitCosts.map((c) => `Lifting the ${c.limit} alone (to ${(c.weight * 100).toFixed(1)} %) would add ${(c.cost * 100).toFixed(3)} % a year`).join('; ') || 'No limit binds it'}.`] : []),
-    !bench ? 'No benchmark asset configured.' : bench.noData ? `The benchmark ${bench.asset} has no recorded price in the period: no data (not 0 %).` : `The benchmark buys ${bench.asset} at the start (cost ${(bench.entryCost * 100).toFixed(3)} %) and holds it, outside the vault's limits.`,
+    !bench ? 'No benchmark asset configured.' : bench.noData ? `The benchmark ${bench.asset} has no recorded price in the period: not measurable (never 0 %).` : `The benchmark buys ${bench.asset} at the start (cost ${(bench.entryCost * 100).toFixed(3)} %) and holds it, outside the vault's limits.`,
   ];
   return {
     title: `Backtest: ${i.vault.config.name}`,

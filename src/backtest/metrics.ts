@@ -1,6 +1,6 @@
 import type { AssetId } from '../domain/asset.js';
 import { YEAR } from '../domain/time.js';
-import type { BacktestResult } from './simulate.js';
+import type { ActionRecord, StepRecord } from './simulate.js';
 
 export interface BacktestMetrics {
   readonly from: number;
@@ -35,7 +35,18 @@ function annualize(growth: number, years: number): number {
   return years > 0 && growth > 0 ? Math.pow(growth, 1 / years) - 1 : 0;
 }
 
-export function computeMetrics(r: BacktestResult): BacktestMetrics {
+/**
+ * What the metrics read: a backtest's result, or the same records rebuilt from a paper or live journal
+ * (report/journal-metrics.ts), so both are measured by this one definition.
+ */
+export interface MetricsInput {
+  readonly startNav: number;
+  readonly steps: ReadonlyArray<Pick<StepRecord, 't' | 'nav' | 'cumCost' | 'weights' | 'expectedLoss' | 'halted' | 'breaches'>>;
+  readonly actions: ReadonlyArray<Pick<ActionRecord, 'status' | 'valueBase'> & { readonly action: Pick<ActionRecord['action'], 'kind'> }>;
+  readonly firings: ReadonlyArray<unknown>;
+}
+
+export function computeMetrics(r: MetricsInput): BacktestMetrics {
   const first = r.steps[0];
   const last = r.steps[r.steps.length - 1];
   if (!first || !last) throw new Error('a backtest with no steps has no metrics');

@@ -4,8 +4,6 @@ import type { PlannedAction } from '../domain/action.js';
 import type { Observation } from '../domain/observation.js';
 import type { Portfolio } from '../domain/portfolio.js';
 import type { LoadedVault } from '../config/load-vault.js';
-import type { Universe } from '../config/universe.js';
-import type { Limits } from '../config/vault-schema.js';
 import { executePaper } from '../executor/paper-executor.js';
 import { decideCycle, type DecisionSettings } from '../keeper/decide-cycle.js';
 import { initialPortfolio } from '../keeper/keeper.js';
@@ -15,6 +13,7 @@ import { trustedMarketFor } from '../keeper/trusted-market-for.js';
 import { currentWeights, valuePortfolio } from '../market/valuation.js';
 import type { Snapshot } from '../market/asset-view.js';
 import type { AllocationBounds } from '../risk/allocation-bounds.js';
+import { heldBreaches } from './held-breaches.js';
 import type { BreakerFiring } from '../risk/breakers.js';
 import { NO_EPISODES, type DepegMemory } from '../risk/depeg-episodes.js';
 import type { HistoryView } from '../strategy/history-view.js';
@@ -167,21 +166,4 @@ export function simulate(spec: BacktestSpec): BacktestResult {
     spec.onStep?.(++done, total);
   }
   return { strategy: spec.strategy.name, params: spec.params, steps, actions, firings, startNav, rowsRead: cursor, trust, frozenHeld };
-}
-
-/** Caps the held allocation exceeds by more than the dead band (drift the planner would not correct). */
-function heldBreaches(w: Readonly<Record<AssetId, number>>, b: AllocationBounds | undefined, limits: Limits, u: Universe, band: number): string[] {
-  if (!b) return [];
-  const out: string[] = [];
-  for (const id of b.assets) {
-    if (id === b.baseAsset) continue;
-    const kind = u.byId.get(id)?.kind;
-    const cap = Math.min(limits.maxWeightPerAsset, (kind && limits.maxWeightPerKind[kind]) ?? 1);
-    if ((w[id] ?? 0) > cap + band) out.push(`${id} ${(w[id] ?? 0).toFixed(4)} > ${cap.toFixed(4)}`);
-  }
-  for (const g of b.groups) {
-    const total = g.members.reduce((s, id) => s + (w[id] ?? 0), 0);
-    if (total > g.cap + band) out.push(`${g.kind} ${g.id} ${total.toFixed(4)} > ${g.cap}`);
-  }
-  return out;
 }

@@ -1,5 +1,5 @@
 import { formatUnits } from '../domain/amount.js';
-import { formatTime, YEAR } from '../domain/time.js';
+import { DAY, formatTime, YEAR } from '../domain/time.js';
 import type { CycleReport } from './cycle-report.js';
 
 export interface RunSummary {
@@ -8,7 +8,7 @@ export interface RunSummary {
   readonly to: number;
   readonly startNav: bigint;
   readonly endNav: bigint;
-  /** Annualized, compounded net return over the period, a fraction. */
+  /** Annualized, compounded net return over the period, a fraction; NaN (not measurable) over less than a day or from nothing. */
   readonly netApy: number;
   readonly actions: number;
   readonly failedActions: number;
@@ -42,7 +42,7 @@ export function summarize(reports: readonly CycleReport[], startNav: bigint): Ru
     to: last.time,
     startNav,
     endNav: last.navBase,
-    netApy: dt > 0 ? Math.pow(growth, YEAR / dt) - 1 : 0,
+    netApy: dt >= DAY && startNav > 0n ? Math.pow(growth, YEAR / dt) - 1 : Number.NaN,
     actions: reports.reduce((s, r) => s + r.filled, 0),
     failedActions: reports.reduce((s, r) => s + r.failed, 0),
     costBase: reports.reduce((s, r) => s + r.costBase, 0n),
@@ -60,7 +60,7 @@ export function formatSummary(s: RunSummary, baseSymbol: string, baseDecimals: n
     '── summary ──',
     `period        ${formatTime(s.from)} → ${formatTime(s.to)} (${s.cycles} cycles)`,
     `NAV           ${fmt(s.startNav)} → ${fmt(s.endNav)} ${baseSymbol}`,
-    `net APY       ${(s.netApy * 100).toFixed(3)} % (in ${baseSymbol}, after costs)`,
+    Number.isFinite(s.netApy) ? `net APY       ${(s.netApy * 100).toFixed(3)} % (in ${baseSymbol}, after costs)` : `net APY       not measurable (${s.startNav > 0n ? 'the run covers less than a day' : 'no start NAV'}; not 0 %)`,
     `actions       ${s.actions} filled, ${s.failedActions} failed; costs ${fmt(s.costBase)} ${baseSymbol}`,
     `breakers      ${s.breakerEvents} events on held assets (${kinds}); ${s.halted} halted cycles, ${s.failedCycles} failed cycles`,
     `journal       ${journalPath}`,

@@ -3,6 +3,7 @@ import type { Universe } from '../config/universe.js';
 import type { AssetId } from '../domain/asset.js';
 import type { LayerLoss } from '../domain/score.js';
 import type { ReportModel } from './report-model.js';
+import { snapshotWeights } from './snapshot-weights.js';
 
 type Primary = Omit<ReportModel['primary'], 'name' | 'drawdown'>;
 
@@ -21,17 +22,7 @@ export function journalPrimary(db: Database.Database, u: Universe, runIds: reado
        WHERE c.run_id IN ${inRuns} AND p.id = (SELECT MAX(id) FROM portfolio_snapshots WHERE cycle_id = c.id) ORDER BY c.decision_time, c.id`,
     )
     .all() as { t: number; pf: string; mk: string }[];
-  const allocation = snaps.map((s) => {
-    const pf = JSON.parse(s.pf) as { holdings?: Record<string, string>; pending?: { expectedBase: string }[] };
-    const marks = JSON.parse(s.mk) as Record<string, number>;
-    const value: Record<AssetId, number> = {};
-    for (const [a, amount] of Object.entries(pf.holdings ?? {})) value[a] = (Number(BigInt(amount)) / 10 ** decimals(a)) * (marks[a] ?? (a === u.baseAsset ? 1 : 0));
-    for (const p of pf.pending ?? []) value[u.baseAsset] = (value[u.baseAsset] ?? 0) + Number(BigInt(p.expectedBase)) / 10 ** u.baseDecimals;
-    const total = Object.values(value).reduce((x, y) => x + y, 0);
-    const weights: Record<AssetId, number> = {};
-    for (const [a, v] of Object.entries(value)) weights[a] = total > 0 ? v / total : 0;
-    return { t: s.t, weights };
-  });
+  const allocation = snaps.map((s) => ({ t: s.t, weights: snapshotWeights(u, s.pf, s.mk).weights }));
 
   const scoreRows = db
     .prepare(`SELECT c.decision_time t, s.asset, s.expected_yield y, s.expected_loss el, s.breakdown_json b FROM scores s JOIN cycles c ON c.id = s.cycle_id WHERE c.run_id IN ${inRuns} ORDER BY c.decision_time, c.id`)

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import type { LoadedVault } from '../config/load-vault.js';
+import { journalMetrics } from './journal-metrics.js';
 import { journalPrimary } from './journal-primary.js';
 import { operatorInputFromJournal, vaultRuns } from './journal-report-data.js';
 import { daily, drawdownSeries, maxDrawdown, within } from './operator-series.js';
@@ -24,12 +25,15 @@ export function journalReportModel(db: Database.Database, vault: LoadedVault, o:
   const strategy = op.identity.strategy;
   const from = op.period?.from ?? Number.NaN;
   const to = op.period?.to ?? Number.NaN;
-  const series: ReportSeries[] = [{ name: strategy, kind: 'strategy', nav: normalized(input.nav), netApy: apy(op.pnl.netApy), maxDrawdown: depth(maxDrawdown(input.nav)), noData: op.pnl.netApy === 'not measurable', params: op.identity.params }];
+  // The Results row by the backtest's definitions (journal-metrics.ts); what the journal cannot give stays "not measurable".
+  const jm = journalMetrics(db, u, runs.map((r) => r.id));
+  const netApy: Measured = jm ? (jm.unmeasured.netApy ? 'not measurable' : jm.metrics.netApy) : op.pnl.netApy;
+  const series: ReportSeries[] = [{ name: strategy, kind: 'strategy', nav: normalized(input.nav), netApy: apy(netApy), maxDrawdown: depth(maxDrawdown(input.nav)), noData: netApy === 'not measurable', params: op.identity.params, metrics: jm?.metrics, unmeasured: jm?.unmeasured }];
   const b = input.benchmark;
   if (b && op.benchmark) {
     // One point a day: a recorder samples the benchmark far more often than the chart can show.
     const held = op.period ? daily(within(op.benchmark.heldAt === 'market' ? b.market : b.fair, from, to)) : [];
-    series.push({ name: `hold ${b.asset}`, kind: 'benchmark', nav: normalized(held), netApy: apy(op.benchmark.apy), maxDrawdown: depth(op.benchmark.maxDrawdown), noData: op.benchmark.apy === 'not measurable' });
+    series.push({ name: `hold ${b.asset}`, kind: 'benchmark', nav: normalized(held), netApy: apy(op.benchmark.apy), maxDrawdown: depth(op.benchmark.maxDrawdown), noData: op.benchmark.apy === 'not measurable', noDataWhy: op.why.benchmark });
   }
   const mode = op.identity.mode;
   return {

@@ -1,4 +1,5 @@
 import type { AssetId } from '../domain/asset.js';
+import type { BacktestMetrics } from '../backtest/metrics.js';
 import { esc, fmtTime, numCell, pct } from './html-util.js';
 import type { ReportModel, ReportSeries } from './report-model.js';
 import type { ReportView } from './report-view.js';
@@ -12,9 +13,10 @@ export function primarySeries(model: ReportModel): ReportSeries | undefined {
 export function kpis(model: ReportModel, p: ReportSeries | undefined): string {
   if (!p) return '';
   const m = p.metrics;
+  const nm = (k: keyof BacktestMetrics, text: string) => (p.unmeasured?.[k] !== undefined ? 'not measurable' : text);
   const bench = model.series.find((s) => s.kind === 'benchmark');
   const card = (k: string, v: string, d: string, cls = '') => `<div class="kpi${cls ? ` ${cls}` : ''}"><div class="k">${esc(k)}</div><div class="v">${esc(v)}</div><div class="d">${esc(d)}</div></div>`;
-  const cards = [card('Net APY', p.noData ? 'not measurable' : pct(p.netApy), m ? `gross ${pct(m.grossApy)} · drag ${pct(m.costDrag)}` : 'after costs')];
+  const cards = [card('Net APY', p.noData ? 'not measurable' : pct(p.netApy), m ? `gross ${nm('grossApy', pct(m.grossApy))} · drag ${nm('costDrag', pct(m.costDrag))}` : 'after costs')];
   if (bench) {
     const bp = (p.netApy - bench.netApy) * 10_000;
     cards.push(card('vs benchmark', bench.noData || p.noData ? 'not measurable' : Number.isFinite(bp) ? `${bp >= 0 ? '+' : ''}${bp.toFixed(0)} bp` : '—', `${bench.name}: ${bench.noData ? 'not measurable' : pct(bench.netApy)}`));
@@ -22,10 +24,12 @@ export function kpis(model: ReportModel, p: ReportSeries | undefined): string {
   cards.push(card('Capture of ceiling', pct(p.captureRatio, 1), 'net APY ÷ ceiling\u2019s'));
   cards.push(card('Max drawdown', pct(p.maxDrawdown, 2), 'peak to trough'));
   if (m) {
-    cards.push(card('Expected loss', pct(m.expectedLoss, 3), 'per year, time-weighted'));
-    cards.push(card('Breaker events', String(m.breakerEvents), `${m.haltedSteps} halted step${m.haltedSteps === 1 ? '' : 's'}`, m.breakerEvents > 0 ? '' : 'good'));
-    cards.push(card('Limit breaches', String(m.limitBreaches), m.limitBreaches > 0 ? 'must be zero' : 'none: caps held', m.limitBreaches > 0 ? 'bad' : 'good'));
-    cards.push(card('Actions', String(m.actions), `${m.failedActions} failed · turnover ${fmtTurnover(m.turnover)}`, m.failedActions > 0 ? 'bad' : ''));
+    const why = p.unmeasured ?? {};
+    cards.push(card('Expected loss', nm('expectedLoss', pct(m.expectedLoss, 3)), why.expectedLoss ?? 'per year, time-weighted'));
+    cards.push(card('Breaker events', nm('breakerEvents', String(m.breakerEvents)), why.breakerEvents ?? `${m.haltedSteps} halted step${m.haltedSteps === 1 ? '' : 's'}`, why.breakerEvents || m.breakerEvents > 0 ? '' : 'good'));
+    if (why.limitBreaches !== undefined) cards.push(card('Limit breaches', 'not measurable', why.limitBreaches));
+    else cards.push(card('Limit breaches', String(m.limitBreaches), m.limitBreaches > 0 ? 'must be zero' : 'none: caps held', m.limitBreaches > 0 ? 'bad' : 'good'));
+    cards.push(card('Actions', String(m.actions), `${m.failedActions} failed · turnover ${nm('turnover', fmtTurnover(m.turnover))}`, m.failedActions > 0 ? 'bad' : ''));
   }
   return `<section class="kpis" aria-label="Primary strategy summary">${cards.join('')}</section>`;
 }
@@ -42,25 +46,39 @@ export function resultsTable(model: ReportModel, view: ReportView): string {
     const st = view.series[i];
     const swatch = st ? `<span class="swatch" style="border-top-color:${st.color};border-top-style:${st.dash.length === 0 ? 'solid' : st.dash[0] as number <= 2 ? 'dotted' : 'dashed'}"></span>` : '';
     const m = s.kind === 'strategy' || s.kind === 'baseline' ? s.metrics : undefined;
+    // A metric the source cannot give reads "not measurable", its reason on hover and under the table.
+    const na = (k: keyof BacktestMetrics) => (m && s.unmeasured?.[k] !== undefined ? s.unmeasured[k] : undefined);
+    const cell = (k: keyof BacktestMetrics, text: () => string, cls = '') => {
+      const why = na(k);
+      return why !== undefined ? `<td class="num na" title="${esc(why)}">not measurable</td>` : numCell(m ? text() : '—', cls);
+    };
     const cells = [
       `<td class="name">${swatch}${esc(s.name)}</td>`,
       `<td><span class="kind ${esc(s.kind)}">${esc(s.kind)}</span></td>`,
-      numCell(s.noData ? 'not measurable' : pct(s.netApy)),
-      numCell(pct(s.maxDrawdown)),
+      s.noData ? `<td class="num na"${s.noDataWhy ? ` title="${esc(s.noDataWhy)}"` : ''}>not measurable</td>` : numCell(pct(s.netApy)),
+      numCell(s.noData && !Number.isFinite(s.maxDrawdown) ? 'not measurable' : pct(s.maxDrawdown)),
       numCell(s.kind === 'ceiling' ? '—' : pct(s.captureRatio, 1)),
-      numCell(m ? pct(m.grossApy) : '—'),
-      numCell(m ? pct(m.costDrag) : '—'),
-      numCell(m ? fmtTurnover(m.turnover) : '—'),
-      numCell(m ? `${m.actions}${m.failedActions > 0 ? ` (${m.failedActions} failed)` : ''}` : '—'),
-      numCell(m ? pct(m.expectedLoss, 3) : '—'),
-      numCell(m ? String(m.breakerEvents) : '—'),
-      numCell(m ? String(m.limitBreaches) : '—', m && m.limitBreaches > 0 ? 'bad' : ''),
-      `<td class="tia-cell">${m ? timeInAsset(m.timeInAsset, view) : '<span class="na">—</span>'}</td>`,
+      cell('grossApy', () => pct(m?.grossApy)),
+      cell('costDrag', () => pct(m?.costDrag)),
+      cell('turnover', () => fmtTurnover(m?.turnover ?? Number.NaN)),
+      cell('actions', () => `${m?.actions}${m && m.failedActions > 0 ? ` (${m.failedActions} failed)` : ''}`),
+      cell('expectedLoss', () => pct(m?.expectedLoss, 3)),
+      cell('breakerEvents', () => String(m?.breakerEvents)),
+      cell('limitBreaches', () => String(m?.limitBreaches), m && m.limitBreaches > 0 && !na('limitBreaches') ? 'bad' : ''),
+      na('timeInAsset') !== undefined ? `<td class="tia-cell na" title="${esc(na('timeInAsset') as string)}">not measurable</td>` : `<td class="tia-cell">${m ? timeInAsset(m.timeInAsset, view) : '<span class="na">—</span>'}</td>`,
     ];
     return `<tr${s === primary ? ' class="primary"' : ''}>${cells.join('')}</tr>`;
   });
-  return `<div class="table-wrap"><table id="results-table"><thead><tr>${head.map((h) => `<th${numeric.has(h) ? ' class="num"' : ''}>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table></div>`;
+  const reasons = model.series.flatMap((s) => {
+    const by = new Map<string, string[]>();
+    for (const [k, why] of Object.entries(s.unmeasured ?? {})) if (why !== undefined && s.metrics) by.set(why, [...(by.get(why) ?? []), METRIC_NAMES[k as keyof BacktestMetrics] ?? k]);
+    return [...by].map(([why, names]) => `${s.name}: ${names.join(', ')} not measurable: ${why}.`);
+  });
+  const notes = reasons.length ? `<p class="sub" id="results-na">${reasons.map(esc).join('<br>')}</p>` : '';
+  return `<div class="table-wrap"><table id="results-table"><thead><tr>${head.map((h) => `<th${numeric.has(h) ? ' class="num"' : ''}>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.join('')}</tbody></table></div>${notes}`;
 }
+
+const METRIC_NAMES: Partial<Record<keyof BacktestMetrics, string>> = { netApy: 'net APY', grossApy: 'gross APY', costDrag: 'cost drag', totalCost: 'total cost', turnover: 'turnover', timeInAsset: 'time in asset', expectedLoss: 'expected loss', breakerEvents: 'breaker events', limitBreaches: 'limit breaches' };
 
 function timeInAsset(time: Readonly<Record<AssetId, number>>, view: ReportView): string {
   const entries = Object.entries(time)

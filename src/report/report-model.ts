@@ -16,8 +16,12 @@ export interface ReportSeries {
   readonly captureRatio?: number | undefined;
   /** The series had no data in the period, or too little to measure (a benchmark with no recorded price): shown as "not measurable". */
   readonly noData?: boolean | undefined;
+  /** Why the series is not measurable, when `noData`. */
+  readonly noDataWhy?: string | undefined;
   /** Full metrics for strategies and baselines. */
   readonly metrics?: BacktestMetrics | undefined;
+  /** Metrics the source cannot give (a journal missing what one needs), each with why: shown as "not measurable". */
+  readonly unmeasured?: Readonly<Partial<Record<keyof BacktestMetrics, string>>> | undefined;
   readonly params?: unknown;
 }
 

@@ -81,6 +81,23 @@ export function buildBounds(i: BoundsInput): AllocationBounds {
     const path = exitCost(u, i.snapshot, a, Math.max(i.navBase * Math.max(hi[a.id] as number, cur), 0), { maxDelaySeconds: liquidWithin, maxSlippage: i.maxSlippage, yieldApy: s?.yield.total ?? 0 });
     if (path && totalCost(path) <= limits.maxExitCost) liquid.push(a.id);
   }
+  return {
+    assets: u.assets.map((a) => a.id),
+    baseAsset: u.baseAsset,
+    lo,
+    hi,
+    why,
+    groups: groupCaps(u, limits),
+    liquid,
+    minLiquid: limits.minLiquidWeight,
+    expectedLoss,
+    maxExpectedLoss: limits.maxExpectedLoss,
+    current: i.current,
+  };
+}
+
+/** The group caps (protocol, restaking, operators, underlying, kind) that bind below 1: config and universe only, no market. */
+export function groupCaps(u: Universe, limits: Limits): GroupCap[] {
   const groups: GroupCap[] = [];
   const add = (kind: GroupKind, id: string, member: AssetId, cap: number) => {
     let g = groups.find((x) => x.kind === kind && x.id === id);
@@ -101,19 +118,7 @@ export function buildBounds(i: BoundsInput): AllocationBounds {
     const kindCap = limits.maxWeightPerKind[a.kind];
     if (kindCap !== undefined) add('kind', a.kind, a.id, kindCap);
   }
-  return {
-    assets: u.assets.map((a) => a.id),
-    baseAsset: u.baseAsset,
-    lo,
-    hi,
-    why,
-    groups: groups.filter((g) => g.cap < 1),
-    liquid,
-    minLiquid: limits.minLiquidWeight,
-    expectedLoss,
-    maxExpectedLoss: limits.maxExpectedLoss,
-    current: i.current,
-  };
+  return groups.filter((g) => g.cap < 1);
 }
 
 export interface LimitBreach {

@@ -45,7 +45,7 @@ export async function assetsCommand(o: CommonOptions & { at?: string; json?: boo
       `${pct(y.rateGrowth)}/${pct(y.base)}/${pct(y.incentives)}/${pct(y.lending)}`,
       pct(s.expectedLoss, 3),
       pct(s.lossProbability, 1),
-      pct(s.depeg, 3),
+      s.depeg === null ? 'not measurable' : pct(s.depeg, 3), // no market price recorded: not 0 %
       pct(s.exitCost, 3),
       `${(s.exitDelaySeconds / 86400).toFixed(1)}d via ${s.exitRoute}`,
       pct(s.score),

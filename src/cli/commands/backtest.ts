@@ -26,14 +26,16 @@ const pct = (x: number | undefined, d = 3) => (x === undefined || !Number.isFini
 
 export function formatResultsTable(series: readonly ReportSeries[]): string[] {
   const head = ['series', 'kind', 'net APY', 'gross APY', 'cost drag', 'max DD', 'capture', 'turnover/yr', 'actions', 'exp.loss', 'breakers', 'breaches'];
+  // A series the data cannot measure (a benchmark with no recorded price) says so, never 0 % or a blank.
+  const NM = 'not measurable';
   const rows = series.map((s) => [
     s.name,
     s.kind,
-    s.noData ? 'no data' : pct(s.netApy),
+    s.noData ? NM : pct(s.netApy),
     pct(s.metrics?.grossApy),
     pct(s.metrics?.costDrag),
-    pct(s.maxDrawdown),
-    s.captureRatio === undefined ? '—' : s.captureRatio.toFixed(3),
+    s.noData && !Number.isFinite(s.maxDrawdown) ? NM : pct(s.maxDrawdown),
+    s.captureRatio === undefined ? (s.noData ? NM : '—') : s.captureRatio.toFixed(3),
     s.metrics ? s.metrics.turnover.toFixed(2) : '—',
     s.metrics ? String(s.metrics.actions) : '—',
     pct(s.metrics?.expectedLoss),
@@ -42,7 +44,8 @@ export function formatResultsTable(series: readonly ReportSeries[]): string[] {
   ]);
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => (r[c] ?? '').length)));
   const line = (cells: string[]) => cells.map((x, c) => (c < 2 ? x.padEnd(widths[c] ?? 0) : x.padStart(widths[c] ?? 0))).join('  ');
-  return [line(head), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line)];
+  const why = series.filter((s) => s.noData).map((s) => `${s.name}: ${NM}: ${s.noDataWhy ?? 'no data in the period'} (not 0 %)`);
+  return [line(head), widths.map((w) => '─'.repeat(w)).join('  '), ...rows.map(line), ...why];
 }
 
 /**

@@ -7,6 +7,7 @@ import type { Journal } from '../../journal/journal.js';
 import type { TransactionRecord } from '../../journal/journal-port.js';
 import { loadVault } from '../../config/load-vault.js';
 import { openJournal } from '../../journal/open-journal.js';
+import { requireExistingJournal } from '../existing-journal.js';
 import { openVaultJournal } from '../prepare.js';
 import { evmChainKey } from '../../chains/evm/evm-adapter.js';
 import { evmExecutorFor, loadEvmExecutionSetup } from '../../chains/evm/evm-executor-setup.js';
@@ -25,7 +26,8 @@ export interface OperatorOptions {
 /** Cancel and resume write runs of their own, so they take the instance lease: not while a keeper runs. */
 function open(o: OperatorOptions, command: string) {
   const vault = loadVault(o.config);
-  const path = o.journal ?? vault.paths.journal;
+  // Checked before the lease: a mistyped --journal must not leave a lease file or an empty journal behind.
+  const path = requireExistingJournal(o.journal ?? vault.paths.journal, command, vault.paths.journal);
   return { vault, path, journal: openVaultJournal(path, command) };
 }
 
@@ -38,7 +40,7 @@ function txLine(t: TransactionRecord): string {
 export function evmStatusCommand(o: OperatorOptions, out: (l: string) => void, now = Date.now()): number {
   // Read-only, so it works while the keeper runs (no lease).
   const vault = loadVault(o.config);
-  const journal = openJournal(o.journal ?? vault.paths.journal, { readonly: true });
+  const journal = openJournal(requireExistingJournal(o.journal ?? vault.paths.journal, 'evm status', vault.paths.journal), { readonly: true });
   try {
     const halt = haltState(journal, vault.config.name);
     out(halt ? `vault ${vault.config.name}: HALTED — ${halt}` : `vault ${vault.config.name}: not halted`);

@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
 import { formatTime, parseTime } from '../../domain/time.js';
-import { KeeperError } from '../../errors.js';
 import { writeText } from '../../backtest/export-series.js';
+import { requireExistingJournal } from '../existing-journal.js';
 import { openJournalDb } from '../../journal/open-journal.js';
 import { observationsBetween } from '../../journal/queries.js';
 import type { Observation } from '../../domain/observation.js';
@@ -24,8 +23,7 @@ export interface ExportOptions {
  * Written with the format's own writer, so the reader always accepts the result.
  */
 export function exportHistoryCommand(o: ExportOptions, out: (l: string) => void): number {
-  if (!existsSync(o.journal)) throw new KeeperError(`no journal at ${o.journal}`, { path: o.journal });
-  const db = openJournalDb(o.journal, { readonly: true });
+  const db = openJournalDb(requireExistingJournal(o.journal, 'export'), { readonly: true });
   try {
     const rows = toWholeSeconds(observationsBetween(db, { vault: o.vault, from: o.from ? parseTime(o.from) : undefined, to: o.to ? parseTime(o.to) : undefined }));
     const base = o.baseAsset ?? 'the base asset';

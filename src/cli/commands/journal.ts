@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
+import { requireExistingJournal } from '../existing-journal.js';
 import { base, jsonLine, of, type Units } from '../journal-units.js';
 import { formatTime } from '../../domain/time.js';
-import { KeeperError } from '../../errors.js';
 import { exportTableCsv } from '../../journal/export-csv.js';
 import { openJournalDb } from '../../journal/open-journal.js';
 import { cycleDetail, listCycles, listEvents } from '../../journal/queries.js';
@@ -13,8 +12,7 @@ type Out = (l: string) => void;
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
 
 function open(path: string) {
-  if (!existsSync(path)) throw new KeeperError(`no journal at ${path} (run the keeper first, or pass --journal)`, { path });
-  return openJournalDb(path, { readonly: true });
+  return openJournalDb(requireExistingJournal(path, 'journal'), { readonly: true });
 }
 
 export function journalCyclesCommand(path: string, o: { limit: number; offset: number; units: Units; json?: boolean }, out: Out): number {

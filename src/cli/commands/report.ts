@@ -1,7 +1,6 @@
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadVault } from '../../config/load-vault.js';
-import { JournalError } from '../../errors.js';
+import { requireExistingJournal } from '../existing-journal.js';
 import { openJournalDb } from '../../journal/open-journal.js';
 import { journalReportModel } from '../../report/journal-report-model.js';
 import type { ReportModel } from '../../report/report-model.js';
@@ -18,8 +17,7 @@ export interface ReportOptions {
 export function reportCommand(o: ReportOptions, out: (l: string) => void): number {
   const v = loadVault(o.config);
   const path = o.journal ?? v.paths.journal;
-  if (!existsSync(path)) throw new JournalError(`no journal at ${path} (run the keeper first, or pass --journal)`, { path });
-  const db = openJournalDb(path, { readonly: true });
+  const db = openJournalDb(requireExistingJournal(path, 'report', v.paths.journal), { readonly: true });
   let model: ReportModel;
   try {
     model = journalReportModel(db, v, { codeVersion: packageVersion(), generatedAt: new Date().toISOString() });
