@@ -1,6 +1,8 @@
 import { PublicKey, SystemProgram } from '@solana/web3.js';
 import { ASSOCIATED_TOKEN_PROGRAM_ID } from '@solana/spl-token';
 import { parseStakePool } from '../../src/sources/solana/spl-stake-pool.js';
+// A cycle with double-kit.ts (it takes ProgramError from here): both sides are used only at call time.
+import { moveLamports, need } from './double-kit.js';
 
 /**
  * TypeScript doubles of the programs that cannot run in bankrun here (no binaries may be brought in),
@@ -30,16 +32,13 @@ export class ProgramError extends Error {}
 
 export type ProgramDouble = (ix: DoubleIx, store: AccountStore) => void;
 
-function need(cond: boolean, msg: string): asserts cond {
-  if (!cond) throw new ProgramError(msg);
-}
-
 const TOKEN_ACCOUNT_RENT = 2_039_280n;
 
 export function tokenAmount(a: DoubleAccount): bigint {
   return a.data.readBigUInt64LE(64);
 }
 
+/** Looser than double-kit's addTokens: the pool tests hand it token accounts by layout alone, whatever their owner. */
 function addTokens(store: AccountStore, key: PublicKey, mint: PublicKey, delta: bigint): void {
   const a = store.get(key);
   need(a !== undefined && a.data.length >= 165, `token account ${key.toBase58()} does not exist`);
@@ -47,16 +46,6 @@ function addTokens(store: AccountStore, key: PublicKey, mint: PublicKey, delta: 
   need(tokenAmount(a) + delta >= 0n, `insufficient funds in token account ${key.toBase58()}`);
   a.data.writeBigUInt64LE(tokenAmount(a) + delta, 64);
   store.set(key, a);
-}
-
-function moveLamports(store: AccountStore, from: PublicKey, to: PublicKey, n: bigint): void {
-  const f = store.get(from);
-  need(f !== undefined && f.lamports >= n, `insufficient lamports in ${from.toBase58()}`);
-  const t = store.get(to) ?? { lamports: 0n, data: Buffer.alloc(0), owner: SystemProgram.programId };
-  f.lamports -= n;
-  t.lamports += n;
-  store.set(from, f);
-  store.set(to, t);
 }
 
 /** The associated-token-account program's CreateIdempotent (1) and Create (0). */
