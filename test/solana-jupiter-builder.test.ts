@@ -2,11 +2,12 @@ import { Keypair, PublicKey } from '@solana/web3.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BuildError } from '../src/chains/build-error.js';
 import { jupiterApi } from '../src/chains/solana/builders/jupiter.js';
-import { ata } from '../src/chains/solana/builders/plumbing.js';
+import { ata, NATIVE_MINT } from '../src/chains/solana/builders/plumbing.js';
 import { buildSolAction, prepareSolAction, solanaBuilders } from '../src/chains/solana/builders/registry.js';
 import type { SolBuildContext } from '../src/chains/solana/builders/types.js';
 import type { PlannedAction } from '../src/domain/action.js';
 import { fixedReader } from './support/sol-accounts.js';
+import { tokenAccountBytes } from './support/token-bytes.js';
 import { startLoopback, type LoopbackServer } from './support/loopback-http.js';
 
 const VAULT = new PublicKey('9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM');
@@ -79,5 +80,21 @@ describe('Jupiter builder through @jup-ag/api against a loopback Swap API', () =
     expect(() => buildSolAction(act(), c, builders)).toThrow(/below the planned minimum/);
     quoteOut = 9_900_000_000n;
     threshold = 9_850_500_000n;
+  });
+
+  it('a swap into or out of SOL (Jupiter closes the wSOL account after it) is refused before any request while the vault holds wrapped SOL it did not wrap', async () => {
+    const builders = solanaBuilders(jupiterApi({ baseUrl: `${server.url}/swap/v1` }));
+    const wsol = ata(VAULT, NATIVE_MINT);
+    const pre = tokenAccountBytes(NATIVE_MINT, VAULT, 1_000_000_000n);
+    const reader = () => fixedReader(0n, 0n, [[wsol, { data: pre.data, owner: pre.owner, lamports: pre.lamports }]]);
+    const asked = () => server.requestsTo('GET /swap/v1/quote').length;
+    const before = asked();
+    for (const a of [act(), act({ kind: 'sell', from: 'JitoSOL', to: 'SOL' })]) {
+      await expect(prepareSolAction(a, ctx(), reader(), builders)).rejects.toThrow(new RegExp(`wrapped-SOL account ${wsol.toBase58()} already holds 1 wrapped SOL`));
+    }
+    expect(asked()).toBe(before);
+    // a swap between two tokens never touches the wSOL account, so it is not refused
+    const c = { ...ctx(), mints: { JitoSOL: JITOSOL, mSOL: 'mSoLzYCxHdYgdzU16g5QSh3i5K3z3KZK7ytfqcJm7So' } };
+    await expect(prepareSolAction(act({ from: 'mSOL' }), c, reader(), builders)).resolves.toBeDefined();
   });
 });

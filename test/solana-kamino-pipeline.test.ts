@@ -30,8 +30,7 @@ const PDAS = marinadePdas(MARINADE, stateDump.pubkey);
 
 const info = (a: DoubleAccount, lamports = a.lamports): AccountInfo<Uint8Array> => ({ lamports: Number(lamports > 0n ? lamports : 1_000_000n), data: a.data, owner: a.owner, executable: false });
 
-async function setup(solLeg = 30_000n * SOL) {
-  const vault = Keypair.generate();
+async function setup(solLeg = 30_000n * SOL, extra: ReadonlyArray<{ address: PublicKey; info: AccountInfo<Uint8Array> }> = [], vault = Keypair.generate()) {
   const seed = (address: PublicKey, a: DoubleAccount) => ({ address, info: info(a) });
   // every double registered in svm-doubles.ts: klend and Marinade, the Token program inside doubled transactions
   const { rpc, journal } = await startSolTestChain(
@@ -47,6 +46,7 @@ async function setup(solLeg = 30_000n * SOL) {
       seed(MS.liqPoolMsolLeg, tokenAccountBytes(MS.msolMint, PDAS.liqPoolMsolLegAuthority, 0n)),
       seed(MS.treasuryMsolAccount, tokenAccountBytes(MS.msolMint, Keypair.generate().publicKey, 0n)),
       seed(ata(vault.publicKey, MS.msolMint), tokenAccountBytes(MS.msolMint, vault.publicKey, 40n * SOL)),
+      ...extra,
     ],
   );
   const exec = makeSolExecutor({
@@ -130,6 +130,23 @@ describe('the keeper moves money through the klend and Marinade doubles (loopbac
     expect(await tokens(cAta)).toBe(0n); // a full exit redeems every cToken, no rounding dust
     expect(await lamports(ata(vault, NATIVE_MINT))).toBe(0n); // the redeemed wSOL unwrapped into the vault
     expect(amount - ((await lamports(vault)) - sol1 + gas2)).toBeLessThanOrEqual(3n); // the round trip loses only rounding
+  });
+
+  it('kamino-SOL: a supply while the vault already holds 1 SOL of wrapped SOL it did not wrap is refused, names the account, sends nothing, leaves the wrapped SOL alone', async () => {
+    const vault = Keypair.generate();
+    const wsol = ata(vault.publicKey, NATIVE_MINT);
+    const pre = tokenAccountBytes(NATIVE_MINT, vault.publicKey, SOL);
+    const { journal, exec, lamports, tokens, conn } = await setup(undefined, [{ address: wsol, info: { lamports: Number(pre.lamports), data: pre.data, owner: pre.owner, executable: false } }], vault);
+    const sol0 = await lamports(vault.publicKey);
+    const d = await run(journal, exec, act('supply', 'SOL', 'kamino-SOL', 3n * SOL, 3n * SOL, 'kamino:supply'));
+    expect(d.r.status).toBe('failed');
+    expect(String(d.r.detail.reason)).toMatch(new RegExp(`wrapped-SOL account ${wsol.toBase58()} already holds 1 wrapped SOL .*Unwrap it`));
+    expect(journal.transactionsOfAction(d.id)).toEqual([]); // nothing built, signed or sent
+    expect(await lamports(vault.publicKey)).toBe(sol0); // not even a fee
+    expect(await tokens(wsol)).toBe(SOL);
+    expect(await lamports(wsol)).toBe(pre.lamports);
+    expect(await tokens(ata(vault.publicKey, RES.collateralMint))).toBe(0n);
+    expect((await conn.getAccountInfo(RES.liquiditySupplyVault))!.data.readBigUInt64LE(64)).toBe(RES.availableAmount);
   });
 
   const toSol = (m: bigint) => (m * totalVirtualStakedLamports(MS)) / MS.msolSupply;

@@ -1,5 +1,6 @@
 import { Keypair, PublicKey, type Connection, type TransactionInstruction } from '@solana/web3.js';
 import { describe, expect, it } from 'vitest';
+import { BuildError } from '../src/chains/build-error.js';
 import { collateralForLiquidity, lendingMarketAuthority, liquidityForCollateral } from '../src/chains/solana/builders/kamino.js';
 import { solanaBalances } from '../src/chains/solana/solana-balances.js';
 import { ata, NATIVE_MINT } from '../src/chains/solana/builders/plumbing.js';
@@ -176,6 +177,46 @@ describe('klend double: moves liquidity and collateral as the program does', () 
     expect(amountOf(s, ata(VAULT, NATIVE_MINT))).toBe(3n * SOL);
     // refresh_reserve itself checks its market
     expect(() => dbl({ ...refresh!, accounts: [refresh!.accounts[0]!, { key: Keypair.generate().publicKey, signer: false, writable: false }, ...refresh!.accounts.slice(2)] }, s)).toThrow(/lending_market/);
+  });
+});
+
+describe('a SOL-reserve action never sweeps wrapped SOL the keeper did not wrap', () => {
+  const WSOL_ATA = ata(VAULT, NATIVE_MINT);
+  const wsolAcc = (amount: bigint, extraLamports = 0n): readonly [PublicKey, AccountSnapshot] => {
+    const a = tokenAccountBytes(NATIVE_MINT, VAULT, amount);
+    return [WSOL_ATA, { data: a.data, owner: a.owner, lamports: a.lamports + extraLamports }];
+  };
+  const cAcc = tokenAccountBytes(RES.collateralMint, VAULT, 10n * SOL);
+  const collateral = [ata(VAULT, RES.collateralMint), { data: cAcc.data, owner: cAcc.owner, lamports: cAcc.lamports }] as const;
+  const supply = act('supply', 'SOL', 'kamino-SOL', 3n * SOL);
+  const withdraw = act('withdraw', 'kamino-SOL', 'SOL', SOL);
+
+  it.each([
+    { what: 'a supply', a: supply },
+    { what: 'a withdraw', a: withdraw },
+  ])('$what with 1 SOL already wrapped in the vault\'s ATA is refused in prepare, naming the account and the amount', async ({ a }) => {
+    const p = built(a, reserveDump.account.data, false, [wsolAcc(SOL), collateral]);
+    await expect(p).rejects.toBeInstanceOf(BuildError);
+    await expect(p).rejects.toThrow(new RegExp(`wrapped-SOL account ${WSOL_ATA.toBase58()} already holds 1 wrapped SOL .*Unwrap it`));
+  });
+
+  it('lamports sent to the ATA without a SyncNative are swept by the close too: refused, naming them', async () => {
+    await expect(built(supply, reserveDump.account.data, false, [wsolAcc(0n, SOL / 2n)])).rejects.toThrow(new RegExp(`${WSOL_ATA.toBase58()} already holds 0.5 SOL not yet synced`));
+    await expect(built(supply, reserveDump.account.data, false, [wsolAcc(SOL, SOL / 2n)])).rejects.toThrow(/holds 1 wrapped SOL and 0.5 SOL not yet synced/);
+  });
+
+  it('something other than a token account at the ATA address is refused, not closed blindly', async () => {
+    await expect(built(supply, reserveDump.account.data, false, [[WSOL_ATA, { data: new Uint8Array(0), owner: PublicKey.default, lamports: SOL }]])).rejects.toThrow(/is not an SPL token account/);
+  });
+
+  it('an empty or absent ATA builds as before; prepare reads the ATA in the same call (one slot) as the reserve', async () => {
+    for (const extra of [[wsolAcc(0n)], []]) {
+      const tx = await built(supply, reserveDump.account.data, false, extra);
+      expect(klendIxs(tx.instructions)).toHaveLength(1);
+    }
+    const reader = fixedReader(SLOT, 700n, [[reserveDump.pubkey, reserveDump.account], wsolAcc(SOL)]);
+    await expect(prepareSolAction(supply, ctx(), reader, builders)).rejects.toThrow(BuildError);
+    expect(reader.reads.at(-1)).toEqual(expect.arrayContaining([reserveDump.pubkey.toBase58(), WSOL_ATA.toBase58()]));
   });
 });
 

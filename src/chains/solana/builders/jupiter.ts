@@ -7,6 +7,7 @@ import { slippageFloor } from '../../build-error.js';
 import { BuildError, mintOf, requirePositive, sol } from './common.js';
 import { vaultAta, NATIVE_MINT } from './plumbing.js';
 import type { SolBuildContext, SolProtocolBuilder, SolTxIntent } from './types.js';
+import { refuseForeignWrappedSol, wrappedSolAta } from './wrapped-sol-guard.js';
 
 /**
  * Jupiter swaps through @jup-ag/api: quote, then swap-instructions for the vault as user, with our own
@@ -115,8 +116,13 @@ export function jupiterBuilder(api: SwapApi | undefined): SolProtocolBuilder {
   return {
     protocol: 'jupiter',
     supports: (a) => (a.kind === 'buy' || a.kind === 'sell') && /jupiter/i.test(a.venue),
-    async prepare(action, ctx) {
+    async prepare(action, ctx, chain) {
       if (!api) throw new BuildError('no Jupiter API configured (execution.solana.jupiter)', action);
+      // wrapAndUnwrapSol: a route into or out of SOL ends by closing the vault's wrapped-SOL account.
+      if (action.from === ctx.baseAsset || action.to === ctx.baseAsset) {
+        const wsol = wrappedSolAta(ctx);
+        refuseForeignWrappedSol((await chain.readAccounts([wsol])).accounts.get(wsol.toBase58()), ctx, action);
+      }
       const route = await fetchRoute(api, action, ctx);
       return { ...ctx, routes: { ...ctx.routes, [action.seq]: route } };
     },

@@ -4,6 +4,7 @@ import { parseKaminoReserve, totalSupplySf, type KaminoReserveState } from '../.
 import { anchorDiscriminator, BuildError, parsed, pk, r, receiptAsset, requirePositive, sol, u64le, venueOf, w } from './common.js';
 import { vaultAta, ensureAta, NATIVE_MINT, TOKEN_PROGRAM_ID, unwrapSol, wrapSol } from './plumbing.js';
 import type { SolBuildContext, SolProtocolBuilder, SolTxIntent } from './types.js';
+import { refuseForeignWrappedSol, wrappedSolAta } from './wrapped-sol-guard.js';
 
 /**
  * Kamino Lend (klend) supply without an obligation: deposit_reserve_liquidity (liquidity → the reserve's
@@ -12,7 +13,8 @@ import type { SolBuildContext, SolProtocolBuilder, SolTxIntent } from './types.j
  * v1.16 refreshes the reserve inside both handlers, so refresh_reserve is prepended only where the venue
  * says the deployed version needs it (`refreshReserve`), with the oracle accounts configured for it
  * (an absent optional account is the program id, Anchor's convention). A SOL reserve's liquidity is
- * wrapped SOL: wrapped before the deposit and unwrapped after the redeem, in the same transaction.
+ * wrapped SOL: wrapped before the deposit and unwrapped after the redeem, in the same transaction; prepare
+ * refuses while the vault's wrapped-SOL account holds SOL the keeper did not wrap (the close would sweep it).
  */
 export const KLEND_IX = {
   depositReserveLiquidity: anchorDiscriminator('deposit_reserve_liquidity'),
@@ -119,10 +121,13 @@ export const kaminoBuilder: SolProtocolBuilder = {
     const reserveKey = pk(venue.reserve, `${asset} reserve`, action);
     const first = await chain.readAccounts([reserveKey]);
     const res = parsed({ ...ctx, chain: first }, reserveKey, `${asset} reserve`, null, parseKaminoReserve, action);
-    // Reserve, liquidity mint (its owner is the token program to pass) and, for a redeem, the vault's
-    // collateral account, in one slot.
-    const keys = [reserveKey, res.liquidityMint, ...(action.kind === 'withdraw' ? [vaultAta(ctx, res.collateralMint)] : [])];
-    return { ...ctx, chain: await chain.readAccounts(keys) };
+    // Reserve, liquidity mint (its owner is the token program to pass), for a redeem the vault's
+    // collateral account and, for the SOL reserve, the wrapped-SOL account the transaction closes, in one slot.
+    const isSol = res.liquidityMint.equals(NATIVE_MINT);
+    const keys = [reserveKey, res.liquidityMint, ...(action.kind === 'withdraw' ? [vaultAta(ctx, res.collateralMint)] : []), ...(isSol ? [wrappedSolAta(ctx)] : [])];
+    const snap = await chain.readAccounts(keys);
+    if (isSol) refuseForeignWrappedSol(snap.accounts.get(wrappedSolAta(ctx).toBase58()), ctx, action);
+    return { ...ctx, chain: snap };
   },
   build: (action, ctx) => (action.kind === 'supply' ? deposit(action, ctx) : redeem(action, ctx)),
 };
