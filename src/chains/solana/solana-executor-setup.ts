@@ -29,6 +29,27 @@ export function loadSolanaExecutionSetup(vault: LoadedVault, o: { allowPlacehold
   return { sol, policy };
 }
 
+/** The section's assets as the builders and the readers take them: each asset's mint, and its venue where it has one. */
+export function solAssetMaps(sol: SolanaExecutionConfig): { mints: Record<string, string>; venues: Record<string, SolAssetVenue> } {
+  const mints: Record<string, string> = {};
+  const venues: Record<string, SolAssetVenue> = {};
+  for (const [id, a] of Object.entries(sol.assets)) {
+    mints[id] = a.mint;
+    if (a.venue) venues[id] = a.venue as SolAssetVenue;
+  }
+  return { mints, venues };
+}
+
+/** The adapter's fee, compute and cluster settings from the section (the single-key and Squads executors share them). */
+export function solAdapterSettings(sol: SolanaExecutionConfig) {
+  return {
+    fees: { percentile: sol.fees.percentile, maxMicroLamportsPerCu: BigInt(sol.fees.maxMicroLamportsPerCu), minMicroLamportsPerCu: BigInt(sol.fees.minMicroLamportsPerCu) },
+    computeUnitMargin: sol.computeUnitMargin,
+    maxComputeUnits: sol.maxComputeUnits,
+    cluster: `solana:${sol.cluster}`,
+  };
+}
+
 export function solanaExecutorFor(vault: LoadedVault, journal: Journal, o: { live: boolean; log: Logger; env?: NodeJS.ProcessEnv; connection?: Connection; allowPlaceholder?: boolean }): ChainExecutor<SolTxPayload> {
   const { sol, policy } = loadSolanaExecutionSetup(vault, { allowPlaceholder: o.allowPlaceholder });
   if (sol.mode === 'live' && !o.live) throw new KeeperError('execution.solana.mode is live but the live flag was not given: refusing to send (pass --live, or use mode: dry-run)');
@@ -38,12 +59,7 @@ export function solanaExecutorFor(vault: LoadedVault, journal: Journal, o: { liv
   const vaultKey = new PublicKey(sol.vault);
   if (key && !key.keypair.publicKey.equals(vaultKey)) throw new KeeperError(`the key from ${key.source} is for ${key.keypair.publicKey.toBase58()}, not the vault ${sol.vault}`);
   const connection = o.connection ?? new Connection(sol.rpcUrl, { commitment: sol.commitment });
-  const mints: Record<string, string> = {};
-  const venues: Record<string, SolAssetVenue> = {};
-  for (const [id, a] of Object.entries(sol.assets)) {
-    mints[id] = a.mint;
-    if (a.venue) venues[id] = a.venue as SolAssetVenue;
-  }
+  const { mints, venues } = solAssetMaps(sol);
   const pendingOnChain = solanaPendingReader({ connection, vault: vaultKey, nativeAsset: vault.config.baseAsset, mints, venues, commitment: sol.commitment });
   const adapter = new SolanaAdapter({
     connection,
@@ -53,10 +69,7 @@ export function solanaExecutorFor(vault: LoadedVault, journal: Journal, o: { liv
     buildContext: { baseAsset: vault.config.baseAsset, mints, venues, maxSlippage: vault.config.planner.maxSlippage },
     policy,
     commitment: sol.commitment,
-    fees: { percentile: sol.fees.percentile, maxMicroLamportsPerCu: BigInt(sol.fees.maxMicroLamportsPerCu), minMicroLamportsPerCu: BigInt(sol.fees.minMicroLamportsPerCu) },
-    computeUnitMargin: sol.computeUnitMargin,
-    maxComputeUnits: sol.maxComputeUnits,
-    cluster: `solana:${sol.cluster}`,
+    ...solAdapterSettings(sol),
   });
   return new ChainExecutor<SolTxPayload>({
     mode: live ? 'live' : 'dry-run',

@@ -7,12 +7,11 @@ import type { Journal } from '../../../journal/journal.js';
 import { ProposalJournal } from '../../../journal/proposal-journal.js';
 import { jupiterApi } from '../../solana/builders/jupiter.js';
 import { solanaBuilders } from '../../solana/builders/registry.js';
-import type { SolAssetVenue } from '../../solana/builders/types.js';
 import { loadSolanaKey } from '../../solana/sol-key-source.js';
 import { SolanaAdapter } from '../../solana/solana-adapter.js';
 import { solanaBalances } from '../../solana/solana-balances.js';
 import { solanaPendingReader } from '../../solana/pending-redemptions.js';
-import { loadSolanaExecutionSetup } from '../../solana/solana-executor-setup.js';
+import { loadSolanaExecutionSetup, solAdapterSettings, solAssetMaps } from '../../solana/solana-executor-setup.js';
 import { SquadsExecutor } from './squads-executor.js';
 
 /**
@@ -32,19 +31,13 @@ export function squadsExecutorFor(vault: LoadedVault, journal: Journal, o: { liv
   if (sol.vault !== vaultPda.toBase58()) throw new ConfigError(vault.file, [{ where: `${vault.file} execution.solana.vault`, value: sol.vault, expected: `the vault PDA ${vaultPda.toBase58()} of multisig ${cfg.multisig} index ${cfg.vaultIndex}` }]);
   const member = cfg.mode === 'live' && cfg.member ? loadSolanaKey(cfg.member, { env: o.env ?? process.env, log: o.log }) : undefined;
   const connection = o.connection ?? new Connection(sol.rpcUrl, { commitment: sol.commitment });
-  const mints: Record<string, string> = {};
-  const venues: Record<string, SolAssetVenue> = {};
-  for (const [id, a] of Object.entries(sol.assets)) {
-    mints[id] = a.mint;
-    if (a.venue) venues[id] = a.venue as SolAssetVenue;
-  }
+  const { mints, venues } = solAssetMaps(sol);
   const pendingOnChain = solanaPendingReader({ connection, vault: vaultPda, nativeAsset: vault.config.baseAsset, mints, venues, commitment: sol.commitment });
   const builders = solanaBuilders(sol.jupiter ? jupiterApi(sol.jupiter) : undefined);
   // The adapter is used only for its one-slot account reader (the builders' prepare step); it never signs.
   const reader = new SolanaAdapter({
     connection, vault: vaultPda, builders, buildContext: { baseAsset: vault.config.baseAsset, mints, venues, maxSlippage: vault.config.planner.maxSlippage }, policy, commitment: sol.commitment,
-    fees: { percentile: sol.fees.percentile, maxMicroLamportsPerCu: BigInt(sol.fees.maxMicroLamportsPerCu), minMicroLamportsPerCu: BigInt(sol.fees.minMicroLamportsPerCu) },
-    computeUnitMargin: sol.computeUnitMargin, maxComputeUnits: sol.maxComputeUnits, cluster: `solana:${sol.cluster}`,
+    ...solAdapterSettings(sol),
   }).reader;
   const chain = `solana:${sol.cluster}`;
   return new SquadsExecutor({
