@@ -1,8 +1,5 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Keypair, PublicKey, StakeProgram, type AccountInfo } from '@solana/web3.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChainExecutor } from '../src/chains/chain-executor.js';
 import { ata, pdaAta } from '../src/chains/solana/builders/plumbing.js';
 import { lamportsForWithdrawal, withdrawAuthority } from '../src/chains/solana/builders/spl-stake-pool.js';
@@ -13,7 +10,6 @@ import type { Universe } from '../src/config/universe.js';
 import type { PlannedAction } from '../src/domain/action.js';
 import type { PendingRedemption, Portfolio } from '../src/domain/portfolio.js';
 import type { Journal } from '../src/journal/journal.js';
-import { openJournal } from '../src/journal/open-journal.js';
 import { syncChainPending } from '../src/keeper/pending-sync.js';
 import type { Snapshot } from '../src/market/asset-view.js';
 import { parseJitoVault } from '../src/sources/solana/jito-vault.js';
@@ -21,15 +17,10 @@ import { parseStakePool } from '../src/sources/solana/spl-stake-pool.js';
 import { jitoVaultRegistration } from './support/jito-vault-double.js';
 import { loadDump } from './support/sol-accounts.js';
 import { makeSolExecutor, systemAccount } from './support/sol-exec.js';
-import { startSvmRpc } from './support/svm-rpc.js';
+import { startSolTestChain } from './support/sol-chain-harness.js';
 
 const SOL = 1_000_000_000n;
 const T = Date.parse('2026-01-01T00:00:00Z');
-
-const cleanup: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
-  for (const f of cleanup.splice(0)) await f();
-});
 
 // ── through the doubles: a VRT ticket enqueued, read back by a keeper that lost it, burned once after maturity ──
 
@@ -82,7 +73,7 @@ describe('VRT withdrawal tickets through the Jito vault double, read back from t
     const mintData = Buffer.alloc(82);
     mintData.writeBigUInt64LE(900n * SOL, 36);
     mintData[44] = 9;
-    const rpc = await startSvmRpc(
+    const { rpc, journal } = await startSolTestChain(
       [
         { address: vault.publicKey, info: systemAccount(100n * SOL) },
         { address: config.pubkey, info: { lamports: 1_000_000, data: cfgData, owner: VAULT_PROGRAM, executable: false } },
@@ -98,13 +89,6 @@ describe('VRT withdrawal tickets through the Jito vault double, read back from t
     );
     const setSlot = (s: bigint) => rpc.setClock({ slot: s, epochStartTimestamp: 0n, epoch: s / 432_000n, leaderScheduleEpoch: s / 432_000n + 1n, unixTimestamp: 1_700_000_000n });
     await setSlot(250n); // vault epoch 2
-    const dir = mkdtempSync(join(tmpdir(), 'sol-pending-'));
-    const journal = openJournal(join(dir, 'j.sqlite'));
-    cleanup.push(async () => {
-      journal.close();
-      await rpc.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
     const venue = { kind: 'jito-vault' as const, program: VAULT_PROGRAM.toBase58(), vault: vrtVault.toBase58(), config: config.pubkey.toBase58() };
     const exec = makeSolExecutor({ rpcUrl: rpc.url, vault, journal, assets: { kySOL: { mint: vrtMint.toBase58(), venue } }, policyMints: [vrtMint.toBase58()] });
     const bank = rpc; // reads the server child's accounts
@@ -194,7 +178,7 @@ describe('VRT withdrawal tickets through the Jito vault double, read back from t
     vs.writeDoubleLE(0.25, 180);
     const tokens = 6_000n * SOL; // more than the real reserve's 5 378 SOL: WithdrawStake, not WithdrawSol
     const dumps = ['jitoSOL_stake_pool_reserve_stake.json', 'jitoSOL_stake_pool_manager_fee.json', 'jitoSOL_mint.json'].map(loadDump);
-    const rpc = await startSvmRpc(
+    const { rpc, journal } = await startSolTestChain(
       [
         { address: vault.publicKey, info: systemAccount(100n * SOL) },
         ...[pool, list, ...dumps].map((d) => ({ address: d.pubkey, info: { lamports: Number(d.account.lamports), data: d.account.data, owner: d.account.owner, executable: false } })),
@@ -205,13 +189,6 @@ describe('VRT withdrawal tickets through the Jito vault double, read back from t
     );
     const toEpoch = (e: bigint) => rpc.setClock({ slot: e * 432_000n, epochStartTimestamp: 1_700_000_000n, epoch: e, leaderScheduleEpoch: e + 1n, unixTimestamp: 1_700_000_000n });
     await toEpoch(793n); // the pool's last_update_epoch
-    const dir = mkdtempSync(join(tmpdir(), 'sol-pending-'));
-    const journal = openJournal(join(dir, 'j.sqlite'));
-    cleanup.push(async () => {
-      journal.close();
-      await rpc.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
     const exec = makeSolExecutor({ rpcUrl: rpc.url, vault, journal });
     const bank = rpc; // reads the server child's accounts
     const empty: Portfolio = { holdings: new Map(), pending: [], indexSeen: new Map() };
@@ -265,20 +242,13 @@ describe('VRT withdrawal tickets through the Jito vault double, read back from t
       return { lamports: Number(5n * SOL + 2_282_880n), data: d, owner: StakeProgram.programId, executable: false };
     };
     const mine = Keypair.generate().publicKey;
-    const rpc = await startSvmRpc([
+    const { rpc, journal } = await startSolTestChain([
       { address: vault.publicKey, info: systemAccount(10n * SOL) },
       { address: mine, info: stake(vault.publicKey, 20n) },
       { address: Keypair.generate().publicKey, info: stake(Keypair.generate().publicKey, 20n) },
       { address: Keypair.generate().publicKey, info: stake(vault.publicKey, U64_MAX) },
     ]);
     await rpc.setClock({ slot: 20n * 432_000n, epochStartTimestamp: 0n, epoch: 20n, leaderScheduleEpoch: 21n, unixTimestamp: 1_700_000_000n });
-    const dir = mkdtempSync(join(tmpdir(), 'sol-pending-'));
-    const journal = openJournal(join(dir, 'j.sqlite'));
-    cleanup.push(async () => {
-      journal.close();
-      await rpc.close();
-      rmSync(dir, { recursive: true, force: true });
-    });
     const exec = makeSolExecutor({ rpcUrl: rpc.url, vault, journal });
     const read = await exec.readPending({} as Universe, T);
     expect(read?.problems).toEqual([]);
