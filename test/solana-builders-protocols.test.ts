@@ -12,6 +12,7 @@ import type { PlannedAction } from '../src/domain/action.js';
 import { parseMarinadeState } from '../src/sources/solana/marinade-state.js';
 import { fixedReader, loadDump } from './support/sol-accounts.js';
 import { thrown } from './support/thrown.js';
+import { jitoVaultBytes } from './support/jito-vault-bytes.js';
 
 const VAULT = new PublicKey('9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM');
 const MARINADE = new PublicKey('MarBmsSgKXdrN1egZf5sqe1TMai9K1rChYNDJgjq7aD');
@@ -128,18 +129,10 @@ describe('Marinade builder against the real State account', () => {
 
 /** A Jito Vault account (1111 bytes) in the layout src/sources/solana/jito-vault.ts parses. */
 function vaultAccount(o: { lastUpdateSlot: bigint; mintBurnAdmin?: PublicKey; paused?: boolean; supportedMint?: string }): AccountSnapshot {
-  const d = Buffer.alloc(1111);
-  d[0] = 2;
-  VRT_VAULT.toBuffer().copy(d, 8);
-  VRT_MINT.toBuffer().copy(d, 40);
-  new PublicKey(o.supportedMint ?? JITOSOL_MINT).toBuffer().copy(d, 72);
-  d.writeBigUInt64LE(900_000_000_000n, 104); // vrt supply
-  d.writeBigUInt64LE(1_000_000_000_000n, 112); // tokens deposited
-  FEE_WALLET.toBuffer().copy(d, 696);
-  (o.mintBurnAdmin ?? PublicKey.default).toBuffer().copy(d, 728);
-  d.writeBigUInt64LE(o.lastUpdateSlot, 832);
-  d.writeUInt16LE(10, 840); // 0.1 % deposit fee
-  d[851] = o.paused ? 1 : 0;
+  const d = jitoVaultBytes({
+    base: VRT_VAULT, vrtMint: VRT_MINT, supportedMint: new PublicKey(o.supportedMint ?? JITOSOL_MINT), vrtSupply: 900_000_000_000n, tokensDeposited: 1_000_000_000_000n,
+    feeWallet: FEE_WALLET, mintBurnAdmin: o.mintBurnAdmin, lastFullStateUpdateSlot: o.lastUpdateSlot, depositFeeBps: 10, paused: o.paused,
+  });
   return { data: d, owner: JITO_VAULT_PROGRAM, lamports: 1n };
 }
 

@@ -10,6 +10,7 @@ import { makeSolExecutor, systemAccount } from './support/sol-exec.js';
 import { stakePoolDouble, type DoubleAccount } from './support/stake-pool-double.js';
 import { pdaAta } from '../src/chains/solana/builders/plumbing.js';
 import { ticketAddress } from '../src/chains/solana/builders/jito-vault.js';
+import { jitoVaultBytes } from './support/jito-vault-bytes.js';
 
 const SOL = 1_000_000_000n;
 const SPL = new PublicKey('SPoo1Ku8WFXoNDMHPsrGSTSG1Y47rzgn41SLUNakuHy');
@@ -96,14 +97,8 @@ describe('SPL stake-pool program double (TypeScript, decoding as the program doe
       d[108] = 1;
       return { lamports: 2_039_280, data: d, owner: TOKEN, executable: false };
     };
-    const v = Buffer.alloc(1111);
-    v[0] = 2;
-    vrtMint.toBuffer().copy(v, 40);
-    JITOSOL.toBuffer().copy(v, 72);
-    v.writeBigUInt64LE(900n * SOL, 104);
-    v.writeBigUInt64LE(1000n * SOL, 112);
-    feeWallet.toBuffer().copy(v, 696);
-    v.writeBigUInt64LE(250n, 832); // last full update in epoch 2
+    // Last full update at slot 250: in epoch 2.
+    const v = jitoVaultBytes({ vrtMint, supportedMint: JITOSOL, vrtSupply: 900n * SOL, tokensDeposited: 1000n * SOL, feeWallet, lastFullStateUpdateSlot: 250n });
     const t = Buffer.alloc(392);
     t[0] = 7;
     vrtVault.toBuffer().copy(t, 8);

@@ -18,6 +18,7 @@ import { jitoVaultRegistration } from './support/jito-vault-double.js';
 import { loadDump } from './support/sol-accounts.js';
 import { makeSolExecutor, systemAccount } from './support/sol-exec.js';
 import { startSolTestChain } from './support/sol-chain-harness.js';
+import { jitoVaultBytes } from './support/jito-vault-bytes.js';
 
 const SOL = 1_000_000_000n;
 const T = Date.parse('2026-01-01T00:00:00Z');
@@ -62,14 +63,8 @@ describe('VRT withdrawal tickets through the Jito vault double, read back from t
     cfgData.writeBigUInt64LE(100n, 72); // 100-slot vault epochs, so maturity is reachable
     const programFeeWallet = new PublicKey(cfgData.subarray(96, 128));
     const pool = loadDump('jitoSOL_stake_pool.json');
-    const v = Buffer.alloc(1111);
-    v[0] = 2;
-    vrtMint.toBuffer().copy(v, 40);
-    JITOSOL.toBuffer().copy(v, 72);
-    v.writeBigUInt64LE(900n * SOL, 104);
-    v.writeBigUInt64LE(1000n * SOL, 112);
-    feeWallet.toBuffer().copy(v, 696);
-    v.writeBigUInt64LE(10_000n, 832); // updated in every epoch the test reaches
+    // Last full update at slot 10 000: updated in every epoch the test reaches.
+    const v = jitoVaultBytes({ vrtMint, supportedMint: JITOSOL, vrtSupply: 900n * SOL, tokensDeposited: 1000n * SOL, feeWallet, lastFullStateUpdateSlot: 10_000n });
     const mintData = Buffer.alloc(82);
     mintData.writeBigUInt64LE(900n * SOL, 36);
     mintData[44] = 9;
